@@ -1,0 +1,1 @@
+"""Eligibility: district-level joint qualification review service."""

@@ -1,0 +1,43 @@
+"""Calendar arithmetic for rule windows: ISO dates, calendar months, whole months elapsed."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from .errors import InvalidInputError
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_iso(text: str, *, field: str = "date", row: int = 0) -> date:
+    """Parse a strict YYYY-MM-DD date (ASCII digits only) or raise InvalidInputError."""
+    m = _ISO.match(text) if text.isascii() else None
+    if not m:
+        raise InvalidInputError(f"{field}: expected a date as YYYY-MM-DD, got {text[:40]!r}", field=field, row=row)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InvalidInputError(f"{field}: {text} is not a calendar date", field=field, row=row) from None
+
+
+def add_months(d: date, months: int) -> date:
+    """Return d plus a number of calendar months, clamping to the month's last day (Jan 31 + 1 = Feb 28/29)."""
+    idx = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(idx, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def months_elapsed(start: date, on: date) -> int:
+    """Largest m >= 0 with add_months(start, m) <= on (0 when on < start).
+
+    "In force for N months from D" on day x  <=>  D <= x and months_elapsed(D, x) < N.
+    """
+    if on < start:
+        return 0
+    m = (on.year - start.year) * 12 + (on.month - start.month)
+    while m > 0 and add_months(start, m) > on:
+        m -= 1
+    return m

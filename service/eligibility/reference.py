@@ -1,0 +1,38 @@
+"""The independent reference evaluator: the rule data applied directly in plain Python.
+
+It shares no code with the durable-rules adapter beyond the rule data itself; it computes
+each flag's window end date and compares dates, where the engine compares whole months
+elapsed. The two are checked against each other in tests and, as a shadow, at run time.
+"""
+
+from __future__ import annotations
+
+from .dates import add_months
+from .domain import EvalInput
+from .facts import Match, countable_flags
+from .ruleset import Ruleset, flag_window
+
+
+def reference_matches(ruleset: Ruleset, inp: EvalInput) -> frozenset[Match]:
+    """Return the set of (rule id, flag index) firings for one candidate on inp.as_of."""
+    as_of = inp.as_of
+    cand = inp.candidate
+    out: set[Match] = set()
+    for p in ruleset.profile:
+        if not p.in_effect(as_of):
+            continue
+        if p.check == "min_age":
+            assert p.min_age_years is not None
+            if as_of < add_months(cand.birth_date, 12 * p.min_age_years):
+                out.add((p.id, -1))
+        elif not cand.party_member and any(pos in (p.positions or ()) for pos in cand.positions):
+            out.add((p.id, -1))
+    for i, flag, rule in countable_flags(ruleset, inp):
+        if not rule.in_effect(as_of):
+            continue
+        window = rule.window_for(flag.level)
+        if window.type == "term_plus_months" and (flag.term_months or window.default_term) not in (window.terms or ()):
+            continue
+        if flag_window(rule, flag.level, flag.term_months, flag.decided_on, flag.end_date).in_force(as_of):
+            out.add((rule.id, i))
+    return frozenset(out)

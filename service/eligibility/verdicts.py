@@ -1,0 +1,89 @@
+"""Turn rule firings into verdicts: per agency, profile, overall, and a sorted trace."""
+
+from __future__ import annotations
+
+from .domain import PROFILE, EvalInput, FlagFacts, FlagRef, Result, TraceEntry, Verdict, overall_of, same_name
+from .facts import Match
+from .ruleset import ProfileRule, Rule, Ruleset, flag_window
+
+_SEVERITY = {"FAIL": 0, "REVIEW": 1, "PENDING": 2, "PASS": 3}
+
+
+def _flag_ref(f: FlagFacts) -> FlagRef:
+    return FlagRef(
+        agency=f.agency, reference=f.reference, version=f.version, kind=f.kind, level=f.level,
+        decided_on=f.decided_on.isoformat(), end_date=f.end_date.isoformat() if f.end_date else "",
+    )
+
+
+def _flag_entry(ruleset: Ruleset, inp: EvalInput, rule: Rule, flag: FlagFacts) -> TraceEntry:
+    window = flag_window(rule, flag.level, flag.term_months, flag.decided_on, flag.end_date).text()
+    common = dict(
+        agency=rule.agency, rule_id=rule.id, title_zh=rule.title.zh, title_en=rule.title.en,
+        citation=rule.citation, flags=(_flag_ref(flag),), window=window, ruleset_hash=ruleset.hash,
+    )
+    if not same_name(flag.name, inp.candidate.name):
+        return TraceEntry(
+            verdict="REVIEW", effect="name_conflict",
+            detail=f"name on flag ({flag.name}) differs from candidate name ({inp.candidate.name}) "
+            f"for the same ID number: verify identity; the flag alone cannot disqualify",
+            **common,  # type: ignore[arg-type]
+        )
+    verdict: Verdict = "FAIL" if rule.effect == "disqualify" else "REVIEW"
+    return TraceEntry(verdict=verdict, effect=rule.effect, **common)  # type: ignore[arg-type]
+
+
+def _profile_entry(ruleset: Ruleset, rule: ProfileRule) -> TraceEntry:
+    return TraceEntry(
+        agency=PROFILE, verdict="FAIL", rule_id=rule.id, effect="disqualify", title_zh=rule.title.zh,
+        title_en=rule.title.en, citation=rule.citation, ruleset_hash=ruleset.hash,
+    )
+
+
+def assemble(ruleset: Ruleset, inp: EvalInput, agreed: frozenset[Match], disputed: frozenset[Match] = frozenset(),
+             disputed_detail: str = "") -> Result:
+    """Build the Result from firings both evaluators agree on; disputed firings become REVIEW."""
+    entries: dict[str, list[TraceEntry]] = {a: [] for a in (*ruleset.agencies, PROFILE)}
+    for rule_id, idx in sorted(agreed):
+        rule = ruleset.by_id[rule_id]
+        if isinstance(rule, ProfileRule):
+            entries[PROFILE].append(_profile_entry(ruleset, rule))
+        else:
+            entries[rule.agency].append(_flag_entry(ruleset, inp, rule, inp.flags[idx]))
+    for rule_id, idx in sorted(disputed):
+        rule = ruleset.by_id[rule_id]
+        agency = PROFILE if isinstance(rule, ProfileRule) else rule.agency
+        entries[agency].append(TraceEntry(
+            agency=agency, verdict="REVIEW", rule_id="ENGINE-DISAGREEMENT", effect="engine_disagreement",
+            flags=(_flag_ref(inp.flags[idx]),) if idx >= 0 else (),
+            detail=f"rule engine and reference evaluator disagree on {rule_id}: {disputed_detail}",
+            ruleset_hash=ruleset.hash,
+        ))
+    verdicts: dict[str, Verdict] = {}
+    trace: list[TraceEntry] = []
+    for agency, found in entries.items():
+        if found:
+            verdict: Verdict = min((e.verdict for e in found), key=_SEVERITY.__getitem__)
+        elif agency == PROFILE:
+            verdict = "PASS"
+            checks = [p.id for p in ruleset.profile if p.in_effect(inp.as_of)]
+            found = [TraceEntry(agency=PROFILE, verdict="PASS", rule_id="PROFILE-CHECKED", effect="checked",
+                                detail=f"checked {', '.join(checks)} on {inp.as_of}", ruleset_hash=ruleset.hash)]
+        else:
+            checked = [r.id for r in ruleset.rules if r.agency == agency and r.in_effect(inp.as_of)]
+            attested_at = inp.attestations.get(agency)
+            if attested_at:
+                verdict = "PASS"
+                found = [TraceEntry(
+                    agency=agency, verdict="PASS", rule_id="ATTESTED", effect="checked",
+                    detail=f"{agency} attested review at {attested_at}; no flag in force under "
+                    f"{', '.join(checked)}", ruleset_hash=ruleset.hash)]
+            else:
+                verdict = "PENDING"
+                found = [TraceEntry(
+                    agency=agency, verdict="PENDING", rule_id="NOT-ATTESTED", effect="awaiting_attestation",
+                    detail=f"no flag in force under {', '.join(checked)}, but {agency} has not attested "
+                    f"its review of this round", ruleset_hash=ruleset.hash)]
+        verdicts[agency] = verdict
+        trace.extend(sorted(found, key=lambda e: (_SEVERITY[e.verdict], e.rule_id, [f.reference for f in e.flags])))
+    return Result(overall=overall_of(verdicts), verdicts=verdicts, trace=tuple(trace))
