@@ -1,0 +1,1 @@
+"""The gRPC boundary: the only package (with the client) that touches generated protobuf types."""

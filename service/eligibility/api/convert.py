@@ -1,0 +1,111 @@
+"""Converters between generated protobuf messages and domain types (the one boundary)."""
+
+from __future__ import annotations
+
+import orjson
+
+from .. import idnumbers
+from ..candidates import CandidateRow
+from ..domain import CandidateFacts, TraceEntry
+from ..flags import FlagRow
+from ..records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag
+from ..replay import ReplayOutcome
+from ..ruleset import ProfileRule, Rule, Ruleset
+from ..v1 import eligibility_pb2 as pb
+
+VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
+OVERALL = {"ELIGIBLE": pb.OVERALL_ELIGIBLE, "INELIGIBLE": pb.OVERALL_INELIGIBLE,
+           "NEEDS_REVIEW": pb.OVERALL_NEEDS_REVIEW, "PENDING": pb.OVERALL_PENDING}
+ROW_STATUS = {"CREATED": pb.ROW_STATUS_CREATED, "UNCHANGED": pb.ROW_STATUS_UNCHANGED,
+              "CORRECTED": pb.ROW_STATUS_CORRECTED, "REJECTED": pb.ROW_STATUS_REJECTED}
+
+
+def flag_row(m: pb.FlagInput) -> FlagRow:
+    """A submitted flag as a text row."""
+    return FlagRow(row=m.row, id_number=m.id_number, name=m.name, kind=m.kind, reference=m.reference,
+                   decided_on=m.decided_on, end_date=m.end_date, level=m.level, term_months=m.term_months, note=m.note)
+
+
+def candidate_row(m: pb.CandidateInput) -> CandidateRow:
+    """A submitted candidate as a text row."""
+    return CandidateRow(row=m.row, id_number=m.id_number, name=m.name, village=m.village, township=m.township,
+                        position=m.position, party_member=m.party_member)
+
+
+def row_result(o: RowOutcome) -> pb.RowResult:
+    """A row outcome."""
+    return pb.RowResult(row=o.row, key=o.key, status=ROW_STATUS[o.status], version=o.version,
+                        errors=[pb.FieldError(field=e.field, message=e.message, code=e.code) for e in o.errors])
+
+
+def flag(f: StoredFlag) -> pb.Flag:
+    """A flag version on record (ID masked)."""
+    return pb.Flag(
+        agency=f.agency, reference=f.reference, version=f.version,
+        status=pb.FLAG_STATUS_ACTIVE if f.status == "active" else pb.FLAG_STATUS_RETRACTED,
+        id_number_masked=idnumbers.mask(f.id_number), name=f.name, kind=f.kind, level=f.level,
+        decided_on=f.decided_on.isoformat(), end_date=f.end_date.isoformat() if f.end_date else "",
+        term_months=f.term_months or 0, note=f.note, reason=f.reason, recorded_at=f.recorded_at, versions=f.versions)
+
+
+def round_(r: RoundInfo) -> pb.Round:
+    """A round."""
+    return pb.Round(round_id=r.round_id, name=r.name, as_of=r.as_of.isoformat(), ruleset=r.ruleset,
+                    created_at=r.created_at, candidates=r.candidates, attested=r.attested)
+
+
+def stored_candidate(c: StoredCandidate) -> pb.Candidate:
+    """A round's candidate (ID masked)."""
+    return pb.Candidate(id_number_masked=idnumbers.mask(c.id_number), name=c.name, village=c.village,
+                        township=c.township, positions=list(c.positions), party_member=c.party_member,
+                        birth_date=c.birth_date.isoformat(), seq=c.seq)
+
+
+def _candidate_facts(c: CandidateFacts) -> pb.Candidate:
+    return pb.Candidate(id_number_masked=c.id_masked, name=c.name, village=c.village, township=c.township,
+                        positions=list(c.positions), party_member=c.party_member, birth_date=c.birth_date.isoformat())
+
+
+def trace_entry(t: TraceEntry) -> pb.TraceEntry:
+    """A trace entry."""
+    return pb.TraceEntry(
+        agency=t.agency, verdict=VERDICT[t.verdict], rule_id=t.rule_id, effect=t.effect, title_zh=t.title_zh,
+        title_en=t.title_en, citation=t.citation, window=t.window, detail=t.detail, ruleset_hash=t.ruleset_hash,
+        flags=[pb.FlagRef(agency=f.agency, reference=f.reference, version=f.version, kind=f.kind, level=f.level,
+                          decided_on=f.decided_on, end_date=f.end_date) for f in t.flags])
+
+
+def decision(seq: int, r: DecisionRecord, data: bytes, with_record: bool = True) -> pb.Decision:
+    """A recorded decision."""
+    return pb.Decision(
+        decision_id=r.decision_id, round_id=r.round_id, recorded_at=r.recorded_at, as_of=r.as_of.isoformat(),
+        ruleset_name=r.ruleset_name, ruleset_hash=r.ruleset_hash, engine_version=r.engine_version,
+        candidate=_candidate_facts(r.inputs.candidate), overall=OVERALL[r.result.overall],
+        verdicts=[pb.AgencyVerdict(agency=a, verdict=VERDICT[v]) for a, v in r.result.verdicts.items()],
+        trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=seq)
+
+
+def replay_result(o: ReplayOutcome) -> pb.ReplayResult:
+    """A replay outcome."""
+    return pb.ReplayResult(decision_id=o.decision_id, match=o.match, differences=list(o.differences),
+                           ruleset_hash=o.ruleset_hash, name=o.name)
+
+
+def ruleset(rs: Ruleset, default: bool) -> pb.Ruleset:
+    """A loaded ruleset."""
+    return pb.Ruleset(name=rs.name, hash=rs.hash, version=rs.version, title=f"{rs.title.zh} / {rs.title.en}",
+                      rules=len(rs.rules) + len(rs.profile), is_default=default)
+
+
+def rule(rs: Ruleset, r: Rule | ProfileRule) -> pb.Rule:
+    """A rule with its definition."""
+    definition = orjson.dumps(r.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
+    if isinstance(r, ProfileRule):
+        return pb.Rule(rule_id=r.id, agency="profile", kind=r.check, effect="disqualify", title_zh=r.title.zh,
+                       title_en=r.title.en, citation=r.citation, effective_from=r.effective_from.isoformat(),
+                       effective_to=r.effective_to.isoformat() if r.effective_to else "",
+                       window="", definition_json=definition, ruleset_hash=rs.hash)
+    return pb.Rule(rule_id=r.id, agency=r.agency, kind=r.kind, effect=r.effect, title_zh=r.title.zh,
+                   title_en=r.title.en, citation=r.citation, effective_from=r.effective_from.isoformat(),
+                   effective_to=r.effective_to.isoformat() if r.effective_to else "",
+                   window=r.describe_window(), definition_json=definition, ruleset_hash=rs.hash)

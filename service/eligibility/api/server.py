@@ -1,0 +1,65 @@
+"""Server bootstrap: servicers, interceptors, health checking and reflection."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from concurrent import futures
+
+import grpc
+import orjson
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ..app import App
+from ..home import Config
+from ..v1 import eligibility_pb2 as pb
+from ..v1 import eligibility_pb2_grpc as pbg
+from .auth import AuthInterceptor
+from .servicers import AuditServicer, FlagServicer, RoundServicer, RulesServicer
+
+MAX_MESSAGE = 64 * 1024 * 1024
+SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")
+
+
+def build_server(app: App, listen: str, workers: int = 16) -> tuple[grpc.Server, int]:
+    """Create and start a server on listen (port 0 = a free port); returns (server, port)."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers),
+        interceptors=[AuthInterceptor(app.config.token_digests())],
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
+    )
+    pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)
+    pbg.add_RoundServiceServicer_to_server(RoundServicer(app), server)
+    pbg.add_AuditServiceServicer_to_server(AuditServicer(app), server)
+    pbg.add_RulesServiceServicer_to_server(RulesServicer(app), server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [pb.DESCRIPTOR.services_by_name[s].full_name for s in SERVICES]
+    for n in (*names, ""):
+        health_servicer.set(n, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {listen}")
+    server.start()
+    return server, port
+
+
+def serve(config: Config, listen: str) -> int:
+    """Run until SIGINT/SIGTERM; print one JSON line with the address once listening."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    app = App(config)
+    server, port = build_server(app, listen)
+    host = listen.rsplit(":", 1)[0]
+    sys.stdout.write(orjson.dumps({"listening": f"{host}:{port}", "home": str(config.home)}).decode() + "\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop(grace=5).wait()
+    app.close()
+    return 0

@@ -1,0 +1,156 @@
+"""Thin servicers: decode, one App call, encode. Errors are mapped in status.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+
+from ..app import App
+from ..v1 import eligibility_pb2 as pb
+from ..v1 import eligibility_pb2_grpc as pbg
+from . import convert
+from .auth import current_role
+from .status import mapped, mapped_stream
+
+CHUNK = 1000
+
+
+class FlagServicer(pbg.FlagServiceServicer):
+    """Agencies' flags."""
+
+    def __init__(self, app: App) -> None:
+        """Serve flags of this app."""
+        self.app = app
+
+    @mapped
+    def SubmitFlags(self, request: pb.SubmitFlagsRequest, context: grpc.ServicerContext) -> pb.SubmitFlagsResponse:
+        """Submit many flags."""
+        rows = [convert.flag_row(f) for f in request.flags]
+        outcomes = self.app.submit_flags(current_role(), rows, request.correction, request.reason)
+        return pb.SubmitFlagsResponse(results=[convert.row_result(o) for o in outcomes])
+
+    @mapped
+    def RetractFlag(self, request: pb.RetractFlagRequest, context: grpc.ServicerContext) -> pb.RetractFlagResponse:
+        """Retract a flag."""
+        flag, changed = self.app.retract_flag(current_role(), request.reference, request.reason)
+        return pb.RetractFlagResponse(flag=convert.flag(flag), changed=changed)
+
+    @mapped_stream
+    def ListFlags(self, request: pb.ListFlagsRequest, context: grpc.ServicerContext) -> Iterator[pb.ListFlagsResponse]:
+        """List own flags in chunks."""
+        chunk: list[pb.Flag] = []
+        for f in self.app.list_flags(current_role(), request.kind, request.all_versions):
+            chunk.append(convert.flag(f))
+            if len(chunk) >= CHUNK:
+                yield pb.ListFlagsResponse(flags=chunk)
+                chunk = []
+        yield pb.ListFlagsResponse(flags=chunk)
+
+
+class RoundServicer(pbg.RoundServiceServicer):
+    """Rounds, candidates, attestations, screening."""
+
+    def __init__(self, app: App) -> None:
+        """Serve rounds of this app."""
+        self.app = app
+
+    @mapped
+    def CreateRound(self, request: pb.CreateRoundRequest, context: grpc.ServicerContext) -> pb.CreateRoundResponse:
+        """Create a round."""
+        info, outcomes = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
+                                               [convert.candidate_row(c) for c in request.candidates])
+        return pb.CreateRoundResponse(round=convert.round_(info), results=[convert.row_result(o) for o in outcomes])
+
+    @mapped
+    def AddCandidates(self, request: pb.AddCandidatesRequest, context: grpc.ServicerContext) -> pb.AddCandidatesResponse:
+        """Add candidates."""
+        outcomes = self.app.add_candidates(request.round_id, [convert.candidate_row(c) for c in request.candidates])
+        return pb.AddCandidatesResponse(results=[convert.row_result(o) for o in outcomes])
+
+    @mapped
+    def GetRound(self, request: pb.GetRoundRequest, context: grpc.ServicerContext) -> pb.GetRoundResponse:
+        """Describe a round."""
+        return pb.GetRoundResponse(round=convert.round_(self.app.get_round(request.round_id)))
+
+    @mapped
+    def ListRounds(self, request: pb.ListRoundsRequest, context: grpc.ServicerContext) -> pb.ListRoundsResponse:
+        """List rounds."""
+        return pb.ListRoundsResponse(rounds=[convert.round_(r) for r in self.app.list_rounds()])
+
+    @mapped_stream
+    def ListCandidates(self, request: pb.ListCandidatesRequest,
+                       context: grpc.ServicerContext) -> Iterator[pb.ListCandidatesResponse]:
+        """A round's candidates; full ID numbers only to agencies that ask (they check their records by it)."""
+        reveal = request.reveal_id_numbers and current_role() not in ("auditor",)
+        for batch in self.app.list_candidates(request.round_id):
+            yield pb.ListCandidatesResponse(candidates=[convert.stored_candidate(c) for c in batch],
+                                            id_numbers=[c.id_number for c in batch] if reveal else [])
+
+    @mapped
+    def AttestReview(self, request: pb.AttestReviewRequest, context: grpc.ServicerContext) -> pb.AttestReviewResponse:
+        """Attest a review."""
+        info, changed = self.app.attest(current_role(), request.round_id, request.note)
+        return pb.AttestReviewResponse(round=convert.round_(info), changed=changed)
+
+    @mapped_stream
+    def ScreenRound(self, request: pb.ScreenRoundRequest,
+                    context: grpc.ServicerContext) -> Iterator[pb.ScreenRoundResponse]:
+        """Screen a round; decisions stream back in chunks as they are recorded."""
+        for batch in self.app.screen_round(request.round_id):
+            yield pb.ScreenRoundResponse(
+                decisions=[convert.decision(s, r, b, not request.omit_records) for s, r, b in batch])
+
+    @mapped
+    def ScreenCandidate(self, request: pb.ScreenCandidateRequest,
+                        context: grpc.ServicerContext) -> pb.ScreenCandidateResponse:
+        """Screen one candidate."""
+        seq, rec, data = self.app.screen_candidate(request.round_id, convert.candidate_row(request.candidate),
+                                                   request.as_of, request.ruleset)
+        return pb.ScreenCandidateResponse(decision=convert.decision(seq, rec, data))
+
+
+class AuditServicer(pbg.AuditServiceServicer):
+    """Decisions and replay."""
+
+    def __init__(self, app: App) -> None:
+        """Serve audits of this app."""
+        self.app = app
+
+    @mapped
+    def GetDecision(self, request: pb.GetDecisionRequest, context: grpc.ServicerContext) -> pb.GetDecisionResponse:
+        """Fetch a decision."""
+        return pb.GetDecisionResponse(decision=convert.decision(*self.app.get_decision(request.decision_id)))
+
+    @mapped
+    def ReplayDecision(self, request: pb.ReplayDecisionRequest,
+                       context: grpc.ServicerContext) -> pb.ReplayDecisionResponse:
+        """Replay a decision."""
+        return pb.ReplayDecisionResponse(result=convert.replay_result(self.app.replay_decision(request.decision_id)))
+
+    @mapped_stream
+    def ReplayRound(self, request: pb.ReplayRoundRequest,
+                    context: grpc.ServicerContext) -> Iterator[pb.ReplayRoundResponse]:
+        """Replay a round."""
+        for batch in self.app.replay_round(request.round_id):
+            yield pb.ReplayRoundResponse(results=[convert.replay_result(o) for o in batch])
+
+
+class RulesServicer(pbg.RulesServiceServicer):
+    """Loaded rulesets."""
+
+    def __init__(self, app: App) -> None:
+        """Serve rules of this app."""
+        self.app = app
+
+    @mapped
+    def ListRulesets(self, request: pb.ListRulesetsRequest, context: grpc.ServicerContext) -> pb.ListRulesetsResponse:
+        """List rulesets."""
+        default = self.app.registry.default_name
+        return pb.ListRulesetsResponse(rulesets=[convert.ruleset(r, r.name == default) for r in self.app.rulesets()])
+
+    @mapped
+    def GetRule(self, request: pb.GetRuleRequest, context: grpc.ServicerContext) -> pb.GetRuleResponse:
+        """Show a rule."""
+        rs, rule = self.app.rule(request.rule_id, request.ruleset)
+        return pb.GetRuleResponse(rule=convert.rule(rs, rule))  # type: ignore[arg-type]

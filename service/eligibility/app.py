@@ -1,0 +1,173 @@
+"""The application: one object per server holding store, rulesets and engine; one method per use case.
+
+Servicers call exactly one of these methods. Roles are checked by the authorization interceptor;
+the checks here are the data-level ones (an agency acts on its own flags and attestations only).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+
+from . import idnumbers
+from .candidates import CandidateRow, add_candidates, validate_candidate
+from .dates import parse_iso
+from .domain import AGENCY_ORDER
+from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from .evaluator import Evaluator
+from .flags import FlagRow, retract_flag, submit_flags
+from .home import Config, person_key_fn
+from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
+from .registry import Registry
+from .replay import ReplayOutcome, replay
+from .ruleset import Rule, Ruleset
+from .screening import Decided, decide, eval_input, screen_round
+from .store import SqliteStore
+
+
+class App:
+    """Use cases of the joint review."""
+
+    def __init__(self, config: Config) -> None:
+        """Open the store and load the rulesets of a home."""
+        self.config = config
+        self.store = SqliteStore(config.database)
+        self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
+        self.evaluator = Evaluator()
+        self.person_key = person_key_fn(config.id_key())
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    # ---- flags (agencies) ----
+    def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> list[RowOutcome]:
+        """Validate and store an agency's flags."""
+        _agency_only(agency)
+        return submit_flags(self.store, self.registry.default, self.person_key, agency, rows,
+                            correction=correction, reason=reason)
+
+    def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
+        """Retract one of the agency's flags."""
+        _agency_only(agency)
+        return retract_flag(self.store, agency, reference.strip(), reason)
+
+    def list_flags(self, agency: str, kind: str, all_versions: bool) -> Iterator[StoredFlag]:
+        """The agency's own flags."""
+        _agency_only(agency)
+        return self.store.list_flags(agency, kind, all_versions)
+
+    # ---- rounds (district; agencies list and attest) ----
+    def create_round(self, role: str, name: str, as_of: str, ruleset: str,
+                     rows: Sequence[CandidateRow]) -> tuple[RoundInfo, list[RowOutcome]]:
+        """Open a round with its reference date and (a first chunk of) candidates."""
+        if not name.strip():
+            raise InvalidInputError("name: a round needs a name", field="name")
+        as_of_date = parse_iso(as_of.strip(), field="as_of")
+        rs = self.registry.by_name(ruleset)
+        info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
+                         created_at=utc_now(), created_by=role)
+        self.store.create_round(info)
+        outcomes = add_candidates(self.store, rs, self.person_key, info.round_id, rows)
+        return self.get_round(info.round_id), outcomes
+
+    def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
+        """Add a chunk of candidates to a round."""
+        info = self.get_round(round_id)
+        return add_candidates(self.store, self.registry.by_name(info.ruleset), self.person_key, round_id, rows)
+
+    def get_round(self, round_id: str) -> RoundInfo:
+        """A round, or NotFoundError."""
+        info = self.store.get_round(round_id.strip())
+        if info is None:
+            raise NotFoundError(f"no round {round_id!r}", field="round_id")
+        return info
+
+    def list_rounds(self) -> list[RoundInfo]:
+        """All rounds."""
+        return self.store.list_rounds()
+
+    def list_candidates(self, round_id: str) -> Iterator[list[StoredCandidate]]:
+        """A round's candidates in batches."""
+        self.get_round(round_id)
+        return self.store.candidates(round_id.strip())
+
+    def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
+        """Record that the agency reviewed the round against its records."""
+        _agency_only(agency)
+        self.get_round(round_id)
+        changed = self.store.attest(round_id.strip(), agency, utc_now(), note.strip())
+        return self.get_round(round_id), changed
+
+    def screen_round(self, round_id: str) -> Iterator[list[Decided]]:
+        """Screen every candidate; batches of recorded decisions."""
+        info = self.get_round(round_id)
+        return screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info)
+
+    def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
+        """Screen one person, as a candidate of a round or ad hoc; the decision is recorded."""
+        if round_id.strip():
+            info = self.get_round(round_id)
+            id_number = idnumbers.normalize(row.id_number)
+            cand = self.store.candidate(info.round_id, self.person_key(id_number))
+            if cand is None:
+                raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
+                                    field="id_number")
+            attested = self.store.attestations(info.round_id)
+            rs = self.registry.by_name(info.ruleset)
+        else:
+            rs = self.registry.by_name(ruleset)
+            checked = validate_candidate(rs, row)
+            if isinstance(checked, list):
+                raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
+            id_number, fields = checked
+            info = RoundInfo(round_id="", name="ad hoc", as_of=parse_iso(as_of.strip(), field="as_of"),
+                             ruleset=rs.name, created_at=utc_now(), created_by="")
+            cand = StoredCandidate(round_id="", seq=0, id_number=id_number, person_key=self.person_key(id_number),
+                                   **fields)  # type: ignore[arg-type]
+            attested = {}
+        flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
+        record = decide(self.evaluator, rs, info if info.round_id else None, eval_input(info, cand, flags, attested))
+        data = record.to_bytes()
+        (seq,) = self.store.append_decisions([(record, data)])
+        return seq, record, data
+
+    # ---- audit ----
+    def get_decision(self, decision_id: str) -> Decided:
+        """A recorded decision."""
+        found = self.store.get_decision(decision_id.strip())
+        if found is None:
+            raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
+        seq, data = found
+        return seq, DecisionRecord.from_bytes(data), data
+
+    def replay_decision(self, decision_id: str) -> ReplayOutcome:
+        """Replay one decision."""
+        _, record, _ = self.get_decision(decision_id)
+        return replay(self.registry, self.evaluator, record)
+
+    def replay_round(self, round_id: str) -> Iterator[list[ReplayOutcome]]:
+        """Replay every decision recorded for a round."""
+        self.get_round(round_id)
+        for batch in self.store.round_decisions(round_id.strip()):
+            yield [replay(self.registry, self.evaluator, DecisionRecord.from_bytes(data)) for _, data in batch]
+
+    # ---- rules ----
+    def rulesets(self) -> list[Ruleset]:
+        """Loaded rulesets."""
+        return self.registry.all()
+
+    def rule(self, rule_id: str, ruleset: str) -> tuple[Ruleset, Rule | object]:
+        """A rule by id."""
+        rs = self.registry.by_name(ruleset)
+        rule = rs.by_id.get(rule_id.strip())
+        if rule is None:
+            raise NotFoundError(f"no rule {rule_id!r} in {rs.label}", field="rule_id")
+        return rs, rule
+
+
+def _agency_only(role: str) -> None:
+    if role not in AGENCY_ORDER:
+        raise PermissionDeniedError(f"role {role} is not an agency")
+
+

@@ -1,0 +1,112 @@
+"""Candidate intake: validate the district's candidate rows for a round."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from . import idnumbers
+from .inputs import RowChecker
+from .records import FieldProblem, RowOutcome, StoredCandidate
+from .ruleset import Ruleset
+from .store import SqliteStore
+
+POSITION_ALIASES = {
+    "党组织书记": "party_secretary", "书记": "party_secretary", "党支部书记": "party_secretary",
+    "党组织委员": "party_committee", "支委": "party_committee", "党支部委员": "party_committee",
+    "村委会主任": "vc_director", "居委会主任": "vc_director", "村(居)委会主任": "vc_director", "主任": "vc_director",
+    "村委会委员": "vc_member", "居委会委员": "vc_member", "村(居)委会委员": "vc_member", "委员": "vc_member",
+}
+YESNO = {
+    "true": True, "yes": True, "y": True, "1": True, "是": True, "党员": True, "中共党员": True, "t": True,
+    "false": False, "no": False, "n": False, "0": False, "否": False, "群众": False, "f": False, "": False,
+}
+
+
+class CandidateRow(BaseModel):
+    """A candidate row as text."""
+
+    model_config = ConfigDict(extra="forbid")
+    row: int
+    id_number: str = ""
+    name: str = ""
+    village: str = ""
+    township: str = ""
+    position: str = ""
+    party_member: str = ""
+
+
+def parse_positions(raw: str, known: Sequence[str]) -> tuple[list[str], str]:
+    """Split "a+b" (也可 "一肩挑") into known position codes; returns (positions, error message)."""
+    text = raw.strip().replace("＋", "+").replace("（", "(").replace("）", ")")
+    if text == "一肩挑":
+        text = "party_secretary+vc_director"
+    parts = [p.strip() for p in text.split("+") if p.strip()]
+    if not parts:
+        return [], "position: missing"
+    out: list[str] = []
+    for p in parts:
+        code = POSITION_ALIASES.get(p, p.lower())
+        if code not in known:
+            return [], f"position: unknown position {p!r}; expected {', '.join(known)} (joined with +)"
+        if code not in out:
+            out.append(code)
+    return out, ""
+
+
+def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, dict[str, object]] | list[FieldProblem]:
+    """Check one candidate row; returns (id_number, fields) or the problems."""
+    ck = RowChecker(r.row)
+    id_number = ck.id_number(r.id_number)
+    name = ck.text(r.name, "name", required=True, limit=100)
+    village = ck.text(r.village, "village", required=False)
+    township = ck.text(r.township, "township", required=False)
+    positions, err = parse_positions(r.position, ruleset.positions)
+    if err:
+        ck.fail("position", err)
+    pm = r.party_member.strip().lower()
+    if pm not in YESNO:
+        ck.fail("party_member", f"party_member: expected yes/no (true/false, 是/否), got {r.party_member[:20]!r}")
+    if ck.problems:
+        return ck.problems
+    return id_number, {"name": name, "village": village, "township": township, "positions": tuple(positions),
+                       "party_member": YESNO[pm], "birth_date": idnumbers.birth_date_of(id_number)}
+
+
+def add_candidates(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str], str], round_id: str,
+                   rows: Sequence[CandidateRow]) -> list[RowOutcome]:
+    """Validate and add candidates to a round; valid rows are kept, a person appears once per round."""
+    outcomes: dict[int, RowOutcome] = {}
+    valid: dict[int, tuple[str, str, dict[str, object]]] = {}
+    first: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        checked = validate_candidate(ruleset, r)
+        if isinstance(checked, list):
+            key = idnumbers.mask(r.id_number.strip()) if r.id_number.isascii() else "(invalid)"
+            outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))
+            continue
+        id_number, fields = checked
+        pk = person_key(id_number)
+        if pk in first:
+            outcomes[i] = RowOutcome(row=r.row, key=idnumbers.mask(id_number), status="REJECTED", errors=(FieldProblem(
+                field="id_number", message=f"row {r.row}: id_number: same person as row {first[pk]}; list a "
+                "person once with all positions joined by +"),))
+            continue
+        first[pk] = r.row
+        valid[i] = (id_number, pk, fields)
+    existing = store.existing_candidates(round_id, [pk for _, pk, _ in valid.values()])
+    seq = store.next_candidate_seq(round_id)
+    new: list[StoredCandidate] = []
+    for i, (id_number, pk, fields) in valid.items():
+        masked = idnumbers.mask(id_number)
+        if pk in existing:
+            outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="REJECTED", errors=(FieldProblem(
+                field="id_number", message=f"row {rows[i].row}: id_number: already a candidate of this round",
+                code="ALREADY_EXISTS"),))
+            continue
+        new.append(StoredCandidate(round_id=round_id, seq=seq, id_number=id_number, person_key=pk, **fields))  # type: ignore[arg-type]
+        outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="CREATED", version=seq)
+        seq += 1
+    store.add_candidates(new)
+    return [outcomes[i] for i in range(len(rows))]

@@ -1,0 +1,488 @@
+"""The `eligibility` console command: server, client, demo and rule tools in one package.
+
+Exit codes: 0 success; 1 some rows rejected, a replay mismatch, or a rule lint/test failure;
+2 bad usage, a bad input file or a broken home; 3 the server refused or failed the call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from . import render
+from .client import Client
+from .domain import ROLES
+from .errors import EligibilityError
+from .files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+from .home import DEFAULT_LISTEN, REPO_RULES, Config, init_home, load_config
+from .v1 import eligibility_pb2 as pb
+
+DEFAULT_HOME = Path.home() / ".eligibility"
+
+
+class UsageError(Exception):
+    """A problem with how the command was called."""
+
+
+# ---------------------------------------------------------------- helpers
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.home))
+
+
+def _client(args: argparse.Namespace) -> Client:
+    cfg = _config(args)
+    role = args.role
+    if not role:
+        raise UsageError("say which role you act as: --as ROLE (or ELIGIBILITY_AS); roles: " + ", ".join(ROLES))
+    return Client(args.server or cfg.listen, cfg.token_for(role), timeout=args.timeout)
+
+
+def _json(args: argparse.Namespace) -> bool:
+    return bool(args.format == "json")
+
+
+def _print_rejections(results: list[pb.RowResult], what: str) -> int:
+    rejected = [r for r in results if r.status == pb.ROW_STATUS_REJECTED]
+    for r in rejected:
+        for e in r.errors:
+            print(f"rejected {what} {r.key or '(no key)'}: [{e.code}] {e.message}", file=sys.stderr)
+    return len(rejected)
+
+
+def _row_dict(r: pb.RowResult) -> dict[str, Any]:
+    return {"row": r.row, "key": r.key, "status": render.enum_name(pb.RowStatus, r.status, "ROW_STATUS_"),
+            "version": r.version, "errors": [{"field": e.field, "message": e.message, "code": e.code} for e in r.errors]}
+
+
+# ---------------------------------------------------------------- local commands
+def cmd_init(args: argparse.Namespace) -> int:
+    cfg = init_home(Path(args.home), listen=args.listen or DEFAULT_LISTEN)
+    print(f"initialised {cfg.home}: config.toml, keys/, credentials/ for {', '.join(ROLES)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .api.server import serve
+    cfg = _config(args)
+    return serve(cfg, args.listen or cfg.listen)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    return run_demo(Path(args.dir) if args.dir else None, per_village=args.per_village, seed=args.seed,
+                    show_all=not args.summary_only)
+
+
+def _rules_dirs(args: argparse.Namespace) -> list[Path]:
+    if getattr(args, "path", None):
+        return [Path(args.path)]
+    try:
+        return list(_config(args).rules_dirs)
+    except EligibilityError:
+        return [REPO_RULES]
+
+
+def cmd_rules_lint(args: argparse.Namespace) -> int:
+    from .golden import load_cases
+    from .ruleset import discover, load_ruleset_file
+    bad = 0
+    for d in _rules_dirs(args):
+        paths = discover(d) if d.is_dir() and not (d / "ruleset.yaml").exists() else [d / "ruleset.yaml" if d.is_dir() else d]
+        for path in paths:
+            try:
+                rs = load_ruleset_file(path)
+                cases = path.parent / "cases.yaml"
+                n = len(load_cases(cases).cases) if cases.exists() else 0
+                print(f"ok   {rs.label}  {len(rs.rules)} rules, {len(rs.profile)} profile checks, {n} golden cases  ({path})")
+            except Exception as e:  # noqa: BLE001 - report every broken file, keep going
+                bad += 1
+                print(f"FAIL {path}: {e}")
+    return 1 if bad else 0
+
+
+def cmd_rules_test(args: argparse.Namespace) -> int:
+    from .evaluator import Evaluator
+    from .golden import coverage_problems, load_cases, run_case
+    from .ruleset import discover, load_ruleset_file
+    evaluator = Evaluator()
+    failed = total = 0
+    for d in _rules_dirs(args):
+        for path in (discover(d) if not (d / "ruleset.yaml").exists() else [d / "ruleset.yaml"]):
+            rs = load_ruleset_file(path)
+            cases_path = path.parent / "cases.yaml"
+            cases = load_cases(cases_path).cases if cases_path.exists() else []
+            for case in cases:
+                total += 1
+                problems = run_case(rs, evaluator, case)
+                if problems:
+                    failed += 1
+                    print(f"FAIL {rs.name}: {case.name}: {'; '.join(problems)}")
+                elif args.verbose:
+                    print(f"ok   {rs.name}: {case.name}")
+            for p in coverage_problems(rs, cases):
+                failed += 1
+                print(f"FAIL {rs.name}: coverage: {p}")
+            print(f"{rs.label}: {len(cases)} cases")
+    print(f"{total - min(failed, total)} of {total} golden cases passed; {failed} failure(s)")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- flags
+def _flag_inputs(path: Path) -> list[pb.FlagInput]:
+    return [pb.FlagInput(**r) for r in read_rows(path, FLAG_COLUMNS, FLAG_REQUIRED)]
+
+
+def cmd_flags_submit(args: argparse.Namespace, correction: bool = False) -> int:
+    rows = _flag_inputs(Path(args.file))
+    correction = correction or bool(getattr(args, "correct", False))
+    if correction and not args.reason:
+        raise UsageError("a correction needs --reason TEXT")
+    with _client(args) as c:
+        results = list(c.submit_flags(rows, correction=correction, reason=args.reason or ""))
+    if _json(args):
+        for r in results:
+            render.jsonl(_row_dict(r))
+    counts = {s: sum(1 for r in results if r.status == v) for s, v in (
+        ("created", pb.ROW_STATUS_CREATED), ("corrected", pb.ROW_STATUS_CORRECTED),
+        ("unchanged", pb.ROW_STATUS_UNCHANGED), ("rejected", pb.ROW_STATUS_REJECTED))}
+    rejected = _print_rejections(results, "flag")
+    if not _json(args):
+        print(f"{len(results)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 1 if rejected else 0
+
+
+def cmd_flags_correct(args: argparse.Namespace) -> int:
+    return cmd_flags_submit(args, correction=True)
+
+
+def cmd_flags_retract(args: argparse.Namespace) -> int:
+    if not args.reason:
+        raise UsageError("a retraction needs --reason TEXT")
+    with _client(args) as c:
+        resp = c.call(c.flags.RetractFlag, pb.RetractFlagRequest(reference=args.reference, reason=args.reason))
+    if _json(args):
+        render.jsonl({**render.message_dict(resp.flag), "changed": resp.changed})
+    else:
+        state = "retracted" if resp.changed else "was already retracted"
+        print(f"{resp.flag.reference} {state} (version {resp.flag.version})")
+    return 0
+
+
+def _flag_status(f: pb.Flag) -> str:
+    if f.status == pb.FLAG_STATUS_RETRACTED:
+        return "retracted"
+    return "corrected" if f.version > 1 else "in force"
+
+
+def cmd_flags_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    with _client(args) as c:
+        flags = [f for chunk in c.stream(c.flags.ListFlags, pb.ListFlagsRequest(
+            kind=args.kind or "", all_versions=args.all_versions)) for f in chunk.flags]
+    if _json(args):
+        for f in flags:
+            d = render.message_dict(f)
+            d["status"] = _flag_status(f)
+            d["id_number"] = d.pop("id_number_masked")
+            render.jsonl(d)
+        return 0
+    table = Table(title=f"{args.role} flags ({len(flags)})", header_style="bold")
+    for col in ("reference", "v", "status", "kind", "level", "decided_on", "end_date", "name", "id_number"):
+        table.add_column(col, no_wrap=True)
+    for f in flags:
+        table.add_row(f.reference, str(f.version), _flag_status(f), f.kind, f.level, f.decided_on, f.end_date,
+                      f.name, f.id_number_masked)
+    render.console.print(table)
+    return 0
+
+
+# ---------------------------------------------------------------- rounds
+def cmd_round_create(args: argparse.Namespace) -> int:
+    rows = [pb.CandidateInput(**r) for r in read_rows(Path(args.candidates), CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)]
+    with _client(args) as c:
+        rnd, results = c.create_round(args.name, args.as_of, rows, ruleset=args.ruleset or "")
+    rejected = _print_rejections(results, "candidate")
+    if _json(args):
+        render.jsonl({"round_id": rnd.round_id, "name": rnd.name, "as_of": rnd.as_of, "ruleset": rnd.ruleset,
+                      "candidates": rnd.candidates, "rejected": rejected})
+    else:
+        print(f"round {rnd.round_id} \"{rnd.name}\" as of {rnd.as_of} ({rnd.ruleset}): {rnd.candidates} candidates"
+              + (f", {rejected} rows rejected" if rejected else ""))
+    return 1 if rejected else 0
+
+
+def cmd_round_list(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        rounds = c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds
+    for r in rounds:
+        if _json(args):
+            render.jsonl(render.message_dict(r))
+        else:
+            print(f"{r.round_id}  {r.as_of}  {r.candidates:>6} candidates  attested {len(r.attested)}/8  {r.name}")
+    return 0
+
+
+def cmd_round_show(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        r = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=args.round)).round
+    if _json(args):
+        render.jsonl(render.message_dict(r))
+    else:
+        print(f"{r.round_id} \"{r.name}\" as of {r.as_of}, ruleset {r.ruleset}, {r.candidates} candidates")
+        for a, t in sorted(r.attested.items()):
+            print(f"  attested by {a} at {t}")
+    return 0
+
+
+def cmd_round_candidates(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        chunks = list(c.stream(c.rounds.ListCandidates, pb.ListCandidatesRequest(
+            round_id=args.round, reveal_id_numbers=args.reveal)))
+    for chunk in chunks:
+        ids = list(chunk.id_numbers)
+        for i, cand in enumerate(chunk.candidates):
+            d = {"seq": cand.seq, "id_number": ids[i] if ids else cand.id_number_masked, "name": cand.name,
+                 "village": cand.village, "township": cand.township, "position": "+".join(cand.positions),
+                 "party_member": cand.party_member}
+            if _json(args):
+                render.jsonl(d)
+            else:
+                print(f"{d['seq']:>5}  {d['id_number']}  {d['name']}  {d['township']} {d['village']}  {d['position']}")
+    return 0
+
+
+def cmd_round_attest(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        resp = c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=args.round, note=args.note or ""))
+    if _json(args):
+        render.jsonl({"round_id": resp.round.round_id, "agency": args.role, "changed": resp.changed,
+                      "attested_at": resp.round.attested.get(args.role, "")})
+    else:
+        print(f"{args.role} {'attested' if resp.changed else 'had already attested'} round {resp.round.round_id} "
+              f"at {resp.round.attested.get(args.role)}")
+    return 0
+
+
+def screen_round(c: Client, round_id: str) -> list[dict[str, Any]]:
+    """Screen a round through the client; decisions as JSON objects, in candidate order."""
+    out: list[dict[str, Any]] = []
+    for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, omit_records=True)):
+        out.extend(render.decision_dict(d) for d in chunk.decisions)
+    return out
+
+
+def cmd_round_screen(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        decisions = screen_round(c, args.round)
+    if _json(args):
+        for d in decisions:
+            render.jsonl(d)
+    else:
+        render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates"))
+        render.console.print(render.summary_table(decisions))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cand = pb.CandidateInput(row=1, id_number=args.id_number, name=args.name or "", position=args.position or "",
+                             party_member=args.party_member or "")
+    with _client(args) as c:
+        d = c.call(c.rounds.ScreenCandidate, pb.ScreenCandidateRequest(
+            round_id=args.round or "", candidate=cand, as_of=args.as_of or "", ruleset=args.ruleset or "")).decision
+    dd = render.decision_dict(d)
+    if _json(args):
+        render.jsonl(dd)
+    else:
+        print("\n".join(render.explain(dd, args.lang)))
+    return 0
+
+
+# ---------------------------------------------------------------- audit
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        d = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=args.decision)).decision
+    dd = render.decision_dict(d)
+    if _json(args):
+        dd["record"] = d.record.decode()
+        render.jsonl(dd)
+    else:
+        print("\n".join(render.explain(dd, args.lang)))
+    return 0
+
+
+def cmd_audit_replay(args: argparse.Namespace) -> int:
+    if bool(args.decision) == bool(args.round):
+        raise UsageError("give a DECISION id or --round ROUND")
+    with _client(args) as c:
+        if args.decision:
+            results = [c.call(c.audit.ReplayDecision, pb.ReplayDecisionRequest(decision_id=args.decision)).result]
+        else:
+            results = [r for chunk in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=args.round))
+                       for r in chunk.results]
+    mismatched = 0
+    for r in results:
+        mismatched += not r.match
+        if _json(args):
+            render.jsonl({"decision_id": r.decision_id, "name": r.name, "result": "MATCH" if r.match else "MISMATCH",
+                          "ruleset_hash": r.ruleset_hash, "differences": list(r.differences)})
+        elif not r.match or args.decision:
+            print(f"{r.decision_id} {r.name}: {'MATCH' if r.match else 'MISMATCH'}")
+            for diff in r.differences:
+                print(f"    {diff}")
+    if not _json(args) and args.round:
+        print(f"replayed {len(results)} decisions of round {args.round}: {len(results) - mismatched} MATCH, "
+              f"{mismatched} MISMATCH")
+    return 1 if mismatched else 0
+
+
+# ---------------------------------------------------------------- rules via server
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        rulesets = c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    for r in rulesets:
+        if _json(args):
+            render.jsonl(render.message_dict(r))
+        else:
+            print(f"{r.name}@{r.hash[:12]}  v{r.version}  {r.rules} rules{'  (default)' if r.is_default else ''}  {r.title}")
+    return 0
+
+
+def cmd_rules_show(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        r = c.call(c.rules.GetRule, pb.GetRuleRequest(rule_id=args.rule, ruleset=args.ruleset or "")).rule
+    if _json(args):
+        render.jsonl(render.message_dict(r))
+    else:
+        print(f"{r.rule_id}  [{r.agency}] kind {r.kind}  effect {r.effect}")
+        print(f"  {r.title_zh}\n  {r.title_en}\n  citation: {r.citation}")
+        print(f"  window: {r.window or '-'}\n  effective {r.effective_from} .. {r.effective_to or '(no end)'}")
+        print(f"  ruleset {r.ruleset_hash[:12]}")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; global options work before or after the subcommand."""
+    env = os.environ.get
+    top = {"home": env("ELIGIBILITY_HOME", str(DEFAULT_HOME)), "server": env("ELIGIBILITY_SERVER", ""),
+           "role": env("ELIGIBILITY_AS", ""), "format": "table", "timeout": 60.0, "lang": "en"}
+
+    def options(defaults: dict[str, Any] | None) -> argparse.ArgumentParser:
+        # Separate action objects for the top level (real defaults) and subcommands (SUPPRESS, so an
+        # option given before the subcommand is not overwritten by the subcommand's default).
+        d = defaults or {}
+        o = argparse.ArgumentParser(add_help=False)
+        sup = argparse.SUPPRESS
+        o.add_argument("--home", default=d.get("home", sup), help="home directory (ELIGIBILITY_HOME)")
+        o.add_argument("--server", default=d.get("server", sup), help="server HOST:PORT (ELIGIBILITY_SERVER)")
+        o.add_argument("--as", dest="role", default=d.get("role", sup), help="act as ROLE (ELIGIBILITY_AS)")
+        o.add_argument("--format", choices=("table", "json"), default=d.get("format", sup),
+                       help="table (default) or json (JSON Lines)")
+        o.add_argument("--timeout", type=float, default=d.get("timeout", sup), help="per-call deadline in seconds")
+        o.add_argument("--lang", choices=("zh", "en"), default=d.get("lang", sup), help="language of explanations")
+        return o
+
+    common = options(None)
+    p = argparse.ArgumentParser(prog="eligibility", parents=[options(top)],
+                                description="District-level joint qualification review of two-committee candidates.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(parent: Any, name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_, description=help_)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add(sub, "init", cmd_init, "create a home: config, database, credentials for every role")
+    sp.add_argument("--listen", help=f"address the server will listen on (default {DEFAULT_LISTEN})")
+    sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
+    sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
+    sp = add(sub, "demo", cmd_demo, "run a synthetic district through the real server and client")
+    sp.add_argument("--dir", help="keep the demo home here (default: a temporary directory)")
+    sp.add_argument("--per-village", type=int, default=4, help="candidates per village (default 4)")
+    sp.add_argument("--seed", type=int, default=2026)
+    sp.add_argument("--summary-only", action="store_true", help="print only non-eligible rows and the summary")
+    sp = add(sub, "check", cmd_check, "screen one person: a candidate of --round, or ad hoc with --as-of")
+    sp.add_argument("--id-number", required=True)
+    sp.add_argument("--round")
+    sp.add_argument("--name")
+    sp.add_argument("--as-of")
+    sp.add_argument("--position")
+    sp.add_argument("--party-member")
+    sp.add_argument("--ruleset")
+
+    flags = sub.add_parser("flags", help="an agency's flags").add_subparsers(dest="sub", required=True)
+    sp = add(flags, "submit", cmd_flags_submit, "submit flags from a CSV/XLSX file")
+    sp.add_argument("file")
+    sp.add_argument("--correct", action="store_true", help="rows with existing references are corrections")
+    sp.add_argument("--reason")
+    sp = add(flags, "correct", cmd_flags_correct, "correct flags from a file (new versions), with a reason")
+    sp.add_argument("file")
+    sp.add_argument("--reason")
+    sp = add(flags, "retract", cmd_flags_retract, "retract a flag by its reference, with a reason")
+    sp.add_argument("reference")
+    sp.add_argument("--reason")
+    sp = add(flags, "list", cmd_flags_list, "list your own flags")
+    sp.add_argument("--kind")
+    sp.add_argument("--all-versions", action="store_true")
+
+    rnd = sub.add_parser("round", help="screening rounds").add_subparsers(dest="sub", required=True)
+    sp = add(rnd, "create", cmd_round_create, "create a round from a candidate file")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--as-of", required=True, help="reference date YYYY-MM-DD")
+    sp.add_argument("--candidates", required=True, help="CSV/XLSX candidate file")
+    sp.add_argument("--ruleset")
+    add(rnd, "list", cmd_round_list, "list rounds")
+    add(rnd, "show", cmd_round_show, "show a round and its attestations").add_argument("round")
+    sp = add(rnd, "candidates", cmd_round_candidates, "list a round's candidates")
+    sp.add_argument("round")
+    sp.add_argument("--reveal", action="store_true", help="full ID numbers (agencies, to check their records)")
+    sp = add(rnd, "attest", cmd_round_attest, "attest that your agency reviewed the round")
+    sp.add_argument("round")
+    sp.add_argument("--note")
+    add(rnd, "screen", cmd_round_screen, "screen every candidate of a round").add_argument("round")
+
+    audit = sub.add_parser("audit", help="decisions and replay").add_subparsers(dest="sub", required=True)
+    add(audit, "show", cmd_audit_show, "show a decision and why").add_argument("decision")
+    sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
+    sp.add_argument("decision", nargs="?")
+    sp.add_argument("--round")
+
+    rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
+    add(rules, "list", cmd_rules_list, "rulesets loaded by the server, with their hashes")
+    sp = add(rules, "show", cmd_rules_show, "show a rule")
+    sp.add_argument("rule")
+    sp.add_argument("--ruleset")
+    sp = add(rules, "lint", cmd_rules_lint, "check rule files (local, no server)")
+    sp.add_argument("path", nargs="?")
+    sp = add(rules, "test", cmd_rules_test, "run the golden cases (local, no server)")
+    sp.add_argument("path", nargs="?")
+    sp.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except EligibilityError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    except grpc.RpcError as e:
+        print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

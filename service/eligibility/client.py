@@ -1,0 +1,70 @@
+"""The gRPC client used by the CLI and the demo: credentials, deadlines, stubs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import grpc
+
+from .v1 import eligibility_pb2 as pb
+from .v1 import eligibility_pb2_grpc as pbg
+
+MAX_MESSAGE = 64 * 1024 * 1024
+T = TypeVar("T")
+
+
+class Client:
+    """A connection to the service acting as one role."""
+
+    def __init__(self, target: str, token: str, timeout: float = 60.0) -> None:
+        """Connect to target (host:port) presenting the role's credential."""
+        self.channel = grpc.insecure_channel(target, options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)])
+        self.metadata = (("authorization", f"Bearer {token}"),)
+        self.timeout = timeout
+        self.flags = pbg.FlagServiceStub(self.channel)
+        self.rounds = pbg.RoundServiceStub(self.channel)
+        self.audit = pbg.AuditServiceStub(self.channel)
+        self.rules = pbg.RulesServiceStub(self.channel)
+
+    def close(self) -> None:
+        """Close the channel."""
+        self.channel.close()
+
+    def __enter__(self) -> Client:
+        """Use as a context manager."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close on exit."""
+        self.close()
+
+    def call(self, method: Any, request: Any, timeout: float | None = None) -> Any:
+        """A unary call with the credential and a deadline."""
+        return method(request, metadata=self.metadata, timeout=timeout or self.timeout)
+
+    def stream(self, method: Any, request: Any, timeout: float | None = None) -> Iterator[Any]:
+        """A server-streaming call with the credential and a deadline."""
+        return iter(method(request, metadata=self.metadata, timeout=timeout or self.timeout * 60))
+
+    def submit_flags(self, rows: list[pb.FlagInput], correction: bool = False, reason: str = "",
+                     chunk: int = 5000) -> Iterator[pb.RowResult]:
+        """Submit flags in chunks; yields one result per row."""
+        for i in range(0, len(rows), chunk):
+            resp = self.call(self.flags.SubmitFlags, pb.SubmitFlagsRequest(
+                flags=rows[i:i + chunk], correction=correction, reason=reason))
+            yield from resp.results
+
+    def create_round(self, name: str, as_of: str, candidates: list[pb.CandidateInput], ruleset: str = "",
+                     chunk: int = 5000) -> tuple[pb.Round, list[pb.RowResult]]:
+        """Create a round and upload its candidates in chunks."""
+        resp = self.call(self.rounds.CreateRound, pb.CreateRoundRequest(
+            name=name, as_of=as_of, ruleset=ruleset, candidates=candidates[:chunk]))
+        results = list(resp.results)
+        for i in range(chunk, len(candidates), chunk):
+            more = self.call(self.rounds.AddCandidates, pb.AddCandidatesRequest(
+                round_id=resp.round.round_id, candidates=candidates[i:i + chunk]))
+            results.extend(more.results)
+        rnd = self.call(self.rounds.GetRound, pb.GetRoundRequest(round_id=resp.round.round_id)).round
+        return rnd, results

@@ -1,0 +1,134 @@
+"""`eligibility demo`: a synthetic district run through the real server (a subprocess) and the real client."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import render
+from .cli import main as cli_main
+from .cli import screen_round
+from .client import Client
+from .home import REPO_RULES, init_home
+from .ruleset import load_ruleset_file
+from .synth import district
+
+AS_OF = date(2026, 12, 1)
+LATE_AGENCY = "petition"
+
+
+@contextmanager
+def running_server(home: Path) -> Any:
+    """Start `eligibility serve` on a free loopback port; yield its address; stop it after."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE, stderr=open(home / "server.log", "ab"), text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            raise RuntimeError(f"server did not start; see {home / 'server.log'}")
+        yield orjson.loads(line)["listening"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _cli(home: Path, server: str, *args: str) -> int:
+    code = cli_main(["--home", str(home), "--server", server, *args])
+    return code
+
+
+def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_all: bool = True) -> int:
+    """Run the whole joint review once and print the verdict table, the summary and the replay result."""
+    started = time.monotonic()
+    tmp = None
+    if where is None:
+        tmp = tempfile.TemporaryDirectory(prefix="eligibility-demo-")
+        where = Path(tmp.name)
+    home = where / "home"
+    cfg = init_home(home, listen="127.0.0.1:0", rules_dirs=(REPO_RULES,))
+    ruleset = load_ruleset_file(REPO_RULES / cfg.default_ruleset / "ruleset.yaml")
+    data = district(ruleset, AS_OF, per_village=per_village, seed=seed)
+    files = where / "files"
+    files.mkdir(exist_ok=True)
+    print(f"demo home {home}; ruleset {ruleset.label}; as_of {AS_OF}")
+    with running_server(home) as server:
+        print(f"server listening on {server} (log: {home / 'server.log'})\n")
+        print("== 1. agencies submit flags (CSV), then retract a few")
+        for agency, rows in data.flags.items():
+            path = files / f"flags-{agency}.csv"
+            _write_csv(path, rows)
+            print(f"[{agency}] ", end="", flush=True)
+            _cli(home, server, "--as", agency, "flags", "submit", str(path))
+            for ref in data.retract[agency]:
+                print(f"[{agency}] ", end="")
+                _cli(home, server, "--as", agency, "flags", "retract", ref, "--reason", "entered in error")
+        print("[court] resubmitting the same file changes nothing: ", end="", flush=True)
+        _cli(home, server, "--as", "court", "flags", "submit", str(files / "flags-court.csv"))
+
+        print("\n== 2. the district office opens the round")
+        cand_path = files / "candidates.csv"
+        _write_csv(cand_path, [{"身份证号": p.id_number, "姓名": p.name, "村(社区)": p.village, "乡镇(街道)": p.township,
+                                "拟任职务": p.position, "是否党员": "是" if p.party_member else "否"}
+                               for p in data.candidates])
+        with Client(server, cfg.token_for("district")) as c:
+            pass
+        _cli(home, server, "--as", "district", "round", "create", "--name", "2026 两委换届 资格联审",
+             "--as-of", AS_OF.isoformat(), "--candidates", str(cand_path))
+        with Client(server, cfg.token_for("district")) as c:
+            from .v1 import eligibility_pb2 as pb
+            round_id = c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
+
+        print(f"\n== 3. agencies attest their review ({LATE_AGENCY} is late)")
+        for agency in ruleset.agencies:
+            if agency != LATE_AGENCY:
+                _cli(home, server, "--as", agency, "round", "attest", round_id)
+
+        print("\n== 4. first screening, before the late agency attests")
+        with Client(server, cfg.token_for("district")) as c:
+            first = screen_round(c, round_id)
+        render.console.print(render.summary_table(first))
+
+        print(f"\n== 5. {LATE_AGENCY} attests; the district screens again")
+        _cli(home, server, "--as", LATE_AGENCY, "round", "attest", round_id)
+        t0 = time.monotonic()
+        with Client(server, cfg.token_for("district")) as c:
+            final = screen_round(c, round_id)
+        screen_s = time.monotonic() - t0
+        shown = final if show_all else [d for d in final if d["overall"] != "ELIGIBLE"]
+        render.console.print(render.verdict_table(shown, f"round {round_id} as of {AS_OF}: {len(final)} candidates"
+                                                  + ("" if show_all else f", {len(shown)} not eligible")))
+        render.console.print(render.summary_table(final))
+        example = next((d for d in final if d["overall"] == "INELIGIBLE" and d["verdicts"]["profile"] == "PASS"), None)
+        if example:
+            print("\nwhy, for one ineligible candidate (eligibility audit show " + example["decision_id"] + "):")
+            print("\n".join(render.explain(example)))
+
+        print("\n== 6. the auditor replays every decision of the round")
+        code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)
+    elapsed = time.monotonic() - started
+    print(f"\ndemo finished in {elapsed:.1f} s ({len(final)} candidates screened in {screen_s:.2f} s); "
+          f"files in {files if tmp is None else '(temporary directory, removed)'}")
+    if tmp is not None:
+        tmp.cleanup()
+    return code
+
+
+__all__ = ["run_demo", "running_server", "os"]

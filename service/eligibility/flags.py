@@ -1,0 +1,156 @@
+"""Flag intake: validate an agency's rows, then create, keep (idempotent), correct or retract versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import ConflictError, InvalidInputError, NotFoundError
+from .inputs import RowChecker
+from .records import FieldProblem, FlagDraft, RowOutcome, StoredFlag, utc_now
+from .ruleset import Ruleset
+from .store import SqliteStore
+
+
+class FlagRow(BaseModel):
+    """A flag row as text, the way it arrives from a file or the API."""
+
+    model_config = ConfigDict(extra="forbid")
+    row: int
+    id_number: str = ""
+    name: str = ""
+    kind: str = ""
+    reference: str = ""
+    decided_on: str = ""
+    end_date: str = ""
+    level: str = ""
+    term_months: str = ""
+    note: str = ""
+
+
+def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list[FieldProblem]:
+    """Check one row against the ruleset's vocabulary; a kind of another agency is PERMISSION_DENIED."""
+    ck = RowChecker(r.row)
+    reference = ck.text(r.reference, "reference", required=True, limit=100)
+    id_number = ck.id_number(r.id_number)
+    name = ck.text(r.name, "name", required=True, limit=100)
+    kind = r.kind.strip()
+    level = r.level.strip()
+    rule = ruleset.by_kind.get(kind)
+    if not kind:
+        ck.fail("kind", "kind: missing")
+    elif rule is None:
+        ck.fail("kind", f"kind: unknown flag kind {kind!r}; {agency} may submit: {', '.join(ruleset.kinds_of(agency))}")
+    elif rule.agency != agency:
+        ck.fail("kind", f"kind: {kind!r} belongs to agency {rule.agency}, not {agency}", code="PERMISSION_DENIED")
+    term: int | None = None
+    if rule is not None:
+        if rule.levels is not None:
+            if level not in rule.levels:
+                ck.fail("level", f"level: {level or '(blank)'} is not a level of {kind}; expected one of "
+                        f"{', '.join(rule.levels)}")
+        elif level:
+            ck.fail("level", f"level: {kind} takes no level, got {level!r}")
+        raw_term = r.term_months.strip()
+        window = rule.window_for(level) if (rule.levels is None or level in rule.levels) else None
+        if window is not None and window.type == "term_plus_months":
+            if raw_term:
+                if not (raw_term.isascii() and raw_term.isdigit()) or int(raw_term) not in (window.terms or ()):
+                    ck.fail("term_months", f"term_months: must be one of {', '.join(map(str, window.terms or ()))}, "
+                            f"got {raw_term!r}")
+                else:
+                    term = int(raw_term)
+            else:
+                term = window.default_term
+        elif raw_term not in ("", "0"):
+            ck.fail("term_months", f"term_months: does not apply to {kind}{' ' + level if level else ''}")
+    decided_on = ck.date(r.decided_on, "decided_on", required=True)
+    end_date = ck.date(r.end_date, "end_date", required=False)
+    if decided_on and end_date and end_date < decided_on:
+        ck.fail("end_date", f"end_date {end_date} is before decided_on {decided_on}")
+    note = ck.text(r.note, "note", required=False, limit=1000)
+    if ck.problems:
+        return ck.problems
+    assert decided_on is not None
+    return FlagDraft(agency=agency, reference=reference, id_number=id_number, name=name, kind=kind, level=level,
+                     decided_on=decided_on, end_date=end_date, term_months=term, note=note)
+
+
+def submit_flags(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str], str], agency: str,
+                 rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
+    """Validate and store an agency's rows; valid rows are kept whatever happens to the others.
+
+    The agency's reference is the idempotency key: the same content again is UNCHANGED; different
+    content for an existing reference is a conflict unless submitted as a correction.
+    """
+    reason = reason.strip()
+    if correction and not reason:
+        raise InvalidInputError("a correction needs a reason", field="reason")
+    drafts: dict[int, FlagDraft] = {}
+    outcomes: dict[int, RowOutcome] = {}
+    first_row: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        checked = validate_flag(ruleset, agency, r)
+        key = r.reference.strip()
+        if isinstance(checked, list):
+            outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))
+        elif key in first_row:
+            outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=(FieldProblem(
+                field="reference", message=f"row {r.row}: reference: duplicate of row {first_row[key]} in this "
+                f"submission"),))
+        else:
+            first_row[key] = r.row
+            drafts[i] = checked
+    heads = store.flag_heads(agency, [d.reference for d in drafts.values()])
+    now = utc_now()
+    new: list[StoredFlag] = []
+    for i, d in drafts.items():
+        r = rows[i]
+        head = heads.get(d.reference)
+        if head is None:
+            if correction:
+                outcomes[i] = _reject(r.row, d.reference, "reference", f"no flag {d.reference} on record to correct",
+                                      "NOT_FOUND")
+                continue
+            version, status = 1, "CREATED"
+        elif head.content() == d.content() and head.status == "active":
+            outcomes[i] = RowOutcome(row=r.row, key=d.reference, status="UNCHANGED", version=head.version)
+            continue
+        elif not correction:
+            what = "was retracted" if head.status == "retracted" else "is on record with different content"
+            outcomes[i] = _reject(r.row, d.reference, "reference",
+                                  f"flag {d.reference} {what} (version {head.version}); submit it as a correction "
+                                  f"with a reason to change it", "FAILED_PRECONDITION")
+            continue
+        else:
+            version, status = head.version + 1, "CORRECTED"
+        new.append(StoredFlag(**d.model_dump(), version=version, status="active", person_key=person_key(d.id_number),
+                              reason=reason if correction else "", recorded_at=now, versions=version))
+        outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]
+    store.append_flag_versions(new)
+    return [outcomes[i] for i in range(len(rows))]
+
+
+def _reject(row: int, key: str, field: str, message: str, code: str) -> RowOutcome:
+    return RowOutcome(row=row, key=key, status="REJECTED",
+                      errors=(FieldProblem(field=field, message=f"row {row}: {message}", code=code),))
+
+
+def retract_flag(store: SqliteStore, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
+    """Retract one of the agency's flags (a new version); (latest version, whether anything changed)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInputError("a retraction needs a reason", field="reason")
+    head = store.flag_heads(agency, [reference]).get(reference)
+    if head is None:
+        raise NotFoundError(f"{agency} has no flag with reference {reference!r}", field="reference")
+    if head.status == "retracted":
+        return head, False
+    new = head.model_copy(update={"version": head.version + 1, "status": "retracted", "reason": reason,
+                                  "recorded_at": utc_now(), "versions": head.version + 1})
+    store.append_flag_versions([new])
+    return new, True
+
+
+__all__ = ["FlagRow", "submit_flags", "retract_flag", "validate_flag", "ConflictError"]

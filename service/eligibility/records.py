@@ -1,0 +1,140 @@
+"""Stored records (flags, rounds, candidates, decisions) and canonical bytes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from .domain import CandidateFacts, EvalInput, FlagFacts, Result
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8 (no floats in our records)."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+def utc_now() -> str:
+    """The wall-clock time as RFC 3339 UTC with microseconds (only ever *recorded*, never evaluated)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagDraft(_Rec):
+    """A validated flag as submitted (before it gets a version)."""
+
+    agency: str
+    reference: str
+    id_number: str
+    name: str
+    kind: str
+    level: str = ""
+    decided_on: date
+    end_date: date | None = None
+    term_months: int | None = None
+    note: str = ""
+
+    def content(self) -> tuple[Any, ...]:
+        """What a resubmission must repeat to count as unchanged."""
+        return (self.id_number, self.name, self.kind, self.level, self.decided_on, self.end_date,
+                self.term_months, self.note)
+
+
+class StoredFlag(FlagDraft):
+    """One version of a flag on record."""
+
+    version: int
+    status: Literal["active", "retracted"]
+    person_key: str
+    reason: str = ""
+    recorded_at: str
+    versions: int = 1
+
+    def facts(self) -> FlagFacts:
+        """The flag as the evaluator reads it."""
+        return FlagFacts(
+            agency=self.agency, reference=self.reference, version=self.version, status=self.status,
+            name=self.name, kind=self.kind, level=self.level, decided_on=self.decided_on,
+            end_date=self.end_date, term_months=self.term_months, recorded_at=self.recorded_at,
+        )
+
+
+class StoredCandidate(_Rec):
+    """A candidate of a round."""
+
+    round_id: str
+    seq: int
+    id_number: str
+    person_key: str
+    name: str
+    village: str = ""
+    township: str = ""
+    positions: tuple[str, ...]
+    party_member: bool
+    birth_date: date
+
+    def facts(self, id_masked: str) -> CandidateFacts:
+        """The candidate as the evaluator reads it."""
+        return CandidateFacts(
+            person_key=self.person_key, id_masked=id_masked, birth_date=self.birth_date, name=self.name,
+            positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
+        )
+
+
+class RoundInfo(_Rec):
+    """A screening round."""
+
+    round_id: str
+    name: str
+    as_of: date
+    ruleset: str
+    created_at: str
+    created_by: str
+    candidates: int = 0
+    attested: dict[str, str] = {}
+
+
+class DecisionRecord(_Rec):
+    """A decision as recorded: what was read, under which ruleset version, and the result."""
+
+    decision_id: str
+    round_id: str
+    recorded_at: str
+    as_of: date
+    ruleset_name: str
+    ruleset_hash: str
+    engine_version: str
+    inputs: EvalInput
+    result: Result
+
+    def to_bytes(self) -> bytes:
+        """The canonical bytes stored and later replayed."""
+        return canonical(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DecisionRecord:
+        """Parse stored canonical bytes."""
+        return cls.model_validate(orjson.loads(data))
+
+
+class FieldProblem(_Rec):
+    """One problem with one field of one row."""
+
+    field: str
+    message: str
+    code: str = "INVALID_ARGUMENT"
+
+
+class RowOutcome(_Rec):
+    """What happened to one submitted row."""
+
+    row: int
+    key: str
+    status: Literal["CREATED", "UNCHANGED", "CORRECTED", "REJECTED"]
+    version: int = 0
+    errors: tuple[FieldProblem, ...] = ()

@@ -1,0 +1,121 @@
+"""Output for people (rich tables) and machines (JSON Lines) from API messages."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from google.protobuf.json_format import MessageToDict
+from rich.console import Console
+from rich.table import Table
+
+from .domain import AGENCY_ORDER, PROFILE
+from .v1 import eligibility_pb2 as pb
+
+SHORT = {"discipline": "DIS", "court": "CRT", "procuratorate": "PRO", "police": "POL", "justice": "JUS",
+         "civil_affairs": "CIV", "religious_affairs": "REL", "petition": "PET", PROFILE: "PRF"}
+COLOUR = {"PASS": "green", "FAIL": "bold red", "REVIEW": "yellow", "PENDING": "cyan",
+          "ELIGIBLE": "green", "INELIGIBLE": "bold red", "NEEDS_REVIEW": "yellow"}
+console = Console(highlight=False, soft_wrap=False)
+if not console.is_terminal or console.width < 150:
+    console = Console(highlight=False, soft_wrap=False, width=170)
+
+
+def jsonl(obj: Any) -> None:
+    """Print one JSON line."""
+    sys.stdout.write(orjson.dumps(obj).decode() + "\n")
+
+
+def enum_name(enum: Any, value: int, prefix: str) -> str:
+    """VERDICT_PASS -> PASS."""
+    return str(enum.Name(value)).removeprefix(prefix)
+
+
+def decision_dict(d: pb.Decision) -> dict[str, Any]:
+    """A decision as a JSON object (ID masked)."""
+    return {
+        "decision_id": d.decision_id, "round_id": d.round_id, "seq": d.seq, "recorded_at": d.recorded_at,
+        "as_of": d.as_of, "ruleset": d.ruleset_name, "ruleset_hash": d.ruleset_hash,
+        "engine_version": d.engine_version, "name": d.candidate.name, "id_number": d.candidate.id_number_masked,
+        "village": d.candidate.village, "township": d.candidate.township, "positions": list(d.candidate.positions),
+        "overall": enum_name(pb.Overall, d.overall, "OVERALL_"),
+        "verdicts": {v.agency: enum_name(pb.Verdict, v.verdict, "VERDICT_") for v in d.verdicts},
+        "trace": [trace_dict(t) for t in d.trace],
+    }
+
+
+def trace_dict(t: pb.TraceEntry) -> dict[str, Any]:
+    """A trace entry as a JSON object."""
+    out = MessageToDict(t, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    out["verdict"] = enum_name(pb.Verdict, t.verdict, "VERDICT_")
+    return out
+
+
+def message_dict(m: Any) -> dict[str, Any]:
+    """Any message as a JSON object with proto field names."""
+    return MessageToDict(m, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+CELL = {"PASS": "pass", "FAIL": "FAIL", "REVIEW": "REVIEW", "PENDING": "pending", "ELIGIBLE": "ELIGIBLE",
+        "INELIGIBLE": "INELIGIBLE", "NEEDS_REVIEW": "NEEDS_REVIEW"}
+
+
+def _cell(v: str) -> str:
+    return f"[{COLOUR.get(v, 'white')}]{CELL.get(v, v)}[/]"
+
+
+def verdict_table(decisions: Iterable[dict[str, Any]], title: str) -> Table:
+    """The per-candidate, per-agency verdict table."""
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in ("#", "township", "village", "name", "id_number", "position"):
+        table.add_column(col, no_wrap=True)
+    for a in (*AGENCY_ORDER, PROFILE):
+        table.add_column(SHORT[a], no_wrap=True)
+    table.add_column("overall", no_wrap=True)
+    for i, d in enumerate(decisions, 1):
+        table.add_row(str(i), d["township"], d["village"], d["name"], d["id_number"], "+".join(d["positions"]),
+                      *(_cell(d["verdicts"].get(a, "")) for a in (*AGENCY_ORDER, PROFILE)), _cell(d["overall"]))
+    return table
+
+
+def summary_table(decisions: list[dict[str, Any]]) -> Table:
+    """Counts per overall result and per agency verdict."""
+    table = Table(title="summary", header_style="bold")
+    table.add_column("")
+    for v in ("PASS", "FAIL", "REVIEW", "PENDING"):
+        table.add_column(v, justify="right")
+    for a in (*AGENCY_ORDER, PROFILE):
+        c = Counter(d["verdicts"].get(a) for d in decisions)
+        table.add_row(a, *(str(c[v]) for v in ("PASS", "FAIL", "REVIEW", "PENDING")))
+    overall = Counter(d["overall"] for d in decisions)
+    table.add_section()
+    table.add_row("overall", f"ELIGIBLE {overall['ELIGIBLE']}", f"INELIGIBLE {overall['INELIGIBLE']}",
+                  f"NEEDS_REVIEW {overall['NEEDS_REVIEW']}", f"PENDING {overall['PENDING']}")
+    return table
+
+
+def explain(d: dict[str, Any], lang: str = "en") -> list[str]:
+    """A decision's trace in plain lines."""
+    lines = [f"decision {d['decision_id']}  round {d['round_id'] or '(ad hoc)'}  as_of {d['as_of']}  "
+             f"ruleset {d['ruleset']}@{d['ruleset_hash'][:12]}  engine {d['engine_version']}",
+             f"candidate {d['name']} {d['id_number']}  {d['township']} {d['village']}  {'+'.join(d['positions'])}",
+             f"overall: {d['overall']}"]
+    for t in d["trace"]:
+        title = t["title_zh"] if lang == "zh" else t["title_en"]
+        head = f"  [{t['agency']}] {t['verdict']:<7} {t['rule_id']}"
+        if title:
+            head += f" - {title}"
+        lines.append(head)
+        if t["citation"]:
+            lines.append(f"      citation: {t['citation']}")
+        for f in t["flags"]:
+            lines.append(f"      flag: {f['agency']} {f['reference']} v{f['version']} {f['kind']} {f['level']} "
+                         f"decided {f['decided_on']}{' end ' + f['end_date'] if f['end_date'] else ''}")
+        if t["window"]:
+            lines.append(f"      window: {t['window']}")
+        if t["detail"]:
+            lines.append(f"      {t['detail']}")
+    return lines

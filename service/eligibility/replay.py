@@ -1,0 +1,49 @@
+"""Replay: re-evaluate a recorded decision's inputs under its recorded ruleset version and compare."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from .engine import ENGINE_VERSION
+from .evaluator import Evaluator
+from .records import DecisionRecord, canonical
+from .registry import Registry
+
+
+class ReplayOutcome(BaseModel):
+    """MATCH, or the differences between the recorded and the recomputed result."""
+
+    model_config = ConfigDict(frozen=True)
+    decision_id: str
+    name: str
+    ruleset_hash: str
+    match: bool
+    differences: tuple[str, ...] = ()
+
+
+def replay(registry: Registry, evaluator: Evaluator, record: DecisionRecord) -> ReplayOutcome:
+    """Re-run the engine on exactly the recorded inputs; the result must be identical byte for byte."""
+    ruleset = registry.by_hash(record.ruleset_hash)
+    again = evaluator.evaluate(ruleset, record.inputs)
+    before = canonical(record.result.model_dump(mode="json"))
+    after = canonical(again.model_dump(mode="json"))
+    diffs: list[str] = []
+    if before != after:
+        if record.result.overall != again.overall:
+            diffs.append(f"overall: recorded {record.result.overall}, replayed {again.overall}")
+        for agency in sorted(set(record.result.verdicts) | set(again.verdicts)):
+            a, b = record.result.verdicts.get(agency), again.verdicts.get(agency)
+            if a != b:
+                diffs.append(f"{agency}: recorded {a}, replayed {b}")
+        old = {canonical(t.model_dump(mode="json")) for t in record.result.trace}
+        new = {canonical(t.model_dump(mode="json")) for t in again.trace}
+        diffs += [f"trace only in record: {t.decode()}" for t in sorted(old - new)]
+        diffs += [f"trace only in replay: {t.decode()}" for t in sorted(new - old)]
+        if not diffs:
+            diffs.append("trace order differs")
+    if diffs and record.engine_version != ENGINE_VERSION:
+        diffs_note = f"(recorded with {record.engine_version})"
+        diffs = [f"{d} {diffs_note}" for d in diffs]
+    return ReplayOutcome(decision_id=record.decision_id, name=record.inputs.candidate.name,
+                         ruleset_hash=record.ruleset_hash, match=not diffs, differences=tuple(diffs))
+

@@ -1,0 +1,272 @@
+"""The SQLite store: flags with versions, rounds, candidates, attestations, rulesets, decisions.
+
+WAL journal, synchronous=FULL, explicit transactions (BEGIN IMMEDIATE). One connection shared
+by the server's threads behind a lock: SQLite has a single writer anyway, and reads are short.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rulesets (
+  hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, content BLOB NOT NULL,
+  first_loaded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS flags (
+  agency TEXT NOT NULL, reference TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+  person_key TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+  level TEXT NOT NULL, decided_on TEXT NOT NULL, end_date TEXT, term_months INTEGER, note TEXT NOT NULL,
+  reason TEXT NOT NULL, recorded_at TEXT NOT NULL, is_latest INTEGER NOT NULL,
+  PRIMARY KEY (agency, reference, version));
+CREATE INDEX IF NOT EXISTS flags_latest_person ON flags (person_key) WHERE is_latest = 1;
+CREATE TABLE IF NOT EXISTS rounds (
+  round_id TEXT PRIMARY KEY, name TEXT NOT NULL, as_of TEXT NOT NULL, ruleset TEXT NOT NULL,
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS candidates (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), seq INTEGER NOT NULL, person_key TEXT NOT NULL,
+  id_number TEXT NOT NULL, name TEXT NOT NULL, village TEXT NOT NULL, township TEXT NOT NULL,
+  positions TEXT NOT NULL, party_member INTEGER NOT NULL, birth_date TEXT NOT NULL,
+  PRIMARY KEY (round_id, person_key), UNIQUE (round_id, seq));
+CREATE TABLE IF NOT EXISTS attestations (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), agency TEXT NOT NULL, attested_at TEXT NOT NULL,
+  note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
+CREATE TABLE IF NOT EXISTS decisions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
+  person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL, record BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
+"""
+
+_FLAG_COLS = ("agency, reference, version, status, person_key, id_number, name, kind, level, decided_on, "
+              "end_date, term_months, note, reason, recorded_at")
+
+
+def _flag(row: sqlite3.Row) -> StoredFlag:
+    return StoredFlag(
+        agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
+        person_key=row["person_key"], id_number=row["id_number"], name=row["name"], kind=row["kind"],
+        level=row["level"], decided_on=date.fromisoformat(row["decided_on"]),
+        end_date=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+        term_months=row["term_months"], note=row["note"], reason=row["reason"], recorded_at=row["recorded_at"],
+        versions=row["version"],
+    )
+
+
+def _candidate(row: sqlite3.Row) -> StoredCandidate:
+    return StoredCandidate(
+        round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_number=row["id_number"],
+        name=row["name"], village=row["village"], township=row["township"],
+        positions=tuple(row["positions"].split("+")) if row["positions"] else (),
+        party_member=bool(row["party_member"]), birth_date=date.fromisoformat(row["birth_date"]),
+    )
+
+
+class SqliteStore:
+    """The embedded default store."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the database at path."""
+        self.path = path
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    self._conn.execute(stmt)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    # ---- rulesets ----
+    def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str) -> None:
+        """Keep a ruleset's canonical content by hash (replay needs old versions)."""
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO rulesets VALUES (?,?,?,?,?)", (hash_, name, version, content, now))
+
+    def ruleset_content(self, hash_: str) -> bytes | None:
+        """The canonical content of a ruleset version, or None."""
+        rows = self._query("SELECT content FROM rulesets WHERE hash = ?", (hash_,))
+        return bytes(rows[0]["content"]) if rows else None
+
+    # ---- flags ----
+    def flag_heads(self, agency: str, references: Iterable[str]) -> dict[str, StoredFlag]:
+        """The latest version of each of the agency's references that exists."""
+        refs = list(references)
+        out: dict[str, StoredFlag] = {}
+        for i in range(0, len(refs), 500):
+            part = refs[i:i + 500]
+            rows = self._query(
+                f"SELECT {_FLAG_COLS} FROM flags WHERE agency = ? AND is_latest = 1 AND reference IN "
+                f"({','.join('?' * len(part))})", [agency, *part])
+            out.update((r["reference"], _flag(r)) for r in rows)
+        return out
+
+    def append_flag_versions(self, flags: list[StoredFlag]) -> None:
+        """Store new versions (each becomes the latest of its reference) in one transaction."""
+        with self.transaction() as c:
+            for f in flags:
+                c.execute("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1",
+                          (f.agency, f.reference))
+                c.execute(
+                    f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                    (f.agency, f.reference, f.version, f.status, f.person_key, f.id_number, f.name, f.kind,
+                     f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
+                     f.term_months, f.note, f.reason, f.recorded_at))
+
+    def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
+        """The agency's flags (latest versions unless all_versions), by reference then version."""
+        sql = f"SELECT {_FLAG_COLS} FROM flags WHERE agency = ?"
+        params: list[Any] = [agency]
+        if not all_versions:
+            sql += " AND is_latest = 1"
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        for row in self._query(sql + " ORDER BY reference, version", params):
+            yield _flag(row)
+
+    def flags_for_persons(self, person_keys: list[str]) -> dict[str, list[StoredFlag]]:
+        """Latest versions (including retracted ones) of every agency's flags on these persons."""
+        out: dict[str, list[StoredFlag]] = {}
+        for i in range(0, len(person_keys), 500):
+            part = person_keys[i:i + 500]
+            rows = self._query(
+                f"SELECT {_FLAG_COLS} FROM flags WHERE is_latest = 1 AND person_key IN "
+                f"({','.join('?' * len(part))}) ORDER BY agency, reference", part)
+            for r in rows:
+                out.setdefault(r["person_key"], []).append(_flag(r))
+        return out
+
+    # ---- rounds, candidates, attestations ----
+    def create_round(self, info: RoundInfo) -> None:
+        """Store a new round."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO rounds VALUES (?,?,?,?,?,?)", (
+                info.round_id, info.name, info.as_of.isoformat(), info.ruleset, info.created_at, info.created_by))
+
+    def get_round(self, round_id: str) -> RoundInfo | None:
+        """A round with its candidate count and attestations, or None."""
+        rows = self._query("SELECT * FROM rounds WHERE round_id = ?", (round_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        count = self._query("SELECT count(*) AS n FROM candidates WHERE round_id = ?", (round_id,))[0]["n"]
+        return RoundInfo(
+            round_id=r["round_id"], name=r["name"], as_of=date.fromisoformat(r["as_of"]), ruleset=r["ruleset"],
+            created_at=r["created_at"], created_by=r["created_by"], candidates=count,
+            attested=self.attestations(round_id),
+        )
+
+    def list_rounds(self) -> list[RoundInfo]:
+        """All rounds, newest first."""
+        ids = [r["round_id"] for r in self._query("SELECT round_id FROM rounds ORDER BY created_at DESC")]
+        return [r for r in (self.get_round(i) for i in ids) if r is not None]
+
+    def existing_candidates(self, round_id: str, person_keys: list[str]) -> set[str]:
+        """Which of these persons are already candidates of the round."""
+        out: set[str] = set()
+        for i in range(0, len(person_keys), 500):
+            part = person_keys[i:i + 500]
+            rows = self._query(
+                f"SELECT person_key FROM candidates WHERE round_id = ? AND person_key IN ({','.join('?' * len(part))})",
+                [round_id, *part])
+            out.update(r["person_key"] for r in rows)
+        return out
+
+    def next_candidate_seq(self, round_id: str) -> int:
+        """The next free sequence number in a round."""
+        return int(self._query("SELECT coalesce(max(seq), 0) + 1 AS n FROM candidates WHERE round_id = ?",
+                               (round_id,))[0]["n"])
+
+    def add_candidates(self, candidates: list[StoredCandidate]) -> None:
+        """Store candidates in one transaction."""
+        with self.transaction() as c:
+            c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?)", [
+                (x.round_id, x.seq, x.person_key, x.id_number, x.name, x.village, x.township, "+".join(x.positions),
+                 int(x.party_member), x.birth_date.isoformat()) for x in candidates])
+
+    def candidates(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredCandidate]]:
+        """A round's candidates in order, in batches."""
+        last = 0
+        while True:
+            rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                               (round_id, last, batch))
+            if not rows:
+                return
+            yield [_candidate(r) for r in rows]
+            last = rows[-1]["seq"]
+
+    def candidate(self, round_id: str, person_key: str) -> StoredCandidate | None:
+        """One candidate of a round, or None."""
+        rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND person_key = ?", (round_id, person_key))
+        return _candidate(rows[0]) if rows else None
+
+    def attest(self, round_id: str, agency: str, at: str, note: str) -> bool:
+        """Record an agency's attestation; False if it had already attested (the first one stands)."""
+        with self.transaction() as c:
+            cur = c.execute("INSERT OR IGNORE INTO attestations VALUES (?,?,?,?)", (round_id, agency, at, note))
+            return cur.rowcount == 1
+
+    def attestations(self, round_id: str) -> dict[str, str]:
+        """Agency -> attestation time for a round."""
+        rows = self._query("SELECT agency, attested_at FROM attestations WHERE round_id = ?", (round_id,))
+        return {r["agency"]: r["attested_at"] for r in rows}
+
+    # ---- decisions ----
+    def append_decisions(self, records: list[tuple[DecisionRecord, bytes]]) -> list[int]:
+        """Append decision records (with their canonical bytes) in one transaction; return their seqs."""
+        seqs: list[int] = []
+        with self.transaction() as c:
+            for rec, data in records:
+                cur = c.execute(
+                    "INSERT INTO decisions (decision_id, round_id, person_key, recorded_at, ruleset_hash, record) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
+                     rec.ruleset_hash, data))
+                seqs.append(int(cur.lastrowid or 0))
+        return seqs
+
+    def get_decision(self, decision_id: str) -> tuple[int, bytes] | None:
+        """(seq, canonical bytes) of a decision, or None."""
+        rows = self._query("SELECT seq, record FROM decisions WHERE decision_id = ?", (decision_id,))
+        return (rows[0]["seq"], bytes(rows[0]["record"])) if rows else None
+
+    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[tuple[int, bytes]]]:
+        """Every decision recorded for a round, in log order, in batches."""
+        last = 0
+        while True:
+            rows = self._query("SELECT seq, record FROM decisions WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                               (round_id, last, batch))
+            if not rows:
+                return
+            yield [(r["seq"], bytes(r["record"])) for r in rows]
+            last = rows[-1]["seq"]
