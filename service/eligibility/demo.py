@@ -30,9 +30,10 @@ LATE_AGENCY = "petition"
 @contextmanager
 def running_server(home: Path) -> Any:
     """Start `eligibility serve` on a free loopback port; yield its address; stop it after."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, stderr=open(home / "server.log", "ab"), text=True)
+    with open(home / "server.log", "ab") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line:
@@ -41,6 +42,8 @@ def running_server(home: Path) -> Any:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        if proc.stdout:
+            proc.stdout.close()
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,34 @@
+"""Test data helpers: valid ID numbers, flag and candidate rows."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from eligibility.idnumbers import check_digit
+
+_seq = itertools.count(1)
+
+
+def make_id(born: date = date(1980, 1, 1), region: str = "110101") -> str:
+    """A fresh valid ID number (unique within the test session)."""
+    n = next(_seq)
+    body = f"{region}{born:%Y%m%d}{n % 1000:03d}"
+    if n >= 1000:
+        body = f"{int(region) + n // 1000:06d}{born:%Y%m%d}{n % 1000:03d}"
+    return body + check_digit(body)
+
+
+def flag(id_number: str, kind: str, reference: str, decided_on: str, name: str = "张三", **extra: str) -> dict[str, str]:
+    """A flag row with all columns."""
+    row = {"id_number": id_number, "name": name, "kind": kind, "reference": reference, "decided_on": decided_on,
+           "end_date": "", "level": "", "term_months": "", "note": ""}
+    row.update(extra)
+    return row
+
+
+def candidate(id_number: str, name: str = "张三", position: str = "vc_member", party_member: str = "no",
+              village: str = "桃源村", township: str = "桃源乡") -> dict[str, str]:
+    """A candidate row with all columns."""
+    return {"id_number": id_number, "name": name, "village": village, "township": township, "position": position,
+            "party_member": party_member}

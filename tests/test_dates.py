@@ -1,0 +1,40 @@
+"""Calendar months: D + N months, and whole months elapsed, agree on every day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eligibility.dates import add_months, months_elapsed, parse_iso
+from eligibility.errors import InvalidInputError
+
+
+def test_examples_from_the_mission() -> None:
+    assert add_months(date(2025, 12, 1), 12) == date(2026, 12, 1)
+    assert add_months(date(2025, 8, 1), 18) == date(2027, 2, 1)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2080, 1, 1)),
+       st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 1, 1)), st.integers(1, 120))
+def test_elapsed_months_agrees_with_add_months(start: date, on: date, n: int) -> None:
+    in_force_by_end = start <= on < add_months(start, n)
+    in_force_by_elapsed = start <= on and months_elapsed(start, on) < n
+    assert in_force_by_end == in_force_by_elapsed
+
+
+@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2080, 1, 1)), st.integers(1, 120))
+def test_last_day_and_first_lapsed_day(start: date, n: int) -> None:
+    end = add_months(start, n)
+    assert months_elapsed(start, end - timedelta(days=1)) == n - 1
+    assert months_elapsed(start, end) == n
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "2025-02-29", "2026/01/01", "20260101", "2026-1-1", "２０２６-01-01", ""])
+def test_bad_dates(text: str) -> None:
+    with pytest.raises(InvalidInputError):
+        parse_iso(text, field="decided_on")
