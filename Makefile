@@ -31,6 +31,8 @@ proto-check: $(STAMP)
 
 lint: $(STAMP)
 	cd proto && BUF_CACHE_DIR=$(CURDIR)/.cache/buf ../$(BIN)/buf lint
+	$(BIN)/ruff check service tests scripts
+	$(BIN)/mypy service/eligibility
 
 clean:
 	rm -rf $(VENV) .cache

@@ -32,8 +32,8 @@ from .facts import Match, countable_flags
 from .ruleset import Rule, Ruleset, Window
 
 ENGINE_VERSION = f"eligibility-engine/1 durable-rules/{version('durable-rules')}"
-_NO_END = 10**9
-SENTINEL = "__seen_"  # rules that match every fact, so no assertion is ever "not handled"  # days_left for a flag with no end_date: "still open"
+_NO_END = 10**9  # days_left for a flag with no end_date: "still open"
+SENTINEL = "__seen_"  # rules that match every fact, so no assertion is ever "not handled"
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]

@@ -50,9 +50,9 @@ def _header_map(headers: list[str], columns: dict[str, tuple[str, ...]], require
             lookup[_norm_header(alias)] = canon
     mapping: dict[int, str] = {}
     for i, h in enumerate(headers):
-        canon = lookup.get(_norm_header(h or ""))
-        if canon and canon not in mapping.values():
-            mapping[i] = canon
+        found = lookup.get(_norm_header(h or ""))
+        if found and found not in mapping.values():
+            mapping[i] = found
     missing = [c for c in required if c not in mapping.values()]
     if missing:
         raise InvalidInputError(
@@ -93,7 +93,7 @@ def _decode(data: bytes, source: str) -> str:
 
 def _raw_rows(path: Path) -> Iterator[list[Any]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as e:  # noqa: BLE001 - any unreadable workbook is the user's input problem

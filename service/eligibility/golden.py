@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .domain import CandidateFacts, EvalInput, FlagFacts, Overall, Verdict
 from .evaluator import Evaluator
-from .ruleset import Ruleset
+from .ruleset import Rule, Ruleset
 
 
 class _M(BaseModel):
@@ -116,7 +116,7 @@ def coverage_problems(ruleset: Ruleset, cases: list[Case]) -> list[str]:
         if not fires:
             problems.append(f"{rule_id}: no case where it fires")
         windows: list[Any] = []
-        if hasattr(rule, "levels"):
+        if isinstance(rule, Rule):
             windows = list(rule.levels.values()) if rule.levels else [rule.window]
         if any(w.type != "permanent" for w in windows) and not quiet:
             problems.append(f"{rule_id}: no case where its window has lapsed or not begun")

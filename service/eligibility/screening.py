@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterator
 
 from . import idnumbers
+from .domain import EvalInput
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
-from .domain import EvalInput
 from .records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag, utc_now
 from .ruleset import Ruleset
 from .store import SqliteStore

@@ -51,13 +51,13 @@ def current_role() -> str:
     return ROLE.get()
 
 
-def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any]:
     def abort(request: Any, context: grpc.ServicerContext) -> Any:
         context.abort(code, message)
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
-def _with_role(handler: grpc.RpcMethodHandler, role: str) -> grpc.RpcMethodHandler:
+def _with_role(handler: grpc.RpcMethodHandler[Any, Any], role: str) -> grpc.RpcMethodHandler[Any, Any]:
     """Wrap a handler so the role is set in a context variable while it runs."""
     def unary(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def run(request: Any, context: Any) -> Any:
@@ -86,7 +86,7 @@ def _with_role(handler: grpc.RpcMethodHandler, role: str) -> grpc.RpcMethodHandl
     return handler
 
 
-class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class AuthInterceptor(grpc.ServerInterceptor):
     """Authenticate the caller from its bearer credential; allow only what ALLOWED grants."""
 
     def __init__(self, digests: dict[str, str]) -> None:
