@@ -38,13 +38,14 @@ class CandidateRow(BaseModel):
 
 
 def parse_positions(raw: str, known: Sequence[str]) -> tuple[list[str], str]:
-    """Split "a+b" (也可 "一肩挑") into known position codes; returns (positions, error message)."""
+    """Split "a+b" (或 "一肩挑") into known position codes; returns (positions, error message).
+
+    A blank position is accepted (post not yet decided): only the Party-post check depends on it.
+    """
     text = raw.strip().replace("＋", "+").replace("（", "(").replace("）", ")")
     if text == "一肩挑":
         text = "party_secretary+vc_director"
     parts = [p.strip() for p in text.split("+") if p.strip()]
-    if not parts:
-        return [], "position: missing"
     out: list[str] = []
     for p in parts:
         code = POSITION_ALIASES.get(p, p.lower())

@@ -342,9 +342,25 @@ def cmd_audit_replay(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- rules via server
+def _local_rulesets(args: argparse.Namespace) -> list[pb.Ruleset]:
+    """Rulesets from the home's (or the repository's) rule directories, without a server."""
+    from .api import convert
+    from .ruleset import discover, load_ruleset_file
+    found = [load_ruleset_file(p) for d in _rules_dirs(args) for p in discover(d)]
+    try:
+        default = _config(args).default_ruleset
+    except EligibilityError:
+        default = "national-2021"
+    return [convert.ruleset(rs, rs.name == default) for rs in found]
+
+
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    with _client(args) as c:
-        rulesets = c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    """With --as: what the server has loaded; without: what the rule directories hold."""
+    if not args.role:
+        rulesets = _local_rulesets(args)
+    else:
+        with _client(args) as c:
+            rulesets = c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
     for r in rulesets:
         if _json(args):
             render.jsonl(render.message_dict(r))
@@ -354,8 +370,20 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
-    with _client(args) as c:
-        r = c.call(c.rules.GetRule, pb.GetRuleRequest(rule_id=args.rule, ruleset=args.ruleset or "")).rule
+    """With --as: from the server; without: from the rule directories."""
+    if not args.role:
+        from .api import convert
+        from .errors import NotFoundError
+        from .ruleset import discover, load_ruleset_file
+        found = {rs.name: rs for rs in (load_ruleset_file(p) for d in _rules_dirs(args) for p in discover(d))}
+        rs = found.get(args.ruleset or "national-2021")
+        rule = rs.by_id.get(args.rule) if rs else None
+        if rs is None or rule is None:
+            raise NotFoundError(f"no rule {args.rule!r} in ruleset {args.ruleset or 'national-2021'}")
+        r = convert.rule(rs, rule)
+    else:
+        with _client(args) as c:
+            r = c.call(c.rules.GetRule, pb.GetRuleRequest(rule_id=args.rule, ruleset=args.ruleset or "")).rule
     if _json(args):
         render.jsonl(render.message_dict(r))
     else:
@@ -454,8 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--round")
 
     rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
-    add(rules, "list", cmd_rules_list, "rulesets loaded by the server, with their hashes")
-    sp = add(rules, "show", cmd_rules_show, "show a rule")
+    add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")
+    sp = add(rules, "show", cmd_rules_show, "show a rule (from the server with --as, else local)")
     sp.add_argument("rule")
     sp.add_argument("--ruleset")
     sp = add(rules, "lint", cmd_rules_lint, "check rule files (local, no server)")

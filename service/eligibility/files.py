@@ -34,7 +34,7 @@ CANDIDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "position": ("拟任职务", "职务"),
     "party_member": ("是否党员", "党员"),
 }
-CANDIDATE_REQUIRED = ("id_number", "name", "position", "party_member")
+CANDIDATE_REQUIRED = ("id_number", "name")
 
 
 def _norm_header(h: str) -> str:
