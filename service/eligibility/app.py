@@ -6,6 +6,7 @@ the checks here are the data-level ones (an agency acts on its own flags and att
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator, Sequence
 
@@ -16,13 +17,15 @@ from .domain import AGENCY_ORDER
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .evaluator import Evaluator
 from .flags import FlagRow, retract_flag, submit_flags
-from .home import Config, person_key_fn
+from .home import Config
 from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .registry import Registry
 from .replay import ReplayOutcome, replay
 from .ruleset import Rule, Ruleset
 from .screening import Decided, decide, eval_input, screen_round
 from .store import SqliteStore
+
+log = logging.getLogger("eligibility.app")
 
 
 class App:
@@ -34,7 +37,7 @@ class App:
         self.store = SqliteStore(config.database)
         self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
         self.evaluator = Evaluator()
-        self.person_key = person_key_fn(config.id_key())
+        self.ids = config.id_protector()
 
     def close(self) -> None:
         """Release the store."""
@@ -44,8 +47,13 @@ class App:
     def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> list[RowOutcome]:
         """Validate and store an agency's flags."""
         _agency_only(agency)
-        return submit_flags(self.store, self.registry.default, self.person_key, agency, rows,
-                            correction=correction, reason=reason)
+        outcomes = submit_flags(self.store, self.registry.default, self.ids, agency, rows,
+                                correction=correction, reason=reason)
+        for o in outcomes:
+            for e in o.errors:
+                if e.code == "PERMISSION_DENIED":
+                    log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, o.key, e.message)
+        return outcomes
 
     def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
         """Retract one of the agency's flags."""
@@ -68,13 +76,13 @@ class App:
         info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
                          created_at=utc_now(), created_by=role)
         self.store.create_round(info)
-        outcomes = add_candidates(self.store, rs, self.person_key, info.round_id, rows)
+        outcomes = add_candidates(self.store, rs, self.ids, info.round_id, rows)
         return self.get_round(info.round_id), outcomes
 
     def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
         """Add a chunk of candidates to a round."""
         info = self.get_round(round_id)
-        return add_candidates(self.store, self.registry.by_name(info.ruleset), self.person_key, round_id, rows)
+        return add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
 
     def get_round(self, round_id: str) -> RoundInfo:
         """A round, or NotFoundError."""
@@ -91,6 +99,10 @@ class App:
         """A round's candidates in batches."""
         self.get_round(round_id)
         return self.store.candidates(round_id.strip())
+
+    def reveal(self, candidate: StoredCandidate) -> str:
+        """The full ID number of a candidate (for agencies checking their records)."""
+        return self.ids.unseal(candidate.id_sealed)
 
     def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
         """Record that the agency reviewed the round against its records."""
@@ -109,7 +121,7 @@ class App:
         if round_id.strip():
             info = self.get_round(round_id)
             id_number = idnumbers.normalize(row.id_number)
-            cand = self.store.candidate(info.round_id, self.person_key(id_number))
+            cand = self.store.candidate(info.round_id, self.ids.person_key(id_number))
             if cand is None:
                 raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
                                     field="id_number")
@@ -123,8 +135,8 @@ class App:
             id_number, fields = checked
             info = RoundInfo(round_id="", name="ad hoc", as_of=parse_iso(as_of.strip(), field="as_of"),
                              ruleset=rs.name, created_at=utc_now(), created_by="")
-            cand = StoredCandidate(round_id="", seq=0, id_number=id_number, person_key=self.person_key(id_number),
-                                   **fields)  # type: ignore[arg-type]
+            cand = StoredCandidate(round_id="", seq=0, person_key=self.ids.person_key(id_number),
+                                   id_masked=idnumbers.mask(id_number), id_sealed=b"", **fields.model_dump())
             attested = {}
         flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
         record = decide(self.evaluator, rs, info if info.round_id else None, eval_input(info, cand, flags, attested))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
 from . import idnumbers
 from .inputs import RowChecker
+from .protect import IdProtector
 from .records import FieldProblem, RowOutcome, StoredCandidate
 from .ruleset import Ruleset
 from .store import SqliteStore
@@ -56,7 +58,19 @@ def parse_positions(raw: str, known: Sequence[str]) -> tuple[list[str], str]:
     return out, ""
 
 
-def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, dict[str, object]] | list[FieldProblem]:
+class CandidateFields(BaseModel):
+    """A validated candidate row, without its ID number."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    village: str
+    township: str
+    positions: tuple[str, ...]
+    party_member: bool
+    birth_date: date
+
+
+def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, CandidateFields] | list[FieldProblem]:
     """Check one candidate row; returns (id_number, fields) or the problems."""
     ck = RowChecker(r.row)
     id_number = ck.id_number(r.id_number)
@@ -71,15 +85,15 @@ def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, dict[str
         ck.fail("party_member", f"party_member: expected yes/no (true/false, 是/否), got {r.party_member[:20]!r}")
     if ck.problems:
         return ck.problems
-    return id_number, {"name": name, "village": village, "township": township, "positions": tuple(positions),
-                       "party_member": YESNO[pm], "birth_date": idnumbers.birth_date_of(id_number)}
+    return id_number, CandidateFields(name=name, village=village, township=township, positions=tuple(positions),
+                                      party_member=YESNO[pm], birth_date=idnumbers.birth_date_of(id_number))
 
 
-def add_candidates(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str], str], round_id: str,
+def add_candidates(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, round_id: str,
                    rows: Sequence[CandidateRow]) -> list[RowOutcome]:
     """Validate and add candidates to a round; valid rows are kept, a person appears once per round."""
     outcomes: dict[int, RowOutcome] = {}
-    valid: dict[int, tuple[str, str, dict[str, object]]] = {}
+    valid: dict[int, tuple[str, str, CandidateFields]] = {}
     first: dict[str, int] = {}
     for i, r in enumerate(rows):
         checked = validate_candidate(ruleset, r)
@@ -88,7 +102,7 @@ def add_candidates(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[s
             outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))
             continue
         id_number, fields = checked
-        pk = person_key(id_number)
+        pk = ids.person_key(id_number)
         if pk in first:
             outcomes[i] = RowOutcome(row=r.row, key=idnumbers.mask(id_number), status="REJECTED", errors=(FieldProblem(
                 field="id_number", message=f"row {r.row}: id_number: same person as row {first[pk]}; list a "
@@ -106,7 +120,8 @@ def add_candidates(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[s
                 field="id_number", message=f"row {rows[i].row}: id_number: already a candidate of this round",
                 code="ALREADY_EXISTS"),))
             continue
-        new.append(StoredCandidate(round_id=round_id, seq=seq, id_number=id_number, person_key=pk, **fields))  # type: ignore[arg-type]
+        new.append(StoredCandidate(round_id=round_id, seq=seq, person_key=pk, id_masked=masked,
+                                   id_sealed=ids.seal(id_number), **fields.model_dump()))
         outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="CREATED", version=seq)
         seq += 1
     store.add_candidates(new)

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 
 from . import render
-from .client import Client
+from .client import Client, connect
 from .domain import ROLES
 from .errors import EligibilityError
 from .files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
@@ -40,7 +40,7 @@ def _client(args: argparse.Namespace) -> Client:
     role = args.role
     if not role:
         raise UsageError("say which role you act as: --as ROLE (or ELIGIBILITY_AS); roles: " + ", ".join(ROLES))
-    return Client(args.server or cfg.listen, cfg.token_for(role), timeout=args.timeout)
+    return connect(cfg, role, args.server, plaintext=args.plaintext, timeout=args.timeout)
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -62,7 +62,7 @@ def _row_dict(r: pb.RowResult) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- local commands
 def cmd_init(args: argparse.Namespace) -> int:
-    cfg = init_home(Path(args.home), listen=args.listen or DEFAULT_LISTEN)
+    cfg = init_home(Path(args.home), listen=args.listen or DEFAULT_LISTEN, server_names=tuple(args.server_name))
     print(f"initialised {cfg.home}: config.toml, keys/, credentials/ for {', '.join(ROLES)}")
     return 0
 
@@ -70,7 +70,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api.server import serve
     cfg = _config(args)
-    return serve(cfg, args.listen or cfg.listen)
+    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -131,6 +131,32 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
             print(f"{rs.label}: {len(cases)} cases")
     print(f"{total - min(failed, total)} of {total} golden cases passed; {failed} failure(s)")
     return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- credentials
+def cmd_credentials_export(args: argparse.Namespace) -> int:
+    written = _config(args).authority.export(_role_arg(args.role_name), Path(args.out))
+    print(f"wrote {', '.join(str(p) for p in written)}; hand these to the {args.role_name} office")
+    return 0
+
+
+def cmd_credentials_issue(args: argparse.Namespace) -> int:
+    d = _config(args).authority.issue_client(_role_arg(args.role_name))
+    print(f"issued a new credential for {args.role_name} in {d} (the server accepts it at once)")
+    return 0
+
+
+def cmd_credentials_revoke(args: argparse.Namespace) -> int:
+    serial = _config(args).authority.revoke(_role_arg(args.role_name))
+    print(f"revoked certificate {serial} of {args.role_name} (the server refuses it from the next call); "
+          f"issue a new one with `eligibility credentials issue {args.role_name}`")
+    return 0
+
+
+def _role_arg(role: str) -> str:
+    if role not in ROLES:
+        raise UsageError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    return role
 
 
 # ---------------------------------------------------------------- flags
@@ -399,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser; global options work before or after the subcommand."""
     env = os.environ.get
     top = {"home": env("ELIGIBILITY_HOME", str(DEFAULT_HOME)), "server": env("ELIGIBILITY_SERVER", ""),
-           "role": env("ELIGIBILITY_AS", ""), "format": "table", "timeout": 60.0, "lang": "en"}
+           "role": env("ELIGIBILITY_AS", ""), "format": "table", "timeout": 60.0, "lang": "en",
+           "plaintext": False}
 
     def options(defaults: dict[str, Any] | None) -> argparse.ArgumentParser:
         # Separate action objects for the top level (real defaults) and subcommands (SUPPRESS, so an
@@ -414,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (default) or json (JSON Lines)")
         o.add_argument("--timeout", type=float, default=d.get("timeout", sup), help="per-call deadline in seconds")
         o.add_argument("--lang", choices=("zh", "en"), default=d.get("lang", sup), help="language of explanations")
+        o.add_argument("--plaintext", action="store_true", default=d.get("plaintext", sup),
+                       help="no TLS (loopback only; the server must run with --plaintext too)")
         return o
 
     common = options(None)
@@ -428,6 +457,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add(sub, "init", cmd_init, "create a home: config, database, credentials for every role")
     sp.add_argument("--listen", help=f"address the server will listen on (default {DEFAULT_LISTEN})")
+    sp.add_argument("--server-name", action="append", default=[], help="extra host name/IP for the server certificate")
+    creds = sub.add_parser("credentials", help="per-role client certificates").add_subparsers(dest="sub", required=True)
+    sp = add(creds, "export", cmd_credentials_export, "write a role's credential bundle for handing over")
+    sp.add_argument("role_name", metavar="ROLE")
+    sp.add_argument("--out", required=True, help="an empty or new directory")
+    add(creds, "issue", cmd_credentials_issue, "issue a new certificate for a role").add_argument("role_name", metavar="ROLE")
+    add(creds, "revoke", cmd_credentials_revoke, "revoke a role's current certificate").add_argument(
+        "role_name", metavar="ROLE")
     sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
     sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
     sp = add(sub, "demo", cmd_demo, "run a synthetic district through the real server and client")

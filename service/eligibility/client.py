@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from .home import Config
 from .v1 import eligibility_pb2 as pb
 from .v1 import eligibility_pb2_grpc as pbg
 
@@ -14,14 +15,24 @@ MAX_MESSAGE = 64 * 1024 * 1024
 T = TypeVar("T")
 
 
+def connect(config: Config, role: str, server: str = "", plaintext: bool = False, timeout: float = 60.0) -> Client:
+    """A client for a home's server acting as role (mTLS unless the home or caller says plaintext)."""
+    target = server or config.listen
+    if plaintext or config.transport == "plaintext":
+        return Client(target, token=config.token_for(role), timeout=timeout)
+    return Client(target, config.channel_credentials(role), timeout=timeout)
+
+
 class Client:
     """A connection to the service acting as one role."""
 
-    def __init__(self, target: str, token: str, timeout: float = 60.0) -> None:
-        """Connect to target (host:port) presenting the role's credential."""
-        self.channel = grpc.insecure_channel(target, options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)])
-        self.metadata = (("authorization", f"Bearer {token}"),)
+    def __init__(self, target: str, credentials: grpc.ChannelCredentials | None = None, token: str = "",
+                 timeout: float = 60.0) -> None:
+        """Connect to target (host:port) with a role's mTLS credential, or plaintext with its token (loopback)."""
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
+        self.channel = (grpc.secure_channel(target, credentials, options=options) if credentials is not None
+                        else grpc.insecure_channel(target, options=options))
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
         self.flags = pbg.FlagServiceStub(self.channel)
         self.rounds = pbg.RoundServiceStub(self.channel)

@@ -18,7 +18,7 @@ import orjson
 from . import render
 from .cli import main as cli_main
 from .cli import screen_round
-from .client import Client
+from .client import connect
 from .home import REPO_RULES, init_home
 from .ruleset import load_ruleset_file
 from .synth import district
@@ -91,11 +91,9 @@ def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_al
         _write_csv(cand_path, [{"身份证号": p.id_number, "姓名": p.name, "村(社区)": p.village, "乡镇(街道)": p.township,
                                 "拟任职务": p.position, "是否党员": "是" if p.party_member else "否"}
                                for p in data.candidates])
-        with Client(server, cfg.token_for("district")) as c:
-            pass
         _cli(home, server, "--as", "district", "round", "create", "--name", "2026 两委换届 资格联审",
              "--as-of", AS_OF.isoformat(), "--candidates", str(cand_path))
-        with Client(server, cfg.token_for("district")) as c:
+        with connect(cfg, "district", server) as c:
             from .v1 import eligibility_pb2 as pb
             round_id = c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
 
@@ -105,14 +103,14 @@ def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_al
                 _cli(home, server, "--as", agency, "round", "attest", round_id)
 
         print("\n== 4. first screening, before the late agency attests")
-        with Client(server, cfg.token_for("district")) as c:
+        with connect(cfg, "district", server) as c:
             first = screen_round(c, round_id)
         render.console.print(render.summary_table(first))
 
         print(f"\n== 5. {LATE_AGENCY} attests; the district screens again")
         _cli(home, server, "--as", LATE_AGENCY, "round", "attest", round_id)
         t0 = time.monotonic()
-        with Client(server, cfg.token_for("district")) as c:
+        with connect(cfg, "district", server) as c:
             final = screen_round(c, round_id)
         screen_s = time.monotonic() - t0
         shown = final if show_all else [d for d in final if d["overall"] != "ELIGIBLE"]

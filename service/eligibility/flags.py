@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
 from .errors import ConflictError, InvalidInputError, NotFoundError
+from .idnumbers import mask
 from .inputs import RowChecker
+from .protect import IdProtector
 from .records import FieldProblem, FlagDraft, RowOutcome, StoredFlag, utc_now
 from .ruleset import Ruleset
 from .store import SqliteStore
@@ -77,7 +79,7 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
                      decided_on=decided_on, end_date=end_date, term_months=term, note=note)
 
 
-def submit_flags(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str], str], agency: str,
+def submit_flags(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency: str,
                  rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
     """Validate and store an agency's rows; valid rows are kept whatever happens to the others.
 
@@ -114,7 +116,7 @@ def submit_flags(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str
                                       "NOT_FOUND")
                 continue
             version, status = 1, "CREATED"
-        elif head.content() == d.content() and head.status == "active":
+        elif head.content() == d.content(ids.person_key(d.id_number)) and head.status == "active":
             outcomes[i] = RowOutcome(row=r.row, key=d.reference, status="UNCHANGED", version=head.version)
             continue
         elif not correction:
@@ -125,7 +127,9 @@ def submit_flags(store: SqliteStore, ruleset: Ruleset, person_key: Callable[[str
             continue
         else:
             version, status = head.version + 1, "CORRECTED"
-        new.append(StoredFlag(**d.model_dump(), version=version, status="active", person_key=person_key(d.id_number),
+        fields = d.model_dump(exclude={"id_number"})
+        new.append(StoredFlag(**fields, version=version, status="active", person_key=ids.person_key(d.id_number),
+                              id_masked=mask(d.id_number), id_sealed=ids.seal(d.id_number),
                               reason=reason if correction else "", recorded_at=now, versions=version))
         outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]
     store.append_flag_versions(new)

@@ -1,19 +1,22 @@
-"""The home directory: config, database, keys and per-role credentials (`eligibility init`)."""
+"""The home directory: config, database, keys, the CA and per-role credentials (`eligibility init`)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import ipaddress
 import os
 import secrets
 import tomllib
 from pathlib import Path
 
+import grpc
 import orjson
 from pydantic import BaseModel, ConfigDict
 
 from .domain import ROLES
 from .errors import EligibilityError, UnauthenticatedError
+from .pki import Authority
+from .protect import IdProtector
 
 REPO_RULES = Path(__file__).resolve().parents[2] / "rules"
 DEFAULT_LISTEN = "127.0.0.1:50551"
@@ -34,25 +37,50 @@ class Config(BaseModel):
     database: Path
     rules_dirs: tuple[Path, ...]
     default_ruleset: str = "national-2021"
-    id_key_file: Path
+    transport: str = "mtls"
+    id_hmac_key_file: Path
+    id_enc_key_file: Path
 
-    def id_key(self) -> bytes:
-        """The secret key for person keys (HMAC of ID numbers); never stored in the database."""
-        return bytes.fromhex(self.id_key_file.read_text().strip())
+    def id_protector(self) -> IdProtector:
+        """Keys for matching and sealing ID numbers; they never go into the database."""
+        return IdProtector(bytes.fromhex(self.id_hmac_key_file.read_text().strip()),
+                           bytes.fromhex(self.id_enc_key_file.read_text().strip()))
 
-    def token_for(self, role: str) -> str:
-        """This home's credential for a role (client side)."""
-        path = self.home / "credentials" / f"{role}.token"
+    @property
+    def authority(self) -> Authority:
+        """The home's CA."""
+        return Authority(self.home)
+
+    def _role_dir(self, role: str) -> Path:
         if role not in ROLES:
             raise UnauthenticatedError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-        if not path.exists():
-            raise UnauthenticatedError(f"no credential for role {role} under {path.parent}")
-        return path.read_text().strip()
+        d = self.home / "credentials" / role
+        if not d.exists():
+            raise UnauthenticatedError(f"no credential for role {role} under {d.parent}")
+        return d
+
+    def channel_credentials(self, role: str) -> grpc.ChannelCredentials:
+        """The role's mTLS client credential (its key and certificate, and the CA to trust)."""
+        d = self._role_dir(role)
+        return grpc.ssl_channel_credentials(root_certificates=(d / "ca.pem").read_bytes(),
+                                            private_key=(d / "client.key").read_bytes(),
+                                            certificate_chain=(d / "client.pem").read_bytes())
+
+    def token_for(self, role: str) -> str:
+        """The role's bearer token, used only in loopback plaintext mode."""
+        return (self._role_dir(role) / "token").read_text().strip()
 
     def token_digests(self) -> dict[str, str]:
-        """sha256(token) -> role, for the server's authentication."""
+        """sha256(token) -> role, for the server in plaintext mode."""
         data = orjson.loads((self.home / "credentials" / "digests.json").read_bytes())
         return {digest: role for role, digest in data.items()}
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        """The server's certificate; clients must present a certificate from this home's CA."""
+        tls = self.home / "tls"
+        return grpc.ssl_server_credentials(
+            [((tls / "server.key").read_bytes(), (tls / "server.pem").read_bytes())],
+            root_certificates=(tls / "ca.pem").read_bytes(), require_client_auth=True)
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -62,33 +90,51 @@ def _write_secret(path: Path, text: str) -> None:
 
 
 def digest(token: str) -> str:
-    """The stored form of a credential token."""
+    """The stored form of a plaintext-mode token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, ...] = (REPO_RULES,)) -> Config:
-    """Create a home: config.toml, an ID-number key, one credential per role. Refuses to overwrite."""
+def is_loopback(listen: str) -> bool:
+    """True when a HOST:PORT address is on the loopback interface."""
+    host = listen.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, ...] = (REPO_RULES,),
+              server_names: tuple[str, ...] = ()) -> Config:
+    """Create a home: config.toml, ID-number keys, a CA, a server certificate, one credential per role."""
     if (home / "config.toml").exists():
         raise HomeError(f"{home} is already initialised (config.toml exists)")
-    (home / "keys").mkdir(parents=True, exist_ok=True)
-    (home / "credentials").mkdir(exist_ok=True)
-    os.chmod(home / "keys", 0o700)
-    os.chmod(home / "credentials", 0o700)
+    for sub in ("keys", "credentials", "tls"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(home / sub, 0o700)
     _write_secret(home / "keys" / "id-hmac.key", secrets.token_hex(32))
+    _write_secret(home / "keys" / "id-enc.key", secrets.token_hex(32))
+    authority = Authority(home)
+    host = listen.rsplit(":", 1)[0].strip("[]")
+    authority.create([h for h in (host, *server_names) if h and h not in ("0.0.0.0", "::")])
     digests = {}
     for role in ROLES:
+        authority.issue_client(role)
         token = f"{role}.{secrets.token_urlsafe(32)}"
-        _write_secret(home / "credentials" / f"{role}.token", token)
+        _write_secret(home / "credentials" / role / "token", token)
         digests[role] = digest(token)
     (home / "credentials" / "digests.json").write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2))
     dirs = ", ".join(f'"{d}"' for d in rules_dirs)
     (home / "config.toml").write_text(
         "# eligibility home configuration (see README, Configuration)\n"
         f'listen = "{listen}"            # address `serve` listens on and clients connect to\n'
+        'transport = "mtls"              # mtls, or plaintext (loopback only, for debugging)\n'
         'database = "eligibility.db"     # SQLite file, relative to this home\n'
         f"rules_dirs = [{dirs}]          # directories holding <ruleset>/ruleset.yaml\n"
         'default_ruleset = "national-2021"\n'
-        'id_key_file = "keys/id-hmac.key"  # HMAC key for ID numbers; keep it out of the database\n'
+        'id_hmac_key_file = "keys/id-hmac.key"  # HMAC key for matching ID numbers\n'
+        'id_enc_key_file = "keys/id-enc.key"    # AES-GCM key for ID numbers at rest\n'
     )
     return load_config(home)
 
@@ -102,13 +148,7 @@ def load_config(home: Path) -> Config:
     return Config(
         home=home, listen=data.get("listen", DEFAULT_LISTEN), database=home / data.get("database", "eligibility.db"),
         rules_dirs=tuple(home / d for d in data.get("rules_dirs", [str(REPO_RULES)])),
-        default_ruleset=data.get("default_ruleset", "national-2021"),
-        id_key_file=home / data.get("id_key_file", "keys/id-hmac.key"),
+        default_ruleset=data.get("default_ruleset", "national-2021"), transport=data.get("transport", "mtls"),
+        id_hmac_key_file=home / data.get("id_hmac_key_file", "keys/id-hmac.key"),
+        id_enc_key_file=home / data.get("id_enc_key_file", "keys/id-enc.key"),
     )
-
-
-def person_key_fn(key: bytes):  # type: ignore[no-untyped-def]
-    """Return f(id_number) -> keyed HMAC-SHA256 hex (a plain hash of an 18-digit ID is brute-forceable)."""
-    def person_key(id_number: str) -> str:
-        return hmac.new(key, id_number.encode(), hashlib.sha256).hexdigest()
-    return person_key

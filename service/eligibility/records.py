@@ -39,21 +39,37 @@ class FlagDraft(_Rec):
     term_months: int | None = None
     note: str = ""
 
-    def content(self) -> tuple[Any, ...]:
-        """What a resubmission must repeat to count as unchanged."""
-        return (self.id_number, self.name, self.kind, self.level, self.decided_on, self.end_date,
-                self.term_months, self.note)
+    def content(self, person_key: str) -> tuple[Any, ...]:
+        """What a resubmission must repeat to count as unchanged (the person by keyed hash)."""
+        return (person_key, self.name, self.kind, self.level, self.decided_on, self.end_date, self.term_months,
+                self.note)
 
 
-class StoredFlag(FlagDraft):
-    """One version of a flag on record."""
+class StoredFlag(_Rec):
+    """One version of a flag on record; the raw ID number only sealed."""
 
+    agency: str
+    reference: str
     version: int
     status: Literal["active", "retracted"]
     person_key: str
+    id_masked: str
+    id_sealed: bytes
+    name: str
+    kind: str
+    level: str = ""
+    decided_on: date
+    end_date: date | None = None
+    term_months: int | None = None
+    note: str = ""
     reason: str = ""
     recorded_at: str
     versions: int = 1
+
+    def content(self) -> tuple[Any, ...]:
+        """Comparable with FlagDraft.content()."""
+        return (self.person_key, self.name, self.kind, self.level, self.decided_on, self.end_date, self.term_months,
+                self.note)
 
     def facts(self) -> FlagFacts:
         """The flag as the evaluator reads it."""
@@ -69,8 +85,9 @@ class StoredCandidate(_Rec):
 
     round_id: str
     seq: int
-    id_number: str
     person_key: str
+    id_masked: str
+    id_sealed: bytes
     name: str
     village: str = ""
     township: str = ""
@@ -78,10 +95,10 @@ class StoredCandidate(_Rec):
     party_member: bool
     birth_date: date
 
-    def facts(self, id_masked: str) -> CandidateFacts:
+    def facts(self) -> CandidateFacts:
         """The candidate as the evaluator reads it."""
         return CandidateFacts(
-            person_key=self.person_key, id_masked=id_masked, birth_date=self.birth_date, name=self.name,
+            person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
             positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from . import idnumbers
 from .domain import EvalInput
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
@@ -35,7 +34,7 @@ def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_
 def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
     """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only)."""
     return EvalInput(
-        as_of=round_.as_of, candidate=cand.facts(idnumbers.mask(cand.id_number)),
+        as_of=round_.as_of, candidate=cand.facts(),
         flags=tuple(f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))),
         attestations=dict(attested),
     )

@@ -1,4 +1,11 @@
-"""Caller identity and default-deny authorization, in one interceptor driven by one table."""
+"""Caller identity and default-deny authorization, in one interceptor driven by one table.
+
+Identity: under mTLS, the role is the Subject CN of the client certificate the TLS handshake
+verified against the home's CA (parsed from the presented certificate, not gRPC's SAN-based peer
+identity), unless its serial is revoked. In loopback plaintext mode, a per-role bearer token.
+A call whose method is not in ALLOWED, or whose role the table does not list, is refused before
+its handler runs; every refusal is logged with role, method and reason.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,16 @@ import contextvars
 import hashlib
 import hmac
 import logging
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
+import orjson
 
-from ..domain import AGENCY_ORDER
+from ..domain import AGENCY_ORDER, ROLES
+from ..pki import role_of
 
 log = logging.getLogger("eligibility.auth")
 ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")
@@ -30,7 +41,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     _P + "RoundService/AddCandidates": frozenset({"district"}),
     _P + "RoundService/GetRound": EVERYONE,
     _P + "RoundService/ListRounds": EVERYONE,
-    _P + "RoundService/ListCandidates": AGENCIES | {"district", "auditor"},
+    _P + "RoundService/ListCandidates": EVERYONE,
     _P + "RoundService/AttestReview": AGENCIES,
     _P + "RoundService/ScreenRound": frozenset({"district"}),
     _P + "RoundService/ScreenCandidate": frozenset({"district"}),
@@ -41,14 +52,69 @@ ALLOWED: dict[str, frozenset[str]] = {
     _P + "RulesService/GetRule": EVERYONE,
     "/grpc.health.v1.Health/Check": PUBLIC,
     "/grpc.health.v1.Health/Watch": PUBLIC,
-    "/grpc.health.v1.Health/List": PUBLIC,
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": PUBLIC,
 }
+
+Identify = Callable[[grpc.ServicerContext], tuple[str, str]]
+"""context -> (role, "") or ("", reason)."""
 
 
 def current_role() -> str:
     """The authenticated role of the call being handled."""
     return ROLE.get()
+
+
+class CertificateIdentity:
+    """Role from the verified client certificate's Subject CN; revocation list re-read when it changes."""
+
+    def __init__(self, revoked_path: Path) -> None:
+        """Watch this revocation list (serial hex -> details)."""
+        self._path = revoked_path
+        self._lock = threading.Lock()
+        self._stamp: float = -1.0
+        self._revoked: frozenset[str] = frozenset()
+
+    def _revoked_serials(self) -> frozenset[str]:
+        try:
+            stamp = self._path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return frozenset()
+        with self._lock:
+            if stamp != self._stamp:
+                self._revoked = frozenset(orjson.loads(self._path.read_bytes()))
+                self._stamp = stamp
+            return self._revoked
+
+    def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
+        """Identify the caller."""
+        pems = context.auth_context().get("x509_pem_cert")
+        if not pems or not isinstance(pems, list):
+            return "", "no client certificate"
+        role, serial = role_of(pems[0])
+        if serial in self._revoked_serials():
+            return "", f"certificate {serial} ({role}) is revoked"
+        if role not in ROLES:
+            return "", f"certificate names no known role ({role[:40]!r})"
+        return role, ""
+
+
+class TokenIdentity:
+    """Role from a bearer token (loopback plaintext mode only)."""
+
+    def __init__(self, digests: dict[str, str]) -> None:
+        """digests: sha256(token) -> role."""
+        self._digests = digests
+
+    def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
+        """Identify the caller."""
+        for key, value in context.invocation_metadata():
+            if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+                d = hashlib.sha256(value[7:].encode()).hexdigest()
+                for known, role in self._digests.items():
+                    if hmac.compare_digest(known, d):
+                        return role, ""
+                return "", "unknown token"
+        return "", "no credential"
 
 
 def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any]:
@@ -57,64 +123,57 @@ def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
-def _with_role(handler: grpc.RpcMethodHandler[Any, Any], role: str) -> grpc.RpcMethodHandler[Any, Any]:
-    """Wrap a handler so the role is set in a context variable while it runs."""
-    def unary(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-        def run(request: Any, context: Any) -> Any:
-            token = ROLE.set(role)
-            try:
-                return fn(request, context)
-            finally:
-                ROLE.reset(token)
-        return run
-
-    def stream(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-        def run(request: Any, context: Any) -> Any:
-            token = ROLE.set(role)
-            try:
-                yield from fn(request, context)
-            finally:
-                ROLE.reset(token)
-        return run
-
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(
-            unary(handler.unary_unary), handler.request_deserializer, handler.response_serializer)
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(
-            stream(handler.unary_stream), handler.request_deserializer, handler.response_serializer)
-    return handler
-
-
 class AuthInterceptor(grpc.ServerInterceptor):
-    """Authenticate the caller from its bearer credential; allow only what ALLOWED grants."""
+    """Authenticate, then allow only what ALLOWED grants; otherwise refuse before the handler runs."""
 
-    def __init__(self, digests: dict[str, str]) -> None:
-        """digests: sha256(token) -> role."""
-        self._digests = digests
+    def __init__(self, identify: Identify) -> None:
+        """Use this way of identifying callers."""
+        self._identify = identify
 
-    def _role(self, metadata: tuple[tuple[str, str | bytes], ...]) -> str:
-        for key, value in metadata:
-            if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
-                d = hashlib.sha256(value[7:].encode()).hexdigest()
-                for known, role in self._digests.items():
-                    if hmac.compare_digest(known, d):
-                        return role
-        return ""
+    def _check(self, method: str, allowed: frozenset[str], context: grpc.ServicerContext) -> str:
+        role, why = self._identify(context)
+        if not role:
+            log.warning("refused: role=- method=%s reason=%s", method, why)
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, f"not authenticated: {why}")
+        if role not in allowed:
+            log.warning("refused: role=%s method=%s reason=role not allowed", role, method)
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, f"role {role} may not call {method}")
+        return role
 
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        """Refuse before any handler runs unless the table allows the caller's role."""
+        """Wrap the handler so identity and permission are checked before it runs."""
         method = details.method
         allowed = ALLOWED.get(method)
         if allowed is PUBLIC:
             return continuation(details)
-        role = self._role(details.invocation_metadata or ())
-        if not role:
-            log.warning("refused: unauthenticated call to %s", method)
-            return _deny(grpc.StatusCode.UNAUTHENTICATED, "no valid credential; pass --as ROLE with a home's credential")
-        if allowed is None or role not in allowed:
-            log.warning("refused: role=%s method=%s reason=%s", role, method,
-                        "method not in authorization table" if allowed is None else "role not allowed")
-            return _deny(grpc.StatusCode.PERMISSION_DENIED, f"role {role} may not call {method}")
+        if allowed is None:
+            log.warning("refused: role=? method=%s reason=method not in authorization table", method)
+            return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")
         handler = continuation(details)
-        return _with_role(handler, role) if handler is not None else None
+        if handler is None:
+            return None
+        check = self._check
+
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            def unary(request: Any, context: grpc.ServicerContext) -> Any:
+                token = ROLE.set(check(method, allowed, context))
+                try:
+                    return inner(request, context)
+                finally:
+                    ROLE.reset(token)
+            return grpc.unary_unary_rpc_method_handler(unary, handler.request_deserializer, handler.response_serializer)
+        if handler.unary_stream:
+            inner_s = handler.unary_stream
+
+            def stream(request: Any, context: grpc.ServicerContext) -> Any:
+                token = ROLE.set(check(method, allowed, context))
+                try:
+                    yield from inner_s(request, context)
+                finally:
+                    ROLE.reset(token)
+            return grpc.unary_stream_rpc_method_handler(stream, handler.request_deserializer,
+                                                        handler.response_serializer)
+        log.warning("refused: method=%s reason=streaming requests are not supported", method)
+        return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 
-from .. import idnumbers
 from ..candidates import CandidateRow
 from ..domain import CandidateFacts, TraceEntry
 from ..flags import FlagRow
@@ -43,7 +42,7 @@ def flag(f: StoredFlag) -> pb.Flag:
     return pb.Flag(
         agency=f.agency, reference=f.reference, version=f.version,
         status=pb.FLAG_STATUS_ACTIVE if f.status == "active" else pb.FLAG_STATUS_RETRACTED,
-        id_number_masked=idnumbers.mask(f.id_number), name=f.name, kind=f.kind, level=f.level,
+        id_number_masked=f.id_masked, name=f.name, kind=f.kind, level=f.level,
         decided_on=f.decided_on.isoformat(), end_date=f.end_date.isoformat() if f.end_date else "",
         term_months=f.term_months or 0, note=f.note, reason=f.reason, recorded_at=f.recorded_at, versions=f.versions)
 
@@ -56,7 +55,7 @@ def round_(r: RoundInfo) -> pb.Round:
 
 def stored_candidate(c: StoredCandidate) -> pb.Candidate:
     """A round's candidate (ID masked)."""
-    return pb.Candidate(id_number_masked=idnumbers.mask(c.id_number), name=c.name, village=c.village,
+    return pb.Candidate(id_number_masked=c.id_masked, name=c.name, village=c.village,
                         township=c.township, positions=list(c.positions), party_member=c.party_member,
                         birth_date=c.birth_date.isoformat(), seq=c.seq)
 

@@ -14,21 +14,28 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ..app import App
-from ..home import Config
+from ..home import Config, HomeError, is_loopback
 from ..v1 import eligibility_pb2 as pb
 from ..v1 import eligibility_pb2_grpc as pbg
-from .auth import AuthInterceptor
+from .auth import AuthInterceptor, CertificateIdentity, Identify, TokenIdentity
 from .servicers import AuditServicer, FlagServicer, RoundServicer, RulesServicer
 
 MAX_MESSAGE = 64 * 1024 * 1024
 SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")
 
 
-def build_server(app: App, listen: str, workers: int = 16) -> tuple[grpc.Server, int]:
-    """Create and start a server on listen (port 0 = a free port); returns (server, port)."""
+def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 16) -> tuple[grpc.Server, int]:
+    """Create and start a server on listen (port 0 = a free port); returns (server, port).
+
+    mTLS unless plaintext, which is refused on anything but a loopback address.
+    """
+    if plaintext and not is_loopback(listen):
+        raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
+    identify: Identify = (TokenIdentity(app.config.token_digests()) if plaintext
+                          else CertificateIdentity(app.config.authority.revoked_path))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers),
-        interceptors=[AuthInterceptor(app.config.token_digests())],
+        interceptors=[AuthInterceptor(identify)],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
     pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)
@@ -41,20 +48,25 @@ def build_server(app: App, listen: str, workers: int = 16) -> tuple[grpc.Server,
     for n in (*names, ""):
         health_servicer.set(n, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(listen)
+    port = (server.add_insecure_port(listen) if plaintext
+            else server.add_secure_port(listen, app.config.server_credentials()))
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     server.start()
     return server, port
 
 
-def serve(config: Config, listen: str) -> int:
+def serve(config: Config, listen: str, plaintext: bool = False) -> int:
     """Run until SIGINT/SIGTERM; print one JSON line with the address once listening."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    plaintext = plaintext or config.transport == "plaintext"
+    if plaintext and not is_loopback(listen):
+        raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     app = App(config)
-    server, port = build_server(app, listen)
+    server, port = build_server(app, listen, plaintext)
     host = listen.rsplit(":", 1)[0]
-    sys.stdout.write(orjson.dumps({"listening": f"{host}:{port}", "home": str(config.home)}).decode() + "\n")
+    sys.stdout.write(orjson.dumps({"listening": f"{host}:{port}", "home": str(config.home),
+                                   "transport": "plaintext" if plaintext else "mtls"}).decode() + "\n")
     sys.stdout.flush()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,7 +10,7 @@ from ..app import App
 from ..v1 import eligibility_pb2 as pb
 from ..v1 import eligibility_pb2_grpc as pbg
 from . import convert
-from .auth import current_role
+from .auth import AGENCIES, current_role
 from .status import mapped, mapped_stream
 
 CHUNK = 1000
@@ -82,10 +82,10 @@ class RoundServicer(pbg.RoundServiceServicer):
     def ListCandidates(self, request: pb.ListCandidatesRequest,
                        context: grpc.ServicerContext) -> Iterator[pb.ListCandidatesResponse]:
         """A round's candidates; full ID numbers only to agencies that ask (they check their records by it)."""
-        reveal = request.reveal_id_numbers and current_role() not in ("auditor",)
+        reveal = request.reveal_id_numbers and current_role() in AGENCIES
         for batch in self.app.list_candidates(request.round_id):
             yield pb.ListCandidatesResponse(candidates=[convert.stored_candidate(c) for c in batch],
-                                            id_numbers=[c.id_number for c in batch] if reveal else [])
+                                            id_numbers=[self.app.reveal(c) for c in batch] if reveal else [])
 
     @mapped
     def AttestReview(self, request: pb.AttestReviewRequest, context: grpc.ServicerContext) -> pb.AttestReviewResponse:

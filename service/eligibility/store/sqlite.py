@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS rulesets (
   first_loaded_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS flags (
   agency TEXT NOT NULL, reference TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
-  person_key TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+  person_key TEXT NOT NULL, id_masked TEXT NOT NULL, id_sealed BLOB NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
   level TEXT NOT NULL, decided_on TEXT NOT NULL, end_date TEXT, term_months INTEGER, note TEXT NOT NULL,
   reason TEXT NOT NULL, recorded_at TEXT NOT NULL, is_latest INTEGER NOT NULL,
   PRIMARY KEY (agency, reference, version));
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS rounds (
   created_at TEXT NOT NULL, created_by TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS candidates (
   round_id TEXT NOT NULL REFERENCES rounds(round_id), seq INTEGER NOT NULL, person_key TEXT NOT NULL,
-  id_number TEXT NOT NULL, name TEXT NOT NULL, village TEXT NOT NULL, township TEXT NOT NULL,
+  id_masked TEXT NOT NULL, id_sealed BLOB NOT NULL, name TEXT NOT NULL, village TEXT NOT NULL, township TEXT NOT NULL,
   positions TEXT NOT NULL, party_member INTEGER NOT NULL, birth_date TEXT NOT NULL,
   PRIMARY KEY (round_id, person_key), UNIQUE (round_id, seq));
 CREATE TABLE IF NOT EXISTS attestations (
@@ -44,14 +44,15 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
 """
 
-_FLAG_COLS = ("agency, reference, version, status, person_key, id_number, name, kind, level, decided_on, "
+_FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
 
 
 def _flag(row: sqlite3.Row) -> StoredFlag:
     return StoredFlag(
         agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
-        person_key=row["person_key"], id_number=row["id_number"], name=row["name"], kind=row["kind"],
+        person_key=row["person_key"], id_masked=row["id_masked"], id_sealed=bytes(row["id_sealed"]), name=row["name"],
+        kind=row["kind"],
         level=row["level"], decided_on=date.fromisoformat(row["decided_on"]),
         end_date=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
         term_months=row["term_months"], note=row["note"], reason=row["reason"], recorded_at=row["recorded_at"],
@@ -61,7 +62,8 @@ def _flag(row: sqlite3.Row) -> StoredFlag:
 
 def _candidate(row: sqlite3.Row) -> StoredCandidate:
     return StoredCandidate(
-        round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_number=row["id_number"],
+        round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_masked=row["id_masked"],
+        id_sealed=bytes(row["id_sealed"]),
         name=row["name"], village=row["village"], township=row["township"],
         positions=tuple(row["positions"].split("+")) if row["positions"] else (),
         party_member=bool(row["party_member"]), birth_date=date.fromisoformat(row["birth_date"]),
@@ -137,8 +139,8 @@ class SqliteStore:
                 c.execute("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1",
                           (f.agency, f.reference))
                 c.execute(
-                    f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-                    (f.agency, f.reference, f.version, f.status, f.person_key, f.id_number, f.name, f.kind,
+                    f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                    (f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
                      f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
                      f.term_months, f.note, f.reason, f.recorded_at))
 
@@ -210,8 +212,8 @@ class SqliteStore:
     def add_candidates(self, candidates: list[StoredCandidate]) -> None:
         """Store candidates in one transaction."""
         with self.transaction() as c:
-            c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?)", [
-                (x.round_id, x.seq, x.person_key, x.id_number, x.name, x.village, x.township, "+".join(x.positions),
+            c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
+                (x.round_id, x.seq, x.person_key, x.id_masked, x.id_sealed, x.name, x.village, x.township, "+".join(x.positions),
                  int(x.party_member), x.birth_date.isoformat()) for x in candidates])
 
     def candidates(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredCandidate]]:

@@ -1,0 +1,234 @@
+"""Who may do what: mTLS identities, default-deny authorization, protected ID numbers, logged refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from eligibility.api.auth import ALLOWED, PUBLIC
+from eligibility.client import Client, connect
+from eligibility.domain import ROLES
+from eligibility.home import init_home
+from eligibility.v1 import eligibility_pb2 as pb
+
+from .conftest import Server, start_server, stop_server, write_csv
+from .helpers import candidate, flag, make_id
+
+REQUESTS = {
+    "FlagService/SubmitFlags": pb.SubmitFlagsRequest(), "FlagService/RetractFlag": pb.RetractFlagRequest(),
+    "FlagService/ListFlags": pb.ListFlagsRequest(), "RoundService/CreateRound": pb.CreateRoundRequest(),
+    "RoundService/AddCandidates": pb.AddCandidatesRequest(), "RoundService/GetRound": pb.GetRoundRequest(),
+    "RoundService/ListRounds": pb.ListRoundsRequest(), "RoundService/ListCandidates": pb.ListCandidatesRequest(),
+    "RoundService/AttestReview": pb.AttestReviewRequest(), "RoundService/ScreenRound": pb.ScreenRoundRequest(),
+    "RoundService/ScreenCandidate": pb.ScreenCandidateRequest(), "AuditService/GetDecision": pb.GetDecisionRequest(),
+    "AuditService/ReplayDecision": pb.ReplayDecisionRequest(), "AuditService/ReplayRound": pb.ReplayRoundRequest(),
+    "RulesService/ListRulesets": pb.ListRulesetsRequest(), "RulesService/GetRule": pb.GetRuleRequest(),
+}
+STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",
+             "AuditService/ReplayRound"}
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own (these tests revoke credentials)."""
+    home = tmp_path_factory.mktemp("sec")
+    init_home(home)
+    s = start_server(home)
+    yield s
+    stop_server(s)
+
+
+def _call(c: Client, method: str, request: object) -> grpc.StatusCode:
+    service, name = method.split("/")
+    try:
+        if method in STREAMING:
+            fn = c.channel.unary_stream(f"/eligibility.v1.{method}", request_serializer=type(request).SerializeToString,
+                                        response_deserializer=lambda b: b)
+            list(fn(request, metadata=c.metadata, timeout=20))
+        else:
+            fn2 = c.channel.unary_unary(f"/eligibility.v1.{method}", request_serializer=type(request).SerializeToString,
+                                        response_deserializer=lambda b: b)
+            fn2(request, metadata=c.metadata, timeout=20)
+    except grpc.RpcError as e:
+        return e.code()
+    return grpc.StatusCode.OK
+
+
+def test_table_covers_every_rpc_of_the_contract() -> None:
+    declared = {f"/eligibility.v1.{s.name}/{m.name}" for s in pb.DESCRIPTOR.services_by_name.values() for m in s.methods}
+    assert declared == {m for m in ALLOWED if m.startswith("/eligibility.v1.")}
+    assert set(REQUESTS) == {m.removeprefix("/eligibility.v1.") for m in declared}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_every_method(secured: Server, role: str) -> None:
+    with connect(secured.config, role, secured.address) as c:
+        for method, request in REQUESTS.items():
+            code = _call(c, method, request)
+            if role in ALLOWED[f"/eligibility.v1.{method}"]:
+                assert code not in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED), (role, method)
+            else:
+                assert code == grpc.StatusCode.PERMISSION_DENIED, (role, method, code)
+
+
+def test_a_method_missing_from_the_table_is_denied(secured: Server) -> None:
+    with connect(secured.config, "auditor", secured.address) as c:
+        assert _call(c, "AuditService/DeleteEverything", pb.GetDecisionRequest()) == grpc.StatusCode.PERMISSION_DENIED
+    assert all(v is PUBLIC or v for v in ALLOWED.values())
+
+
+def _flag_count(s: Server) -> int:
+    import sqlite3
+    db = sqlite3.connect(s.config.database)
+    try:
+        return int(db.execute("SELECT count(*) FROM flags").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_no_client_certificate_never_reaches_a_handler(secured: Server) -> None:
+    before = _flag_count(secured)
+    ca = (secured.home / "tls" / "ca.pem").read_bytes()
+    with Client(secured.address, grpc.ssl_channel_credentials(root_certificates=ca), timeout=5) as c:
+        with pytest.raises(grpc.RpcError) as e:
+            c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[pb.FlagInput(
+                row=2, id_number=make_id(), name="张三", kind="investigation", reference="X", decided_on="2026-01-01")]))
+        assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+    with Client(secured.address, timeout=5) as c:  # plaintext against a TLS server
+        with pytest.raises(grpc.RpcError):
+            c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
+    assert _flag_count(secured) == before
+
+
+def test_a_certificate_from_another_ca_is_refused(secured: Server, tmp_path: Path) -> None:
+    rogue = init_home(tmp_path / "rogue")
+    ca = (secured.home / "tls" / "ca.pem").read_bytes()
+    d = rogue.home / "credentials" / "district"
+    creds = grpc.ssl_channel_credentials(ca, (d / "client.key").read_bytes(), (d / "client.pem").read_bytes())
+    with Client(secured.address, creds, timeout=5) as c:
+        with pytest.raises(grpc.RpcError) as e:
+            c.call(c.rounds.ListRounds, pb.ListRoundsRequest())
+        assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_wrong_agency_kind_is_denied_and_nothing_written(secured: Server) -> None:
+    before = _flag_count(secured)
+    with connect(secured.config, "police", secured.address) as c:
+        resp = c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[pb.FlagInput(
+            row=2, id_number=make_id(), name="张三", kind="party_sanction", level="warning", reference="P-X",
+            decided_on="2026-01-01")]))
+    assert resp.results[0].status == pb.ROW_STATUS_REJECTED
+    assert resp.results[0].errors[0].code == "PERMISSION_DENIED"
+    assert _flag_count(secured) == before
+    time.sleep(0.2)
+    assert "refused: role=police method=SubmitFlags reference=P-X" in (secured.home / "server.log").read_text()
+
+
+def test_agencies_see_only_their_own_flags(secured: Server) -> None:
+    with connect(secured.config, "court", secured.address) as c:
+        c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[pb.FlagInput(
+            row=2, id_number=make_id(), name="张三", kind="criminal_conviction", reference="C-own", decided_on="2020-01-01")]))
+    with connect(secured.config, "police", secured.address) as c:
+        listed = [f.reference for chunk in c.stream(c.flags.ListFlags, pb.ListFlagsRequest()) for f in chunk.flags]
+        assert "C-own" not in listed
+        with pytest.raises(grpc.RpcError) as e:
+            c.call(c.flags.RetractFlag, pb.RetractFlagRequest(reference="C-own", reason="x"))
+        assert e.value.code() == grpc.StatusCode.NOT_FOUND
+    with connect(secured.config, "court", secured.address) as c:
+        assert "C-own" in [f.reference for ch in c.stream(c.flags.ListFlags, pb.ListFlagsRequest()) for f in ch.flags]
+
+
+def test_revocation_and_reissue_take_effect_without_restart(secured: Server) -> None:
+    authority = secured.config.authority
+    with connect(secured.config, "justice", secured.address) as c:
+        assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    authority.revoke("justice")
+    with connect(secured.config, "justice", secured.address) as c:
+        with pytest.raises(grpc.RpcError) as e:
+            c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
+        assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED and "revoked" in (e.value.details() or "")
+    authority.issue_client("justice")
+    with connect(secured.config, "justice", secured.address) as c:
+        assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    time.sleep(0.2)
+    assert "revoked" in (secured.home / "server.log").read_text()
+
+
+def test_exported_bundle_works_from_elsewhere(secured: Server, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    written = secured.config.authority.export("petition", out)
+    assert sorted(p.name for p in written) == ["ca.pem", "client.key", "client.pem"]
+    creds = grpc.ssl_channel_credentials((out / "ca.pem").read_bytes(), (out / "client.key").read_bytes(),
+                                         (out / "client.pem").read_bytes())
+    with Client(secured.address, creds) as c:
+        assert c.call(c.rounds.ListRounds, pb.ListRoundsRequest()) is not None
+
+
+def test_plaintext_mode_refuses_non_loopback(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    init_home(home)
+    r = subprocess.run([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--plaintext",
+                        "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "loopback only" in r.stderr
+
+
+def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
+    home = tmp_path / "p"
+    init_home(home)
+    proc = subprocess.Popen([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--plaintext",
+                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        import orjson
+        assert proc.stdout is not None
+        address = orjson.loads(proc.stdout.readline())["listening"]
+        from eligibility.home import load_config
+        cfg = load_config(home)
+        with connect(cfg, "auditor", address, plaintext=True) as c:
+            assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+        with Client(address, token="forged") as c:
+            with pytest.raises(grpc.RpcError) as e:
+                c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
+            assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def test_database_and_logs_hold_no_raw_id_number(secured: Server, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from eligibility.cli import main
+    ids = [make_id() for _ in range(3)]
+    base = ["--home", str(secured.home), "--server", secured.address]
+    flags_file = write_csv(tmp_path / "f.csv", [flag(ids[0], "cult", "P-raw-1", "2001-01-01"),
+                                                flag(ids[1], "cult", "P-raw-2", "2001-01-01", name="别人"),
+                                                flag("110105194912310021", "cult", "P-raw-3", "2001-01-01")])
+    main([*base, "--as", "police", "flags", "submit", str(flags_file)])
+    cands = write_csv(tmp_path / "c.csv", [candidate(i) for i in ids])
+    main([*base, "--as", "district", "round", "create", "--name", "raw", "--as-of", "2026-12-01", "--candidates", str(cands)])
+    rounds = pb.ListRoundsRequest()
+    with connect(secured.config, "district", secured.address) as c:
+        round_id = c.call(c.rounds.ListRounds, rounds).rounds[0].round_id
+    main([*base, "--as", "district", "--format", "json", "round", "screen", round_id])
+    main([*base, "--as", "auditor", "audit", "replay", "--round", round_id])
+    out = capsys.readouterr()
+    time.sleep(0.3)
+    blobs = b"".join(p.read_bytes() for p in secured.home.glob("eligibility.db*")) + \
+        (secured.home / "server.log").read_bytes() + (out.out + out.err).encode()
+    for raw in [*ids, "110105194912310021"]:
+        assert raw.encode() not in blobs
+        assert raw[:6].encode() + b"********" + raw[-4:].encode() in blobs or raw.startswith("1101051949")
+    # the agency that needs the full number can still ask for it
+    with connect(secured.config, "police", secured.address) as c:
+        revealed = [i for ch in c.stream(c.rounds.ListCandidates, pb.ListCandidatesRequest(
+            round_id=round_id, reveal_id_numbers=True)) for i in ch.id_numbers]
+    assert sorted(revealed) == sorted(ids)
+    with connect(secured.config, "auditor", secured.address) as c:
+        assert not [i for ch in c.stream(c.rounds.ListCandidates, pb.ListCandidatesRequest(
+            round_id=round_id, reveal_id_numbers=True)) for i in ch.id_numbers]
