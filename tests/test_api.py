@@ -248,11 +248,17 @@ def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) ->
     round_id = _round(cli, tmp_path, [candidate(pid, "吴十")])
     d = cli("district", "--format", "json", "round", "screen", round_id).jsonl()[0]
     db = sqlite3.connect(server.config.database)
-    rec = db.execute("SELECT record FROM decisions WHERE decision_id = ?", (d["decision_id"],)).fetchone()[0]
+    leaf = db.execute("SELECT leaf_index FROM decisions WHERE decision_id = ?", (d["decision_id"],)).fetchone()[0]
+    rec = db.execute("SELECT data FROM log WHERE idx = ?", (leaf,)).fetchone()[0]
     tampered = bytes(rec).replace(b'"overall":"PENDING"', b'"overall":"ELIGIBLE"')
     assert tampered != bytes(rec)
-    with db:
-        db.execute("UPDATE decisions SET record = ? WHERE decision_id = ?", (tampered, d["decision_id"]))
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"), db:
+        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
+    with db:  # someone with the database file can still drop the guard; replay (and verify) still notice
+        db.execute("DROP TRIGGER log_append_only_u")
+        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
+        db.execute("CREATE TRIGGER log_append_only_u BEFORE UPDATE ON log "
+                   "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END")
     db.close()
     r = cli("auditor", "audit", "replay", "--round", round_id)
     assert r.code == 1 and "MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed PENDING" in r.out

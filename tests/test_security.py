@@ -29,9 +29,13 @@ REQUESTS = {
     "RoundService/ScreenCandidate": pb.ScreenCandidateRequest(), "AuditService/GetDecision": pb.GetDecisionRequest(),
     "AuditService/ReplayDecision": pb.ReplayDecisionRequest(), "AuditService/ReplayRound": pb.ReplayRoundRequest(),
     "RulesService/ListRulesets": pb.ListRulesetsRequest(), "RulesService/GetRule": pb.GetRuleRequest(),
+    "AuditService/CreateCheckpoint": pb.CreateCheckpointRequest(),
+    "AuditService/GetInclusionProof": pb.GetInclusionProofRequest(),
+    "AuditService/GetConsistencyProof": pb.GetConsistencyProofRequest(),
+    "AuditService/ExportLog": pb.ExportLogRequest(), "AuditService/Reevaluate": pb.ReevaluateRequest(),
 }
 STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",
-             "AuditService/ReplayRound"}
+             "AuditService/ReplayRound", "AuditService/ExportLog", "AuditService/Reevaluate"}
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Iterator, Sequence
 
-from . import idnumbers
+from . import idnumbers, merkle
+from .auditlog import Checkpoint, Signer, public_key_text
 from .candidates import CandidateRow, add_candidates, validate_candidate
 from .dates import parse_iso
 from .domain import AGENCY_ORDER
@@ -19,6 +21,7 @@ from .evaluator import Evaluator
 from .flags import FlagRow, retract_flag, submit_flags
 from .home import Config
 from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
+from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
 from .replay import ReplayOutcome, replay
 from .ruleset import Rule, Ruleset
@@ -38,6 +41,8 @@ class App:
         self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
         self.evaluator = Evaluator()
         self.ids = config.id_protector()
+        self.signer = Signer(self.store, config.signing_key(), config.log_origin)
+        self._checkpoint_lock = threading.Lock()
 
     def close(self) -> None:
         """Release the store."""
@@ -112,9 +117,55 @@ class App:
         return self.get_round(round_id), changed
 
     def screen_round(self, round_id: str) -> Iterator[list[Decided]]:
-        """Screen every candidate; batches of recorded decisions."""
+        """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end."""
         info = self.get_round(round_id)
-        return screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info)
+        yield from screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info)
+        self.checkpoint()
+
+    def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:
+        """What-if / as-known-then comparison of a round (nothing is recorded)."""
+        info = self.get_round(round_id)
+        now_rs = self.registry.by_name(info.ruleset)
+        then_rs = self.registry.by_name(ruleset) if ruleset.strip() else now_rs
+        stamp = known_at_stamp(known_at) if known_at.strip() else ""
+        return now_rs, then_rs, reevaluate(self.store, self.evaluator, info, now_rs, then_rs, stamp)
+
+    # ---- the log ----
+    def checkpoint(self) -> Checkpoint:
+        """Sign the log's current size and root."""
+        with self._checkpoint_lock:
+            return self.signer.checkpoint(utc_now())
+
+    def latest_checkpoint(self, covering: int = 0) -> Checkpoint:
+        """The newest checkpoint (made now if none covers `covering` entries)."""
+        cps = self.store.checkpoints()
+        if not cps or cps[-1][0] < covering:
+            return self.checkpoint()
+        return Checkpoint(*cps[-1])
+
+    def inclusion_proof(self, leaf_index: int, tree_size: int) -> tuple[Checkpoint | None, int, bytes, list[bytes]]:
+        """(checkpoint or None, tree size, leaf data, audit path) for one entry."""
+        cp: Checkpoint | None = None
+        if tree_size <= 0:
+            cp = self.latest_checkpoint(leaf_index + 1)
+            tree_size = cp.size
+        if not 0 <= leaf_index < tree_size <= self.store.log_size():
+            raise InvalidInputError(f"entry {leaf_index} is not in a tree of size {tree_size}", field="leaf_index")
+        data = self.store.leaf(leaf_index)
+        assert data is not None
+        return cp, tree_size, data, merkle.inclusion_proof(self.store.leaf_hashes(tree_size), leaf_index)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 6962 consistency proof between two tree sizes."""
+        if not 0 < first <= second <= self.store.log_size():
+            raise InvalidInputError(f"no consistency proof from {first} to {second}", field="first")
+        return merkle.consistency_proof(self.store.leaf_hashes(second), first)
+
+    def export_log(self) -> tuple[Iterator[list[tuple[int, bytes]]], list[Checkpoint], str]:
+        """(entries in batches, checkpoints with a fresh one last, public key): everything verify needs."""
+        self.checkpoint()
+        cps = [Checkpoint(*c) for c in self.store.checkpoints()]
+        return self.store.leaves(0), cps, public_key_text(self.signer.key.public_key())
 
     def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
         """Screen one person, as a candidate of a round or ad hoc; the decision is recorded."""
@@ -140,9 +191,8 @@ class App:
             attested = {}
         flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
         record = decide(self.evaluator, rs, info if info.round_id else None, eval_input(info, cand, flags, attested))
-        data = record.to_bytes()
-        (seq,) = self.store.append_decisions([(record, data)])
-        return seq, record, data
+        ((seq, leaf, data),) = self.store.append_decisions([record])
+        return Decided(seq, leaf, record, data)
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:
@@ -150,19 +200,18 @@ class App:
         found = self.store.get_decision(decision_id.strip())
         if found is None:
             raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
-        seq, data = found
-        return seq, DecisionRecord.from_bytes(data), data
+        seq, leaf, data = found
+        return Decided(seq, leaf, DecisionRecord.from_entry(data), data)
 
     def replay_decision(self, decision_id: str) -> ReplayOutcome:
         """Replay one decision."""
-        _, record, _ = self.get_decision(decision_id)
-        return replay(self.registry, self.evaluator, record)
+        return replay(self.registry, self.evaluator, self.get_decision(decision_id).record)
 
     def replay_round(self, round_id: str) -> Iterator[list[ReplayOutcome]]:
         """Replay every decision recorded for a round."""
         self.get_round(round_id)
         for batch in self.store.round_decisions(round_id.strip()):
-            yield [replay(self.registry, self.evaluator, DecisionRecord.from_bytes(data)) for _, data in batch]
+            yield [replay(self.registry, self.evaluator, DecisionRecord.from_entry(data)) for _, _, data in batch]
 
     # ---- rules ----
     def rulesets(self) -> list[Ruleset]:

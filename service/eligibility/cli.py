@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import orjson
 
 from . import render
 from .client import Client, connect
@@ -367,6 +368,117 @@ def cmd_audit_replay(args: argparse.Namespace) -> int:
     return 1 if mismatched else 0
 
 
+def _cp_dict(cp: pb.SignedCheckpoint) -> dict[str, Any]:
+    return {"size": cp.size, "root": cp.root.hex(), "created_at": cp.created_at}
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        cp = c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest()).checkpoint
+    if _json(args):
+        render.jsonl(_cp_dict(cp))
+    else:
+        print(f"checkpoint: {cp.size} entries, root {cp.root.hex()} (signed {cp.created_at})")
+    return 0
+
+
+def cmd_audit_prove(args: argparse.Namespace) -> int:
+    """Prove a decision is in the log, and check the proof here against the signed checkpoint."""
+    from .auditlog import load_public_key
+    from .merkle import leaf_hash, verify_inclusion
+    with _client(args) as c:
+        d = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=args.decision)).decision
+        resp = c.call(c.audit.GetInclusionProof, pb.GetInclusionProofRequest(leaf_index=d.leaf_index))
+    key = load_public_key((_config(args).home / "keys" / "log.pub").read_text())
+    key.verify(resp.checkpoint.signature, resp.checkpoint.body.encode())
+    ok = resp.leaf == d.record and verify_inclusion(leaf_hash(resp.leaf), resp.leaf_index, resp.tree_size,
+                                                    list(resp.proof), resp.checkpoint.root)
+    if _json(args):
+        render.jsonl({"decision_id": d.decision_id, "leaf_index": d.leaf_index, "tree_size": resp.tree_size,
+                      "proof": [p.hex() for p in resp.proof], "checkpoint": _cp_dict(resp.checkpoint), "verified": ok})
+    else:
+        print(f"decision {d.decision_id} is entry {d.leaf_index} of {resp.tree_size}; audit path of "
+              f"{len(resp.proof)} hashes {'VERIFIES' if ok else 'DOES NOT VERIFY'} against the signed root "
+              f"{resp.checkpoint.root.hex()[:16]}...")
+    return 0 if ok else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from .verify import CHECKPOINTS, LEAVES, PUBLIC_KEY
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with _client(args) as c, (out / LEAVES).open("wb") as leaves:
+        last = None
+        for chunk in c.stream(c.audit.ExportLog, pb.ExportLogRequest()):
+            for e in chunk.entries:
+                leaves.write(e + b"\n")
+                n += 1
+            if chunk.public_key:
+                last = chunk
+    assert last is not None
+    import base64
+    with (out / CHECKPOINTS).open("wb") as f:
+        for cp in last.checkpoints:
+            f.write(orjson.dumps({"body": cp.body, "signature": base64.b64encode(cp.signature).decode()}) + b"\n")
+    (out / PUBLIC_KEY).write_text(last.public_key + "\n")
+    print(f"exported {n} entries and {len(last.checkpoints)} checkpoints to {out}; "
+          f"verify with: eligibility audit verify {out} --public-key KEYFILE")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Offline: only the files and the public key."""
+    from .verify import verify_export
+    key = Path(args.public_key).read_text() if args.public_key else None
+    problems, figures = verify_export(Path(args.dir), key)
+    if _json(args):
+        render.jsonl({"ok": not problems, "problems": problems, **figures})
+    else:
+        for p in problems:
+            print(f"FAIL {p}")
+        print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints: "
+              + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
+        if not args.public_key:
+            print("note: the public key was taken from the export itself; pass --public-key with a copy you "
+                  "trust to rule out a re-signed log", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_audit_reevaluate(args: argparse.Namespace, known_at: str = "") -> int:
+    request = pb.ReevaluateRequest(round_id=args.round, ruleset=args.ruleset or "", known_at=known_at,
+                                   only_changed=not getattr(args, "all", False))
+    changed = 0
+    with _client(args) as c:
+        for chunk in c.stream(c.audit.Reevaluate, request):
+            for x in chunk.comparisons:
+                changed += x.changed
+                d = {"name": x.name, "id_number": x.id_number_masked, "township": x.township, "village": x.village,
+                     "before": render.enum_name(pb.Overall, x.before, "OVERALL_"),
+                     "after": render.enum_name(pb.Overall, x.after, "OVERALL_"), "changed": x.changed,
+                     "changes": {v.agency: [render.enum_name(pb.Verdict, v.before, "VERDICT_"),
+                                            render.enum_name(pb.Verdict, v.after, "VERDICT_")] for v in x.changes},
+                     "rules_added": list(x.rules_added), "rules_removed": list(x.rules_removed)}
+                if _json(args):
+                    render.jsonl(d)
+                elif x.changed:
+                    why = "; ".join([f"{a}: {b} -> {n}" for a, (b, n) in d["changes"].items()]
+                                    + [f"+{r}" for r in x.rules_added] + [f"-{r}" for r in x.rules_removed])
+                    print(f"{x.name} {x.id_number_masked} {x.township} {x.village}: {d['before']} -> {d['after']}"
+                          f"  ({why})")
+    if not _json(args):
+        print(f"{changed} candidate(s) would change")
+    return 0
+
+
+def cmd_audit_what_if(args: argparse.Namespace) -> int:
+    return cmd_audit_reevaluate(args)
+
+
+def cmd_audit_as_known(args: argparse.Namespace) -> int:
+    return cmd_audit_reevaluate(args, known_at=args.at)
+
+
 # ---------------------------------------------------------------- rules via server
 def _local_rulesets(args: argparse.Namespace) -> list[pb.Ruleset]:
     """Rulesets from the home's (or the repository's) rule directories, without a server."""
@@ -517,6 +629,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
     sp.add_argument("decision", nargs="?")
     sp.add_argument("--round")
+    add(audit, "checkpoint", cmd_audit_checkpoint, "sign a checkpoint of the log now")
+    add(audit, "prove", cmd_audit_prove, "prove a decision is in the signed log").add_argument("decision")
+    add(audit, "export", cmd_audit_export, "write the log and checkpoints to files").add_argument("--out", required=True)
+    sp = add(audit, "verify", cmd_audit_verify, "verify an exported log offline (no server)")
+    sp.add_argument("dir")
+    sp.add_argument("--public-key", help="the log's public key (base64), from a copy you trust")
+    sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
+    sp.add_argument("--round", required=True)
+    sp.add_argument("--ruleset", required=True)
+    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")
+    sp = add(audit, "as-known", cmd_audit_as_known, "re-screen a round with only the records on file at a moment")
+    sp.add_argument("--round", required=True)
+    sp.add_argument("--at", required=True, help="RFC 3339 time, or a date (= the end of that day, UTC)")
+    sp.add_argument("--ruleset")
+    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")
 
     rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
     add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")

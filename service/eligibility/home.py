@@ -11,8 +11,11 @@ from pathlib import Path
 
 import grpc
 import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict
 
+from .auditlog import public_key_text
 from .domain import ROLES
 from .errors import EligibilityError, UnauthenticatedError
 from .pki import Authority
@@ -38,6 +41,8 @@ class Config(BaseModel):
     rules_dirs: tuple[Path, ...]
     default_ruleset: str = "national-2021"
     transport: str = "mtls"
+    log_origin: str = "eligibility"
+    log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
 
@@ -45,6 +50,12 @@ class Config(BaseModel):
         """Keys for matching and sealing ID numbers; they never go into the database."""
         return IdProtector(bytes.fromhex(self.id_hmac_key_file.read_text().strip()),
                            bytes.fromhex(self.id_enc_key_file.read_text().strip()))
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The log's checkpoint signing key."""
+        key = serialization.load_pem_private_key(self.log_key_file.read_bytes(), None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
 
     @property
     def authority(self) -> Authority:
@@ -115,6 +126,10 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
         os.chmod(home / sub, 0o700)
     _write_secret(home / "keys" / "id-hmac.key", secrets.token_hex(32))
     _write_secret(home / "keys" / "id-enc.key", secrets.token_hex(32))
+    log_key = Ed25519PrivateKey.generate()
+    _write_secret(home / "keys" / "log-ed25519.key", log_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode().strip())
+    (home / "keys" / "log.pub").write_text(public_key_text(log_key.public_key()) + "\n")
     authority = Authority(home)
     host = listen.rsplit(":", 1)[0].strip("[]")
     authority.create([h for h in (host, *server_names) if h and h not in ("0.0.0.0", "::")])
@@ -135,6 +150,8 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
         'default_ruleset = "national-2021"\n'
         'id_hmac_key_file = "keys/id-hmac.key"  # HMAC key for matching ID numbers\n'
         'id_enc_key_file = "keys/id-enc.key"    # AES-GCM key for ID numbers at rest\n'
+        f'log_origin = "eligibility/{secrets.token_hex(4)}"  # names this log in its signed checkpoints\n'
+        'log_key_file = "keys/log-ed25519.key"  # signs checkpoints; keys/log.pub verifies them\n'
     )
     return load_config(home)
 
@@ -151,4 +168,6 @@ def load_config(home: Path) -> Config:
         default_ruleset=data.get("default_ruleset", "national-2021"), transport=data.get("transport", "mtls"),
         id_hmac_key_file=home / data.get("id_hmac_key_file", "keys/id-hmac.key"),
         id_enc_key_file=home / data.get("id_enc_key_file", "keys/id-enc.key"),
+        log_origin=data.get("log_origin", "eligibility"),
+        log_key_file=home / data.get("log_key_file", "keys/log-ed25519.key"),
     )

@@ -129,14 +129,10 @@ class DecisionRecord(_Rec):
     inputs: EvalInput
     result: Result
 
-    def to_bytes(self) -> bytes:
-        """The canonical bytes stored and later replayed."""
-        return canonical(self.model_dump(mode="json"))
-
     @classmethod
-    def from_bytes(cls, data: bytes) -> DecisionRecord:
-        """Parse stored canonical bytes."""
-        return cls.model_validate(orjson.loads(data))
+    def from_entry(cls, data: bytes) -> DecisionRecord:
+        """Parse a decision from its logged entry bytes."""
+        return cls.model_validate(orjson.loads(data)["body"])
 
 
 class FieldProblem(_Rec):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from .domain import EvalInput
 from .engine import ENGINE_VERSION
@@ -12,8 +13,14 @@ from .records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag, utc
 from .ruleset import Ruleset
 from .store import SqliteStore
 
-Decided = tuple[int, DecisionRecord, bytes]
-"""A recorded decision: (log position, record, canonical bytes)."""
+
+class Decided(NamedTuple):
+    """A recorded decision: its sequence number, its entry in the log, the record and the logged bytes."""
+
+    seq: int
+    leaf_index: int
+    record: DecisionRecord
+    data: bytes
 
 
 def new_decision_id() -> str:
@@ -48,6 +55,5 @@ def screen_round(store: SqliteStore, evaluator: Evaluator, ruleset: Ruleset, rou
         flags = store.flags_for_persons([c.person_key for c in cands])
         records = [decide(evaluator, ruleset, round_, eval_input(round_, c, flags.get(c.person_key, []), attested))
                    for c in cands]
-        encoded = [(r, r.to_bytes()) for r in records]
-        seqs = store.append_decisions(encoded)
-        yield [(s, r, b) for s, (r, b) in zip(seqs, encoded, strict=True)]
+        stored = store.append_decisions(records)
+        yield [Decided(seq, leaf, rec, data) for (seq, leaf, data), rec in zip(stored, records, strict=True)]

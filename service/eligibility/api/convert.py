@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import orjson
 
+from ..auditlog import Checkpoint
 from ..candidates import CandidateRow
 from ..domain import CandidateFacts, TraceEntry
 from ..flags import FlagRow
-from ..records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag
+from ..records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag
+from ..reevaluate import Comparison
 from ..replay import ReplayOutcome
 from ..ruleset import ProfileRule, Rule, Ruleset
+from ..screening import Decided
 from ..v1 import eligibility_pb2 as pb
 
 VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
@@ -74,14 +77,31 @@ def trace_entry(t: TraceEntry) -> pb.TraceEntry:
                           decided_on=f.decided_on, end_date=f.end_date) for f in t.flags])
 
 
-def decision(seq: int, r: DecisionRecord, data: bytes, with_record: bool = True) -> pb.Decision:
+def decision(d: Decided, with_record: bool = True) -> pb.Decision:
     """A recorded decision."""
+    r, data = d.record, d.data
     return pb.Decision(
+        leaf_index=d.leaf_index,
         decision_id=r.decision_id, round_id=r.round_id, recorded_at=r.recorded_at, as_of=r.as_of.isoformat(),
         ruleset_name=r.ruleset_name, ruleset_hash=r.ruleset_hash, engine_version=r.engine_version,
         candidate=_candidate_facts(r.inputs.candidate), overall=OVERALL[r.result.overall],
         verdicts=[pb.AgencyVerdict(agency=a, verdict=VERDICT[v]) for a, v in r.result.verdicts.items()],
-        trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=seq)
+        trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=d.seq)
+
+
+def checkpoint(c: Checkpoint) -> pb.SignedCheckpoint:
+    """A signed checkpoint."""
+    return pb.SignedCheckpoint(size=c.size, root=c.root, body=c.body, signature=c.signature, created_at=c.created_at)
+
+
+def comparison(c: Comparison) -> pb.Comparison:
+    """A what-if / as-known-then comparison."""
+    return pb.Comparison(
+        name=c.name, id_number_masked=c.id_masked, township=c.township, village=c.village,
+        before=OVERALL[c.before], after=OVERALL[c.after],
+        changes=[pb.VerdictChange(agency=a, before=VERDICT[b], after=VERDICT[x]) for a, b, x in c.changes],
+        rules_added=list(c.rules_added), rules_removed=list(c.rules_removed), changed=c.changed,
+        after_trace=[trace_entry(t) for t in c.after_trace] if c.changed else [])
 
 
 def replay_result(o: ReplayOutcome) -> pb.ReplayResult:

@@ -99,15 +99,15 @@ class RoundServicer(pbg.RoundServiceServicer):
         """Screen a round; decisions stream back in chunks as they are recorded."""
         for batch in self.app.screen_round(request.round_id):
             yield pb.ScreenRoundResponse(
-                decisions=[convert.decision(s, r, b, not request.omit_records) for s, r, b in batch])
+                decisions=[convert.decision(d, not request.omit_records) for d in batch])
 
     @mapped
     def ScreenCandidate(self, request: pb.ScreenCandidateRequest,
                         context: grpc.ServicerContext) -> pb.ScreenCandidateResponse:
         """Screen one candidate."""
-        seq, rec, data = self.app.screen_candidate(request.round_id, convert.candidate_row(request.candidate),
-                                                   request.as_of, request.ruleset)
-        return pb.ScreenCandidateResponse(decision=convert.decision(seq, rec, data))
+        decided = self.app.screen_candidate(request.round_id, convert.candidate_row(request.candidate),
+                                            request.as_of, request.ruleset)
+        return pb.ScreenCandidateResponse(decision=convert.decision(decided))
 
 
 class AuditServicer(pbg.AuditServiceServicer):
@@ -120,7 +120,7 @@ class AuditServicer(pbg.AuditServiceServicer):
     @mapped
     def GetDecision(self, request: pb.GetDecisionRequest, context: grpc.ServicerContext) -> pb.GetDecisionResponse:
         """Fetch a decision."""
-        return pb.GetDecisionResponse(decision=convert.decision(*self.app.get_decision(request.decision_id)))
+        return pb.GetDecisionResponse(decision=convert.decision(self.app.get_decision(request.decision_id)))
 
     @mapped
     def ReplayDecision(self, request: pb.ReplayDecisionRequest,
@@ -134,6 +134,43 @@ class AuditServicer(pbg.AuditServiceServicer):
         """Replay a round."""
         for batch in self.app.replay_round(request.round_id):
             yield pb.ReplayRoundResponse(results=[convert.replay_result(o) for o in batch])
+
+    @mapped
+    def CreateCheckpoint(self, request: pb.CreateCheckpointRequest,
+                         context: grpc.ServicerContext) -> pb.CreateCheckpointResponse:
+        """Sign a checkpoint now."""
+        return pb.CreateCheckpointResponse(checkpoint=convert.checkpoint(self.app.checkpoint()))
+
+    @mapped
+    def GetInclusionProof(self, request: pb.GetInclusionProofRequest,
+                          context: grpc.ServicerContext) -> pb.GetInclusionProofResponse:
+        """Audit path of one entry."""
+        cp, size, leaf, proof = self.app.inclusion_proof(request.leaf_index, request.tree_size)
+        return pb.GetInclusionProofResponse(leaf_index=request.leaf_index, tree_size=size, leaf=leaf, proof=proof,
+                                            checkpoint=convert.checkpoint(cp) if cp else None)
+
+    @mapped
+    def GetConsistencyProof(self, request: pb.GetConsistencyProofRequest,
+                            context: grpc.ServicerContext) -> pb.GetConsistencyProofResponse:
+        """Consistency proof between two sizes."""
+        return pb.GetConsistencyProofResponse(proof=self.app.consistency_proof(request.first, request.second))
+
+    @mapped_stream
+    def ExportLog(self, request: pb.ExportLogRequest, context: grpc.ServicerContext) -> Iterator[pb.ExportLogResponse]:
+        """The whole log, then the checkpoints and the public key."""
+        entries, cps, key = self.app.export_log()
+        for batch in entries:
+            yield pb.ExportLogResponse(entries=[data for _, data in batch])
+        yield pb.ExportLogResponse(checkpoints=[convert.checkpoint(c) for c in cps], public_key=key)
+
+    @mapped_stream
+    def Reevaluate(self, request: pb.ReevaluateRequest, context: grpc.ServicerContext) -> Iterator[pb.ReevaluateResponse]:
+        """What-if / as-known-then comparisons."""
+        now_rs, then_rs, batches = self.app.reevaluate(request.round_id, request.ruleset, request.known_at)
+        for batch in batches:
+            yield pb.ReevaluateResponse(
+                comparisons=[convert.comparison(c) for c in batch if c.changed or not request.only_changed],
+                before_ruleset_hash=now_rs.hash, after_ruleset_hash=then_rs.hash)
 
 
 class RulesServicer(pbg.RulesServiceServicer):

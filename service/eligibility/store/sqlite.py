@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..auditlog import LogEntry, chain_entries, flag_body
 from ..records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag
 
 SCHEMA = """
@@ -40,12 +41,34 @@ CREATE TABLE IF NOT EXISTS attestations (
   note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
 CREATE TABLE IF NOT EXISTS decisions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
-  person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL, record BLOB NOT NULL);
+  person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
+  leaf_index INTEGER NOT NULL REFERENCES log(idx));
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
+CREATE TABLE IF NOT EXISTS log (
+  idx INTEGER PRIMARY KEY, type TEXT NOT NULL, data BLOB NOT NULL, hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, root BLOB NOT NULL, body TEXT NOT NULL,
+  signature BLOB NOT NULL, created_at TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS log_append_only_u BEFORE UPDATE ON log
+  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS log_append_only_d BEFORE DELETE ON log
+  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
 """
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
+
+
+def _statements(schema: str) -> list[str]:
+    """Split the schema into statements (trigger bodies contain ';')."""
+    out, buf = [], []
+    for line in schema.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
+            out.append(text)
+            buf = []
+    return out
 
 
 def _flag(row: sqlite3.Row) -> StoredFlag:
@@ -83,9 +106,8 @@ class SqliteStore:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         with self.transaction():
-            for stmt in SCHEMA.split(";"):
-                if stmt.strip():
-                    self._conn.execute(stmt)
+            for stmt in _statements(SCHEMA):
+                self._conn.execute(stmt)
 
     def close(self) -> None:
         """Close the connection."""
@@ -112,7 +134,9 @@ class SqliteStore:
     def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str) -> None:
         """Keep a ruleset's canonical content by hash (replay needs old versions)."""
         with self.transaction() as c:
-            c.execute("INSERT OR IGNORE INTO rulesets VALUES (?,?,?,?,?)", (hash_, name, version, content, now))
+            cur = c.execute("INSERT OR IGNORE INTO rulesets VALUES (?,?,?,?,?)", (hash_, name, version, content, now))
+            if cur.rowcount == 1:
+                self._log(c, [("ruleset", {"name": name, "version": version, "hash": hash_, "first_loaded_at": now})])
 
     def ruleset_content(self, hash_: str) -> bytes | None:
         """The canonical content of a ruleset version, or None."""
@@ -143,6 +167,7 @@ class SqliteStore:
                     (f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
                      f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
                      f.term_months, f.note, f.reason, f.recorded_at))
+            self._log(c, [("flag", flag_body(f)) for f in flags])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
@@ -168,12 +193,31 @@ class SqliteStore:
                 out.setdefault(r["person_key"], []).append(_flag(r))
         return out
 
+    def flags_known_at(self, person_keys: list[str], known_at: str) -> dict[str, list[StoredFlag]]:
+        """For each person, the version of each flag that was the latest on record at known_at."""
+        out: dict[str, list[StoredFlag]] = {}
+        for i in range(0, len(person_keys), 500):
+            part = person_keys[i:i + 500]
+            rows = self._query(
+                f"SELECT {_FLAG_COLS} FROM flags WHERE recorded_at <= ? AND (agency, reference) IN "
+                f"(SELECT agency, reference FROM flags WHERE person_key IN ({','.join('?' * len(part))})) "
+                "ORDER BY agency, reference, version", [known_at, *part])
+            latest: dict[tuple[str, str], StoredFlag] = {}
+            for r in rows:
+                latest[(r["agency"], r["reference"])] = _flag(r)
+            wanted = set(part)
+            for f in latest.values():
+                if f.person_key in wanted:
+                    out.setdefault(f.person_key, []).append(f)
+        return out
+
     # ---- rounds, candidates, attestations ----
     def create_round(self, info: RoundInfo) -> None:
         """Store a new round."""
         with self.transaction() as c:
             c.execute("INSERT INTO rounds VALUES (?,?,?,?,?,?)", (
                 info.round_id, info.name, info.as_of.isoformat(), info.ruleset, info.created_at, info.created_by))
+            self._log(c, [("round", info.model_dump(mode="json", exclude={"candidates", "attested"}))])
 
     def get_round(self, round_id: str) -> RoundInfo | None:
         """A round with its candidate count and attestations, or None."""
@@ -215,6 +259,7 @@ class SqliteStore:
             c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
                 (x.round_id, x.seq, x.person_key, x.id_masked, x.id_sealed, x.name, x.village, x.township, "+".join(x.positions),
                  int(x.party_member), x.birth_date.isoformat()) for x in candidates])
+            self._log(c, [("candidate", x.model_dump(mode="json", exclude={"id_sealed"})) for x in candidates])
 
     def candidates(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredCandidate]]:
         """A round's candidates in order, in batches."""
@@ -236,6 +281,8 @@ class SqliteStore:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
         with self.transaction() as c:
             cur = c.execute("INSERT OR IGNORE INTO attestations VALUES (?,?,?,?)", (round_id, agency, at, note))
+            if cur.rowcount == 1:
+                self._log(c, [("attestation", {"round_id": round_id, "agency": agency, "attested_at": at, "note": note})])
             return cur.rowcount == 1
 
     def attestations(self, round_id: str) -> dict[str, str]:
@@ -244,31 +291,78 @@ class SqliteStore:
         return {r["agency"]: r["attested_at"] for r in rows}
 
     # ---- decisions ----
-    def append_decisions(self, records: list[tuple[DecisionRecord, bytes]]) -> list[int]:
-        """Append decision records (with their canonical bytes) in one transaction; return their seqs."""
-        seqs: list[int] = []
+    def append_decisions(self, records: list[DecisionRecord]) -> list[tuple[int, int, bytes]]:
+        """Append decisions to the log in one transaction; (seq, leaf index, logged bytes) for each."""
+        out: list[tuple[int, int, bytes]] = []
         with self.transaction() as c:
-            for rec, data in records:
+            entries = self._log(c, [("decision", r.model_dump(mode="json")) for r in records])
+            for rec, entry in zip(records, entries, strict=True):
                 cur = c.execute(
-                    "INSERT INTO decisions (decision_id, round_id, person_key, recorded_at, ruleset_hash, record) "
+                    "INSERT INTO decisions (decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
                     "VALUES (?,?,?,?,?,?)",
                     (rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
-                     rec.ruleset_hash, data))
-                seqs.append(int(cur.lastrowid or 0))
-        return seqs
+                     rec.ruleset_hash, entry.position))
+                out.append((int(cur.lastrowid or 0), entry.position, entry.data))
+        return out
 
-    def get_decision(self, decision_id: str) -> tuple[int, bytes] | None:
-        """(seq, canonical bytes) of a decision, or None."""
-        rows = self._query("SELECT seq, record FROM decisions WHERE decision_id = ?", (decision_id,))
-        return (rows[0]["seq"], bytes(rows[0]["record"])) if rows else None
+    def get_decision(self, decision_id: str) -> tuple[int, int, bytes] | None:
+        """(seq, leaf index, logged bytes) of a decision, or None."""
+        rows = self._query("SELECT d.seq, d.leaf_index, l.data FROM decisions d JOIN log l ON l.idx = d.leaf_index "
+                           "WHERE d.decision_id = ?", (decision_id,))
+        return (rows[0]["seq"], rows[0]["leaf_index"], bytes(rows[0]["data"])) if rows else None
 
-    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[tuple[int, bytes]]]:
+    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[tuple[int, int, bytes]]]:
         """Every decision recorded for a round, in log order, in batches."""
         last = 0
         while True:
-            rows = self._query("SELECT seq, record FROM decisions WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                               (round_id, last, batch))
+            rows = self._query("SELECT d.seq, d.leaf_index, l.data FROM decisions d JOIN log l ON l.idx = d.leaf_index "
+                               "WHERE d.round_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?", (round_id, last, batch))
             if not rows:
                 return
-            yield [(r["seq"], bytes(r["record"])) for r in rows]
+            yield [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
             last = rows[-1]["seq"]
+
+    # ---- the append-only log ----
+    def _log(self, c: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
+        """Append entries inside the caller's transaction (the write lock makes the index unique)."""
+        if not items:
+            return []
+        last = c.execute("SELECT idx, hash FROM log ORDER BY idx DESC LIMIT 1").fetchone()
+        start, prev = (last["idx"] + 1, bytes(last["hash"])) if last else (0, b"")
+        entries = chain_entries(start, prev, items)
+        c.executemany("INSERT INTO log (idx, type, data, hash) VALUES (?,?,?,?)",
+                      [(e.position, e.type, e.data, e.hash) for e in entries])
+        return entries
+
+    def log_size(self) -> int:
+        """Number of entries in the log."""
+        return int(self._query("SELECT count(*) AS n FROM log")[0]["n"])
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        """The first size leaf hashes, in order."""
+        return [bytes(r["hash"]) for r in self._query("SELECT hash FROM log WHERE idx < ? ORDER BY idx", (size,))]
+
+    def leaves(self, start: int = 0, batch: int = 5000) -> Iterator[list[tuple[int, bytes]]]:
+        """(index, data) of every entry from start, in batches."""
+        while True:
+            rows = self._query("SELECT idx, data FROM log WHERE idx >= ? ORDER BY idx LIMIT ?", (start, batch))
+            if not rows:
+                return
+            yield [(r["idx"], bytes(r["data"])) for r in rows]
+            start = rows[-1]["idx"] + 1
+
+    def leaf(self, index: int) -> bytes | None:
+        """One entry's data."""
+        rows = self._query("SELECT data FROM log WHERE idx = ?", (index,))
+        return bytes(rows[0]["data"]) if rows else None
+
+    def add_checkpoint(self, size: int, root: bytes, body: str, signature: bytes, created_at: str) -> None:
+        """Keep a signed checkpoint."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO checkpoints (size, root, body, signature, created_at) VALUES (?,?,?,?,?)",
+                      (size, root, body, signature, created_at))
+
+    def checkpoints(self) -> list[tuple[int, bytes, str, bytes, str]]:
+        """Every checkpoint, oldest first: (size, root, body, signature, created_at)."""
+        return [(r["size"], bytes(r["root"]), r["body"], bytes(r["signature"]), r["created_at"])
+                for r in self._query("SELECT * FROM checkpoints ORDER BY seq")]

@@ -1016,6 +1016,7 @@ class Decision(_message.Message):
     TRACE_FIELD_NUMBER: _builtins.int
     RECORD_FIELD_NUMBER: _builtins.int
     SEQ_FIELD_NUMBER: _builtins.int
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
     decision_id: _builtins.str
     round_id: _builtins.str
     recorded_at: _builtins.str
@@ -1025,9 +1026,11 @@ class Decision(_message.Message):
     engine_version: _builtins.str
     overall: Global___Overall.ValueType
     record: _builtins.bytes
-    """The canonical JSON record exactly as stored (inputs, result, trace)."""
+    """The log entry exactly as appended: canonical JSON {"index","prev","type":"decision","body":record}."""
     seq: _builtins.int
-    """Position in the decision log."""
+    """Sequence number among decisions."""
+    leaf_index: _builtins.int
+    """Index of this decision's entry in the append-only log (record holds that entry's exact bytes)."""
     @_builtins.property
     def candidate(self) -> Global___Candidate: ...
     @_builtins.property
@@ -1050,10 +1053,11 @@ class Decision(_message.Message):
         trace: _abc.Iterable[Global___TraceEntry] | None = ...,
         record: _builtins.bytes = ...,
         seq: _builtins.int = ...,
+        leaf_index: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["candidate", b"candidate"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "candidate", b"candidate", "decision_id", b"decision_id", "engine_version", b"engine_version", "overall", b"overall", "record", b"record", "recorded_at", b"recorded_at", "round_id", b"round_id", "ruleset_hash", b"ruleset_hash", "ruleset_name", b"ruleset_name", "seq", b"seq", "trace", b"trace", "verdicts", b"verdicts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "candidate", b"candidate", "decision_id", b"decision_id", "engine_version", b"engine_version", "leaf_index", b"leaf_index", "overall", b"overall", "record", b"record", "recorded_at", b"recorded_at", "round_id", b"round_id", "ruleset_hash", b"ruleset_hash", "ruleset_name", b"ruleset_name", "seq", b"seq", "trace", b"trace", "verdicts", b"verdicts"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1329,6 +1333,375 @@ class ReplayRoundResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReplayRoundResponse: _TypeAlias = ReplayRoundResponse  # noqa: Y015
+
+@_typing.final
+class SignedCheckpoint(_message.Message):
+    """A signed checkpoint of the log: origin, size and root, signed with the log's Ed25519 key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIZE_FIELD_NUMBER: _builtins.int
+    ROOT_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    size: _builtins.int
+    root: _builtins.bytes
+    body: _builtins.str
+    """The signed text: origin, size, base64 root, "time ..." (one per line)."""
+    signature: _builtins.bytes
+    created_at: _builtins.str
+    def __init__(
+        self,
+        *,
+        size: _builtins.int = ...,
+        root: _builtins.bytes = ...,
+        body: _builtins.str = ...,
+        signature: _builtins.bytes = ...,
+        created_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "root", b"root", "signature", b"signature", "size", b"size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignedCheckpoint: _TypeAlias = SignedCheckpoint  # noqa: Y015
+
+@_typing.final
+class CreateCheckpointRequest(_message.Message):
+    """CreateCheckpointRequest asks for a checkpoint of the log as it is now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCheckpointRequest: _TypeAlias = CreateCheckpointRequest  # noqa: Y015
+
+@_typing.final
+class CreateCheckpointResponse(_message.Message):
+    """CreateCheckpointResponse carries the new checkpoint."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHECKPOINT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def checkpoint(self) -> Global___SignedCheckpoint: ...
+    def __init__(
+        self,
+        *,
+        checkpoint: Global___SignedCheckpoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["checkpoint", b"checkpoint"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoint", b"checkpoint"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCheckpointResponse: _TypeAlias = CreateCheckpointResponse  # noqa: Y015
+
+@_typing.final
+class GetInclusionProofRequest(_message.Message):
+    """GetInclusionProofRequest: prove entry leaf_index is in the tree of tree_size (0 = latest checkpoint)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    TREE_SIZE_FIELD_NUMBER: _builtins.int
+    leaf_index: _builtins.int
+    tree_size: _builtins.int
+    def __init__(
+        self,
+        *,
+        leaf_index: _builtins.int = ...,
+        tree_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["leaf_index", b"leaf_index", "tree_size", b"tree_size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetInclusionProofRequest: _TypeAlias = GetInclusionProofRequest  # noqa: Y015
+
+@_typing.final
+class GetInclusionProofResponse(_message.Message):
+    """GetInclusionProofResponse: the entry, its audit path, and the checkpoint it leads to."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    TREE_SIZE_FIELD_NUMBER: _builtins.int
+    LEAF_FIELD_NUMBER: _builtins.int
+    PROOF_FIELD_NUMBER: _builtins.int
+    CHECKPOINT_FIELD_NUMBER: _builtins.int
+    leaf_index: _builtins.int
+    tree_size: _builtins.int
+    leaf: _builtins.bytes
+    @_builtins.property
+    def proof(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]: ...
+    @_builtins.property
+    def checkpoint(self) -> Global___SignedCheckpoint: ...
+    def __init__(
+        self,
+        *,
+        leaf_index: _builtins.int = ...,
+        tree_size: _builtins.int = ...,
+        leaf: _builtins.bytes = ...,
+        proof: _abc.Iterable[_builtins.bytes] | None = ...,
+        checkpoint: Global___SignedCheckpoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["checkpoint", b"checkpoint"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoint", b"checkpoint", "leaf", b"leaf", "leaf_index", b"leaf_index", "proof", b"proof", "tree_size", b"tree_size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetInclusionProofResponse: _TypeAlias = GetInclusionProofResponse  # noqa: Y015
+
+@_typing.final
+class GetConsistencyProofRequest(_message.Message):
+    """GetConsistencyProofRequest: prove the tree of size first is a prefix of the tree of size second."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIRST_FIELD_NUMBER: _builtins.int
+    SECOND_FIELD_NUMBER: _builtins.int
+    first: _builtins.int
+    second: _builtins.int
+    def __init__(
+        self,
+        *,
+        first: _builtins.int = ...,
+        second: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["first", b"first", "second", b"second"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConsistencyProofRequest: _TypeAlias = GetConsistencyProofRequest  # noqa: Y015
+
+@_typing.final
+class GetConsistencyProofResponse(_message.Message):
+    """GetConsistencyProofResponse carries the proof."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROOF_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def proof(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]: ...
+    def __init__(
+        self,
+        *,
+        proof: _abc.Iterable[_builtins.bytes] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proof", b"proof"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConsistencyProofResponse: _TypeAlias = GetConsistencyProofResponse  # noqa: Y015
+
+@_typing.final
+class ExportLogRequest(_message.Message):
+    """ExportLogRequest asks for the whole log (a fresh checkpoint is made first)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportLogRequest: _TypeAlias = ExportLogRequest  # noqa: Y015
+
+@_typing.final
+class ExportLogResponse(_message.Message):
+    """ExportLogResponse is one chunk: entries in order; the last chunk also has checkpoints and the key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    CHECKPOINTS_FIELD_NUMBER: _builtins.int
+    PUBLIC_KEY_FIELD_NUMBER: _builtins.int
+    public_key: _builtins.str
+    """base64 of the raw Ed25519 public key."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]: ...
+    @_builtins.property
+    def checkpoints(self) -> _containers.RepeatedCompositeFieldContainer[Global___SignedCheckpoint]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[_builtins.bytes] | None = ...,
+        checkpoints: _abc.Iterable[Global___SignedCheckpoint] | None = ...,
+        public_key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkpoints", b"checkpoints", "entries", b"entries", "public_key", b"public_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportLogResponse: _TypeAlias = ExportLogResponse  # noqa: Y015
+
+@_typing.final
+class ReevaluateRequest(_message.Message):
+    """ReevaluateRequest: re-screen a round without recording, under another ruleset and/or with only the
+    flag versions and attestations on record at known_at (RFC 3339 or a date = end of that day, UTC).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    RULESET_FIELD_NUMBER: _builtins.int
+    KNOWN_AT_FIELD_NUMBER: _builtins.int
+    ONLY_CHANGED_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    ruleset: _builtins.str
+    known_at: _builtins.str
+    only_changed: _builtins.bool
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        ruleset: _builtins.str = ...,
+        known_at: _builtins.str = ...,
+        only_changed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["known_at", b"known_at", "only_changed", b"only_changed", "round_id", b"round_id", "ruleset", b"ruleset"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReevaluateRequest: _TypeAlias = ReevaluateRequest  # noqa: Y015
+
+@_typing.final
+class VerdictChange(_message.Message):
+    """How one agency's verdict differs."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    BEFORE_FIELD_NUMBER: _builtins.int
+    AFTER_FIELD_NUMBER: _builtins.int
+    agency: _builtins.str
+    before: Global___Verdict.ValueType
+    after: Global___Verdict.ValueType
+    def __init__(
+        self,
+        *,
+        agency: _builtins.str = ...,
+        before: Global___Verdict.ValueType = ...,
+        after: Global___Verdict.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "agency", b"agency", "before", b"before"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerdictChange: _TypeAlias = VerdictChange  # noqa: Y015
+
+@_typing.final
+class Comparison(_message.Message):
+    """One candidate, now (the round's ruleset, current records) and under the variant."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_MASKED_FIELD_NUMBER: _builtins.int
+    TOWNSHIP_FIELD_NUMBER: _builtins.int
+    VILLAGE_FIELD_NUMBER: _builtins.int
+    BEFORE_FIELD_NUMBER: _builtins.int
+    AFTER_FIELD_NUMBER: _builtins.int
+    CHANGES_FIELD_NUMBER: _builtins.int
+    RULES_ADDED_FIELD_NUMBER: _builtins.int
+    RULES_REMOVED_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    AFTER_TRACE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    id_number_masked: _builtins.str
+    township: _builtins.str
+    village: _builtins.str
+    before: Global___Overall.ValueType
+    after: Global___Overall.ValueType
+    changed: _builtins.bool
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___VerdictChange]: ...
+    @_builtins.property
+    def rules_added(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Rules that fire (FAIL or REVIEW) only under the variant, and only now."""
+
+    @_builtins.property
+    def rules_removed(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def after_trace(self) -> _containers.RepeatedCompositeFieldContainer[Global___TraceEntry]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        id_number_masked: _builtins.str = ...,
+        township: _builtins.str = ...,
+        village: _builtins.str = ...,
+        before: Global___Overall.ValueType = ...,
+        after: Global___Overall.ValueType = ...,
+        changes: _abc.Iterable[Global___VerdictChange] | None = ...,
+        rules_added: _abc.Iterable[_builtins.str] | None = ...,
+        rules_removed: _abc.Iterable[_builtins.str] | None = ...,
+        changed: _builtins.bool = ...,
+        after_trace: _abc.Iterable[Global___TraceEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "after_trace", b"after_trace", "before", b"before", "changed", b"changed", "changes", b"changes", "id_number_masked", b"id_number_masked", "name", b"name", "rules_added", b"rules_added", "rules_removed", b"rules_removed", "township", b"township", "village", b"village"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Comparison: _TypeAlias = Comparison  # noqa: Y015
+
+@_typing.final
+class ReevaluateResponse(_message.Message):
+    """ReevaluateResponse is one chunk of comparisons."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPARISONS_FIELD_NUMBER: _builtins.int
+    BEFORE_RULESET_HASH_FIELD_NUMBER: _builtins.int
+    AFTER_RULESET_HASH_FIELD_NUMBER: _builtins.int
+    before_ruleset_hash: _builtins.str
+    after_ruleset_hash: _builtins.str
+    @_builtins.property
+    def comparisons(self) -> _containers.RepeatedCompositeFieldContainer[Global___Comparison]: ...
+    def __init__(
+        self,
+        *,
+        comparisons: _abc.Iterable[Global___Comparison] | None = ...,
+        before_ruleset_hash: _builtins.str = ...,
+        after_ruleset_hash: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_ruleset_hash", b"after_ruleset_hash", "before_ruleset_hash", b"before_ruleset_hash", "comparisons", b"comparisons"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReevaluateResponse: _TypeAlias = ReevaluateResponse  # noqa: Y015
 
 @_typing.final
 class Ruleset(_message.Message):

@@ -592,6 +592,31 @@ class AuditServiceStub:
                 request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.SerializeToString,
                 response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.FromString,
                 _registered_method=True)
+        self.CreateCheckpoint = channel.unary_unary(
+                '/eligibility.v1.AuditService/CreateCheckpoint',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointResponse.FromString,
+                _registered_method=True)
+        self.GetInclusionProof = channel.unary_unary(
+                '/eligibility.v1.AuditService/GetInclusionProof',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofResponse.FromString,
+                _registered_method=True)
+        self.GetConsistencyProof = channel.unary_unary(
+                '/eligibility.v1.AuditService/GetConsistencyProof',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofResponse.FromString,
+                _registered_method=True)
+        self.ExportLog = channel.unary_stream(
+                '/eligibility.v1.AuditService/ExportLog',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ExportLogRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ExportLogResponse.FromString,
+                _registered_method=True)
+        self.Reevaluate = channel.unary_stream(
+                '/eligibility.v1.AuditService/Reevaluate',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReevaluateRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReevaluateResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -616,6 +641,39 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateCheckpoint(self, request, context):
+        """Sign a checkpoint of the log now (one is also made at the end of every screening).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInclusionProof(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsistencyProof(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportLog(self, request, context):
+        """The whole log for offline verification.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reevaluate(self, request, context):
+        """"What if" (another ruleset) and "as known then" (records as of a past moment), not recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -633,6 +691,31 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.ReplayRound,
                     request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.FromString,
                     response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.SerializeToString,
+            ),
+            'CreateCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCheckpoint,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointResponse.SerializeToString,
+            ),
+            'GetInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInclusionProof,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofResponse.SerializeToString,
+            ),
+            'GetConsistencyProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsistencyProof,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofResponse.SerializeToString,
+            ),
+            'ExportLog': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportLog,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ExportLogRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ExportLogResponse.SerializeToString,
+            ),
+            'Reevaluate': grpc.unary_stream_rpc_method_handler(
+                    servicer.Reevaluate,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReevaluateRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReevaluateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -717,6 +800,141 @@ class AuditService:
             '/eligibility.v1.AuditService/ReplayRound',
             eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.SerializeToString,
             eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AuditService/CreateCheckpoint',
+            eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AuditService/GetInclusionProof',
+            eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.GetInclusionProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsistencyProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AuditService/GetConsistencyProof',
+            eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.GetConsistencyProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.AuditService/ExportLog',
+            eligibility_dot_v1_dot_eligibility__pb2.ExportLogRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ExportLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reevaluate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.AuditService/Reevaluate',
+            eligibility_dot_v1_dot_eligibility__pb2.ReevaluateRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ReevaluateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -193,6 +193,14 @@ class AuditServiceStub:
     GetDecision: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetDecisionRequest, _eligibility_pb2.GetDecisionResponse]
     ReplayDecision: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ReplayDecisionRequest, _eligibility_pb2.ReplayDecisionResponse]
     ReplayRound: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ReplayRoundRequest, _eligibility_pb2.ReplayRoundResponse]
+    CreateCheckpoint: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.CreateCheckpointRequest, _eligibility_pb2.CreateCheckpointResponse]
+    """Sign a checkpoint of the log now (one is also made at the end of every screening)."""
+    GetInclusionProof: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetInclusionProofRequest, _eligibility_pb2.GetInclusionProofResponse]
+    GetConsistencyProof: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetConsistencyProofRequest, _eligibility_pb2.GetConsistencyProofResponse]
+    ExportLog: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ExportLogRequest, _eligibility_pb2.ExportLogResponse]
+    """The whole log for offline verification."""
+    Reevaluate: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ReevaluateRequest, _eligibility_pb2.ReevaluateResponse]
+    """"What if" (another ruleset) and "as known then" (records as of a past moment), not recorded."""
 
 @_typing.type_check_only
 class AuditServiceAsyncStub(AuditServiceStub):
@@ -202,6 +210,14 @@ class AuditServiceAsyncStub(AuditServiceStub):
     GetDecision: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetDecisionRequest, _eligibility_pb2.GetDecisionResponse]  # type: ignore[assignment]
     ReplayDecision: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ReplayDecisionRequest, _eligibility_pb2.ReplayDecisionResponse]  # type: ignore[assignment]
     ReplayRound: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ReplayRoundRequest, _eligibility_pb2.ReplayRoundResponse]  # type: ignore[assignment]
+    CreateCheckpoint: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.CreateCheckpointRequest, _eligibility_pb2.CreateCheckpointResponse]  # type: ignore[assignment]
+    """Sign a checkpoint of the log now (one is also made at the end of every screening)."""
+    GetInclusionProof: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetInclusionProofRequest, _eligibility_pb2.GetInclusionProofResponse]  # type: ignore[assignment]
+    GetConsistencyProof: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetConsistencyProofRequest, _eligibility_pb2.GetConsistencyProofResponse]  # type: ignore[assignment]
+    ExportLog: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ExportLogRequest, _eligibility_pb2.ExportLogResponse]  # type: ignore[assignment]
+    """The whole log for offline verification."""
+    Reevaluate: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ReevaluateRequest, _eligibility_pb2.ReevaluateResponse]  # type: ignore[assignment]
+    """"What if" (another ruleset) and "as known then" (records as of a past moment), not recorded."""
 
 class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
     """Auditors read and replay decisions."""
@@ -226,6 +242,44 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _eligibility_pb2.ReplayRoundRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ReplayRoundResponse], _abc.AsyncIterator[_eligibility_pb2.ReplayRoundResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateCheckpoint(
+        self,
+        request: _eligibility_pb2.CreateCheckpointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.CreateCheckpointResponse, _abc.Awaitable[_eligibility_pb2.CreateCheckpointResponse]]:
+        """Sign a checkpoint of the log now (one is also made at the end of every screening)."""
+
+    @_abc_1.abstractmethod
+    def GetInclusionProof(
+        self,
+        request: _eligibility_pb2.GetInclusionProofRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.GetInclusionProofResponse, _abc.Awaitable[_eligibility_pb2.GetInclusionProofResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetConsistencyProof(
+        self,
+        request: _eligibility_pb2.GetConsistencyProofRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.GetConsistencyProofResponse, _abc.Awaitable[_eligibility_pb2.GetConsistencyProofResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ExportLog(
+        self,
+        request: _eligibility_pb2.ExportLogRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ExportLogResponse], _abc.AsyncIterator[_eligibility_pb2.ExportLogResponse]]:
+        """The whole log for offline verification."""
+
+    @_abc_1.abstractmethod
+    def Reevaluate(
+        self,
+        request: _eligibility_pb2.ReevaluateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ReevaluateResponse], _abc.AsyncIterator[_eligibility_pb2.ReevaluateResponse]]:
+        """"What if" (another ruleset) and "as known then" (records as of a past moment), not recorded."""
 
 def add_AuditServiceServicer_to_server(servicer: AuditServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 

@@ -1,0 +1,112 @@
+"""The append-only log: canonical entries chained by hash, an RFC 6962 tree over them, signed checkpoints.
+
+Each entry is the canonical JSON (RFC 8785; our records have ASCII keys and no floats, where
+orjson's sorted output is exactly RFC 8785) of {"index", "prev", "type", "body"}: its position and
+the leaf hash of the entry before it are inside the signed bytes, so a changed, removed,
+reordered or inserted entry is located by position even before the tree root is compared.
+Every input a decision can depend on (rulesets, rounds, candidates, flag versions, attestations)
+and every decision is an entry, written in the same transaction as the record it describes.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .merkle import leaf_hash, root
+
+if TYPE_CHECKING:
+    from .records import StoredFlag
+    from .store import SqliteStore
+
+
+class LogEntry(NamedTuple):
+    """One appended entry."""
+
+    position: int
+    type: str
+    data: bytes
+    hash: bytes
+
+
+def encode_entry(index: int, prev: bytes, type_: str, body: dict[str, Any]) -> bytes:
+    """The canonical bytes of an entry."""
+    return orjson.dumps({"index": index, "prev": prev.hex(), "type": type_, "body": body}, option=orjson.OPT_SORT_KEYS)
+
+
+def chain_entries(start: int, prev: bytes, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
+    """Encode consecutive entries from position start, each naming its predecessor's leaf hash."""
+    out = []
+    for i, (type_, body) in enumerate(items):
+        data = encode_entry(start + i, prev, type_, body)
+        prev = leaf_hash(data)
+        out.append(LogEntry(start + i, type_, data, prev))
+    return out
+
+
+def flag_body(f: StoredFlag) -> dict[str, Any]:
+    """A flag version as logged (no raw or sealed ID number)."""
+    return f.model_dump(mode="json", exclude={"id_sealed", "versions"})
+
+
+def entry_body(data: bytes) -> dict[str, Any]:
+    """The body of a logged entry."""
+    body: dict[str, Any] = orjson.loads(data)["body"]
+    return body
+
+
+class Checkpoint(NamedTuple):
+    """A signed statement: this log (origin) had this many entries with this root."""
+
+    size: int
+    root: bytes
+    body: str
+    signature: bytes
+    created_at: str
+
+
+def checkpoint_body(origin: str, size: int, root_hash: bytes, created_at: str) -> str:
+    """The signed text (C2SP checkpoint layout, with the time as an extension line)."""
+    return f"{origin}\n{size}\n{base64.b64encode(root_hash).decode()}\ntime {created_at}\n"
+
+
+def parse_checkpoint_body(body: str) -> tuple[str, int, bytes]:
+    """(origin, size, root) from a checkpoint text."""
+    lines = body.split("\n")
+    if len(lines) < 4 or not lines[1].isdigit():
+        raise ValueError("not a checkpoint")
+    return lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """The public key as base64 of its 32 raw bytes."""
+    from cryptography.hazmat.primitives import serialization
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """Inverse of public_key_text."""
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text.strip(), validate=True))
+
+
+class Signer:
+    """Makes signed checkpoints of a store's log."""
+
+    def __init__(self, store: SqliteStore, key: Ed25519PrivateKey, origin: str) -> None:
+        """Sign as origin with key."""
+        self.store = store
+        self.key = key
+        self.origin = origin
+
+    def checkpoint(self, now: str) -> Checkpoint:
+        """Sign the current size and root, keep the checkpoint, return it."""
+        size = self.store.log_size()
+        r = root(self.store.leaf_hashes(size))
+        body = checkpoint_body(self.origin, size, r, now)
+        sig = self.key.sign(body.encode())
+        self.store.add_checkpoint(size, r, body, sig, now)
+        return Checkpoint(size, r, body, sig, now)
