@@ -124,6 +124,14 @@ def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_al
 
         print("\n== 6. the auditor replays every decision of the round")
         code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)
+        print("\n== 7. the auditor proves one decision is in the signed log, exports the log, verifies it offline")
+        if example:
+            code |= _cli(home, server, "--as", "auditor", "audit", "prove", example["decision_id"])
+        code |= _cli(home, server, "--as", "auditor", "audit", "export", "--out", str(where / "log"))
+        code |= _cli(home, server, "audit", "verify", str(where / "log"), "--public-key", str(home / "keys" / "log.pub"))
+        print("\n== 8. what if the older provincial lists (five-year windows) applied?")
+        code |= _cli(home, server, "--as", "auditor", "audit", "what-if", "--round", round_id, "--ruleset",
+                     "provincial-2018")
     elapsed = time.monotonic() - started
     print(f"\ndemo finished in {elapsed:.1f} s ({len(final)} candidates screened in {screen_s:.2f} s); "
           f"files in {files if tmp is None else '(temporary directory, removed)'}")

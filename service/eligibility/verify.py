@@ -51,7 +51,7 @@ def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[
             hashes.append(leaf_hash(data))
             prev = hashes[-1]
     checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
-    last_size, last_root = 0, root([])
+    last_size, last_root, last_time = 0, root([]), ""
     origin0 = ""
     for n, cp in enumerate(checkpoints):
         body = str(cp.get("body", ""))
@@ -61,6 +61,10 @@ def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[
             problems.append(f"checkpoint {n}: bad signature")
             continue
         origin, size, signed_root = parse_checkpoint_body(body)
+        signed_at = next((line[5:] for line in body.split("\n") if line.startswith("time ")), "")
+        if signed_at < last_time:
+            problems.append(f"checkpoint {n}: signed at {signed_at}, before checkpoint {n - 1} (checkpoints reordered)")
+        last_time = max(last_time, signed_at)
         origin0 = origin0 or origin
         if origin != origin0:
             problems.append(f"checkpoint {n}: from another log ({origin!r}, expected {origin0!r})")
