@@ -284,7 +284,8 @@ def test_as_known_then_uses_only_versions_on_record_at_that_moment(cli, tmp_path
     from datetime import UTC, datetime
     moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     time.sleep(0.01)
-    closed = write_csv(tmp_path / "g.csv", [flag(pid, "criminal_investigation", ref, "2026-10-01", name="郑一", end_date="2026-11-15")])
+    closed = write_csv(tmp_path / "g.csv", [
+        flag(pid, "criminal_investigation", ref, "2026-10-01", name="郑一", end_date="2026-11-15")])
     assert cli("police", "flags", "correct", str(closed), "--reason", "investigation closed").code == 0
     now = cli("district", "--format", "json", "round", "screen", round_id).jsonl()[0]
     assert now["overall"] == "ELIGIBLE"
