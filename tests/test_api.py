@@ -254,11 +254,18 @@ def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) ->
     assert tampered != bytes(rec)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"), db:
         db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
-    with db:  # someone with the database file can still drop the guard; replay (and verify) still notice
-        db.execute("DROP TRIGGER log_append_only_u")
-        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
-        db.execute("CREATE TRIGGER log_append_only_u BEFORE UPDATE ON log "
-                   "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END")
-    db.close()
-    r = cli("auditor", "audit", "replay", "--round", round_id)
-    assert r.code == 1 and "MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed PENDING" in r.out
+
+    def overwrite(data: bytes) -> None:
+        with db:  # someone with the database file can still drop the guard; replay (and verify) still notice
+            db.execute("DROP TRIGGER log_append_only_u")
+            db.execute("UPDATE log SET data = ? WHERE idx = ?", (data, leaf))
+            db.execute("CREATE TRIGGER log_append_only_u BEFORE UPDATE ON log "
+                       "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END")
+    overwrite(tampered)
+    try:
+        r = cli("auditor", "audit", "replay", "--round", round_id)
+        assert r.code == 1 and "MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed PENDING" in r.out
+    finally:
+        overwrite(bytes(rec))  # the shared server's log must verify again for the other tests
+        db.close()
+    assert cli("auditor", "audit", "replay", "--round", round_id).code == 0
