@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test proto proto-check lint venv clean
+NODE_STAMP := clients/node/node_modules/.installed
+SYSTEM_STAMP := .cache/system-packages
+
+.PHONY: demo test proto proto-check lint venv clean system
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,22 +18,45 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# System packages the tests use (Debian/Ubuntu, as root): Node.js for the independent client,
+# headless Chromium and CJK fonts for the report screenshot test. Installed only where missing.
+$(SYSTEM_STAMP):
+	@missing=""; \
+	command -v node >/dev/null || missing="$$missing nodejs npm"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "cjk" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	mkdir -p .cache && touch $@
+
+system: $(SYSTEM_STAMP)
+
+$(NODE_STAMP): clients/node/package.json clients/node/package-lock.json $(SYSTEM_STAMP)
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/eligibility demo
 
-test: $(STAMP) proto-check lint
+test: $(STAMP) $(NODE_STAMP) proto-check lint
 	$(BIN)/python -m pytest -q
 
 # One command regenerates all protobuf/gRPC code; never edit service/eligibility/v1 by hand.
 proto: $(STAMP)
 	$(BIN)/python scripts/gen_proto.py
+	$(BIN)/python scripts/gen_api_docs.py
 
 # CI: regenerate and fail on any difference from what is checked in.
 proto-check: $(STAMP)
 	$(BIN)/python scripts/gen_proto.py --check
+	$(BIN)/python scripts/gen_api_docs.py --check
 
 lint: $(STAMP)
 	cd proto && BUF_CACHE_DIR=$(CURDIR)/.cache/buf ../$(BIN)/buf lint
+	if git rev-parse --verify -q main >/dev/null; then \
+	  BUF_CACHE_DIR=$(CURDIR)/.cache/buf $(BIN)/buf breaking proto --against '.git#branch=main,subdir=proto'; fi
 	$(BIN)/ruff check service tests scripts
 	$(BIN)/mypy service/eligibility
 

@@ -33,9 +33,11 @@ REQUESTS = {
     "AuditService/GetInclusionProof": pb.GetInclusionProofRequest(),
     "AuditService/GetConsistencyProof": pb.GetConsistencyProofRequest(),
     "AuditService/ExportLog": pb.ExportLogRequest(), "AuditService/Reevaluate": pb.ReevaluateRequest(),
+    "AuditService/ListRoundDecisions": pb.ListRoundDecisionsRequest(),
 }
 STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",
-             "AuditService/ReplayRound", "AuditService/ExportLog", "AuditService/Reevaluate"}
+             "AuditService/ReplayRound", "AuditService/ExportLog", "AuditService/Reevaluate",
+             "AuditService/ListRoundDecisions"}
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .evaluator import Evaluator
 from .flags import FlagRow, retract_flag, submit_flags
 from .home import Config
+from .observability import FLAGS, SCREENED
 from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
@@ -55,6 +56,7 @@ class App:
         outcomes = submit_flags(self.store, self.registry.default, self.ids, agency, rows,
                                 correction=correction, reason=reason)
         for o in outcomes:
+            FLAGS.labels(agency, o.status).inc()
             for e in o.errors:
                 if e.code == "PERMISSION_DENIED":
                     log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, o.key, e.message)
@@ -119,7 +121,9 @@ class App:
     def screen_round(self, round_id: str) -> Iterator[list[Decided]]:
         """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end."""
         info = self.get_round(round_id)
-        yield from screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info)
+        for batch in screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info):
+            SCREENED.inc(len(batch))
+            yield batch
         self.checkpoint()
 
     def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:
@@ -202,6 +206,17 @@ class App:
             raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
         seq, leaf, data = found
         return Decided(seq, leaf, DecisionRecord.from_entry(data), data)
+
+    def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
+        """Decisions recorded for a round: the latest per candidate, or all in log order."""
+        self.get_round(round_id)
+        if all_:
+            for batch in self.store.round_decisions(round_id.strip()):
+                yield [Decided(s, leaf, DecisionRecord.from_entry(d), d) for s, leaf, d in batch]
+            return
+        rows = self.store.latest_round_decisions(round_id.strip())
+        for i in range(0, len(rows), 1000):
+            yield [Decided(s, leaf, DecisionRecord.from_entry(d), d) for s, leaf, d in rows[i:i + 1000]]
 
     def replay_decision(self, decision_id: str) -> ReplayOutcome:
         """Replay one decision."""

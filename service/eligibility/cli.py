@@ -71,7 +71,21 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api.server import serve
     cfg = _config(args)
-    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext)
+    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext, metrics_listen=args.metrics_listen or "")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import check_home
+    results = check_home(Path(args.home))
+    for ok, sentence in results:
+        if _json(args):
+            render.jsonl({"ok": ok, "check": sentence})
+        else:
+            print(f"{'ok     ' if ok else 'PROBLEM'} {sentence}")
+    bad = sum(not ok for ok, _ in results)
+    if not _json(args):
+        print("everything looks right" if not bad else f"{bad} problem(s) found")
+    return 1 if bad else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -170,8 +184,11 @@ def cmd_flags_submit(args: argparse.Namespace, correction: bool = False) -> int:
     correction = correction or bool(getattr(args, "correct", False))
     if correction and not args.reason:
         raise UsageError("a correction needs --reason TEXT")
-    with _client(args) as c:
-        results = list(c.submit_flags(rows, correction=correction, reason=args.reason or ""))
+    results: list[pb.RowResult] = []
+    with _client(args) as c, render.Progress("flags", len(rows), not _json(args)) as bar:
+        for chunk in c.submit_flags(rows, correction=correction, reason=args.reason or ""):
+            results.extend(chunk)
+            bar.advance(len(chunk))
     if _json(args):
         for r in results:
             render.jsonl(_row_dict(r))
@@ -232,8 +249,8 @@ def cmd_flags_list(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- rounds
 def cmd_round_create(args: argparse.Namespace) -> int:
     rows = [pb.CandidateInput(**r) for r in read_rows(Path(args.candidates), CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)]
-    with _client(args) as c:
-        rnd, results = c.create_round(args.name, args.as_of, rows, ruleset=args.ruleset or "")
+    with _client(args) as c, render.Progress("candidates", len(rows), not _json(args)) as bar:
+        rnd, results = c.create_round(args.name, args.as_of, rows, ruleset=args.ruleset or "", on_chunk=bar.advance)
     rejected = _print_rejections(results, "candidate")
     if _json(args):
         render.jsonl({"round_id": rnd.round_id, "name": rnd.name, "as_of": rnd.as_of, "ruleset": rnd.ruleset,
@@ -296,23 +313,67 @@ def cmd_round_attest(args: argparse.Namespace) -> int:
     return 0
 
 
-def screen_round(c: Client, round_id: str) -> list[dict[str, Any]]:
+def screen_round(c: Client, round_id: str, show_progress: bool = False) -> list[dict[str, Any]]:
     """Screen a round through the client; decisions as JSON objects, in candidate order."""
     out: list[dict[str, Any]] = []
-    for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, omit_records=True)):
-        out.extend(render.decision_dict(d) for d in chunk.decisions)
+    total = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates if show_progress else 0
+    with render.Progress("screening", total, show_progress) as bar:
+        for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, omit_records=True)):
+            out.extend(render.decision_dict(d) for d in chunk.decisions)
+            bar.advance(len(chunk.decisions))
     return out
 
 
 def cmd_round_screen(args: argparse.Namespace) -> int:
     with _client(args) as c:
-        decisions = screen_round(c, args.round)
+        decisions = screen_round(c, args.round, show_progress=not _json(args))
     if _json(args):
         for d in decisions:
             render.jsonl(d)
     else:
         render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates"))
         render.console.print(render.summary_table(decisions))
+    return 0
+
+
+def round_decisions(c: Client, round_id: str) -> list[dict[str, Any]]:
+    """The latest recorded decision of each candidate of a round, as JSON objects."""
+    out: list[dict[str, Any]] = []
+    for chunk in c.stream(c.audit.ListRoundDecisions, pb.ListRoundDecisionsRequest(round_id=round_id)):
+        for d in chunk.decisions:
+            dd = render.decision_dict(d)
+            dd["seq"] = d.seq
+            out.append(dd)
+    return out
+
+
+def cmd_round_report(args: argparse.Namespace) -> int:
+    """Write the joint review report of the round's latest screening (XLSX, HTML or CSV by extension)."""
+    from datetime import UTC, datetime
+
+    from . import report
+    out = Path(args.out)
+    with _client(args) as c:
+        rnd = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=args.round)).round
+        decisions = round_decisions(c, args.round)
+    if not decisions:
+        raise UsageError(f"round {args.round} has not been screened yet: run `round screen {args.round}` first")
+    lang = args.lang if args.lang_given else "zh"
+    meta = {"round": f"{rnd.round_id} {rnd.name}", "as_of": rnd.as_of, "ruleset": f"{rnd.ruleset}@"
+            f"{decisions[0]['ruleset_hash'][:12]}", "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        report.write_xlsx(decisions, out, lang, meta)
+    elif suffix in (".html", ".htm"):
+        report.write_html(decisions, out, lang, meta)
+    elif suffix == ".csv":
+        report.write_csv(decisions, out, lang)
+    else:
+        raise UsageError("--out must end in .xlsx, .html or .csv")
+    if _json(args):
+        render.jsonl({"round_id": rnd.round_id, "out": str(out), "candidates": len(decisions)})
+    else:
+        print(f"wrote {out} ({len(decisions)} candidates, {lang})")
     return 0
 
 
@@ -350,8 +411,11 @@ def cmd_audit_replay(args: argparse.Namespace) -> int:
         if args.decision:
             results = [c.call(c.audit.ReplayDecision, pb.ReplayDecisionRequest(decision_id=args.decision)).result]
         else:
-            results = [r for chunk in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=args.round))
-                       for r in chunk.results]
+            results = []
+            with render.Progress("replay", None, not _json(args)) as bar:
+                for chunk in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=args.round)):
+                    results.extend(chunk.results)
+                    bar.advance(len(chunk.results))
     mismatched = 0
     for r in results:
         mismatched += not r.match
@@ -579,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
         "role_name", metavar="ROLE")
     sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
     sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
+    sp.add_argument("--metrics-listen", help="serve Prometheus metrics on HOST:PORT (e.g. 127.0.0.1:9464)")
+    add(sub, "doctor", cmd_doctor, "check a home (config, keys, certificates, database, rulesets, log)")
     sp = add(sub, "demo", cmd_demo, "run a synthetic district through the real server and client")
     sp.add_argument("--dir", help="keep the demo home here (default: a temporary directory)")
     sp.add_argument("--per-village", type=int, default=4, help="candidates per village (default 4)")
@@ -623,6 +689,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("round")
     sp.add_argument("--note")
     add(rnd, "screen", cmd_round_screen, "screen every candidate of a round").add_argument("round")
+    sp = add(rnd, "report", cmd_round_report, "write the joint review report (XLSX/HTML/CSV; Chinese unless --lang en)")
+    sp.add_argument("round")
+    sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.html or FILE.csv")
 
     audit = sub.add_parser("audit", help="decisions and replay").add_subparsers(dest="sub", required=True)
     add(audit, "show", cmd_audit_show, "show a decision and why").add_argument("decision")
@@ -660,7 +729,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console command."""
-    args = build_parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(raw)
+    args.lang_given = any(a == "--lang" or a.startswith("--lang=") for a in raw)
     try:
         return int(args.fn(args))
     except UsageError as e:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -60,22 +60,26 @@ class Client:
         return iter(method(request, metadata=self.metadata, timeout=timeout or self.timeout * 60))
 
     def submit_flags(self, rows: list[pb.FlagInput], correction: bool = False, reason: str = "",
-                     chunk: int = 5000) -> Iterator[pb.RowResult]:
-        """Submit flags in chunks; yields one result per row."""
+                     chunk: int = 5000) -> Iterator[list[pb.RowResult]]:
+        """Submit flags in chunks; yields the results of each chunk (one per row)."""
         for i in range(0, len(rows), chunk):
             resp = self.call(self.flags.SubmitFlags, pb.SubmitFlagsRequest(
                 flags=rows[i:i + chunk], correction=correction, reason=reason))
-            yield from resp.results
+            yield list(resp.results)
 
     def create_round(self, name: str, as_of: str, candidates: list[pb.CandidateInput], ruleset: str = "",
-                     chunk: int = 5000) -> tuple[pb.Round, list[pb.RowResult]]:
-        """Create a round and upload its candidates in chunks."""
+                     chunk: int = 5000, on_chunk: Callable[[int], None] | None = None) -> tuple[pb.Round, list[pb.RowResult]]:
+        """Create a round and upload its candidates in chunks (on_chunk(rows) after each)."""
         resp = self.call(self.rounds.CreateRound, pb.CreateRoundRequest(
             name=name, as_of=as_of, ruleset=ruleset, candidates=candidates[:chunk]))
         results = list(resp.results)
+        if on_chunk:
+            on_chunk(len(resp.results))
         for i in range(chunk, len(candidates), chunk):
             more = self.call(self.rounds.AddCandidates, pb.AddCandidatesRequest(
                 round_id=resp.round.round_id, candidates=candidates[i:i + chunk]))
             results.extend(more.results)
+            if on_chunk:
+                on_chunk(len(more.results))
         rnd = self.call(self.rounds.GetRound, pb.GetRoundRequest(round_id=resp.round.round_id)).round
         return rnd, results

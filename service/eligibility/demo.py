@@ -119,8 +119,11 @@ def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_al
         render.console.print(render.summary_table(final))
         example = next((d for d in final if d["overall"] == "INELIGIBLE" and d["verdicts"]["profile"] == "PASS"), None)
         if example:
-            print("\nwhy, for one ineligible candidate (eligibility audit show " + example["decision_id"] + "):")
-            print("\n".join(render.explain(example)))
+            print("\nwhy, for one ineligible candidate (eligibility --lang zh audit show " + example["decision_id"] + "):")
+            _cli(home, server, "--as", "auditor", "--lang", "zh", "audit", "show", example["decision_id"])
+        print("\n== the district office files the report")
+        _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.xlsx"))
+        _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.html"))
 
         print("\n== 6. the auditor replays every decision of the round")
         code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)

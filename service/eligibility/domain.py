@@ -84,6 +84,9 @@ class TraceEntry(_Frozen):
     citation: str = ""
     flags: tuple[FlagRef, ...] = ()
     window: str = ""
+    window_type: str = ""
+    window_start: str = ""
+    window_last_day: str = ""
     detail: str = ""
     ruleset_hash: str = ""
 

@@ -6,6 +6,7 @@ import logging
 
 from .domain import EvalInput, Result
 from .engine import Engine
+from .observability import DISAGREEMENTS
 from .reference import reference_matches
 from .ruleset import Ruleset
 from .verdicts import assemble
@@ -32,6 +33,7 @@ class Evaluator:
         if engine_m == ref_m:
             return assemble(ruleset, inp, engine_m)
         self.disagreements += 1
+        DISAGREEMENTS.inc()
         detail = f"engine={sorted(engine_m)} reference={sorted(ref_m)}"
         log.warning("engine disagreement for %s: %s", inp.candidate.id_masked, detail)
         return assemble(ruleset, inp, engine_m & ref_m, engine_m ^ ref_m, detail)

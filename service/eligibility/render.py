@@ -12,6 +12,7 @@ from google.protobuf.json_format import MessageToDict
 from rich.console import Console
 from rich.table import Table
 
+from . import labels
 from .domain import AGENCY_ORDER, PROFILE
 from .v1 import eligibility_pb2 as pb
 
@@ -22,6 +23,44 @@ COLOUR = {"PASS": "green", "FAIL": "bold red", "REVIEW": "yellow", "PENDING": "c
 console = Console(highlight=False, soft_wrap=False)
 if not console.is_terminal or console.width < 150:
     console = Console(highlight=False, soft_wrap=False, width=170)
+
+
+class Progress:
+    """A progress bar with counts and rate on a terminal; silent when piped or with --format json."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool) -> None:
+        """Show a bar for label if enabled and stderr is a terminal."""
+        from rich.progress import BarColumn, MofNCompleteColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+        err = Console(stderr=True)
+        self._bar: Any = None
+        if enabled and err.is_terminal:
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TaskProgressColumn(), TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(),
+                                     console=err, transient=True)
+            self._task = self._bar.add_task(label, total=total, rate="-")
+            self._done = 0
+            import time
+            self._t0 = time.monotonic()
+
+    def __enter__(self) -> Progress:
+        """Start showing."""
+        if self._bar:
+            self._bar.start()
+        return self
+
+    def advance(self, n: int) -> None:
+        """Count n more items."""
+        if self._bar:
+            import time
+            self._done += n
+            rate = self._done / max(time.monotonic() - self._t0, 1e-6)
+            self._bar.update(self._task, advance=n, rate=f"{rate:,.0f}")
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop showing."""
+        if self._bar:
+            self._bar.stop()
 
 
 def jsonl(obj: Any) -> None:
@@ -98,24 +137,42 @@ def summary_table(decisions: list[dict[str, Any]]) -> Table:
 
 
 def explain(d: dict[str, Any], lang: str = "en") -> list[str]:
-    """A decision's trace in plain lines."""
-    lines = [f"decision {d['decision_id']}  round {d['round_id'] or '(ad hoc)'}  as_of {d['as_of']}  "
-             f"ruleset {d['ruleset']}@{d['ruleset_hash'][:12]}  engine {d['engine_version']}",
-             f"candidate {d['name']} {d['id_number']}  {d['township']} {d['village']}  {'+'.join(d['positions'])}",
-             f"overall: {d['overall']}"]
+    """A decision's trace in plain lines, in Chinese or English: why, and for each PASS what was checked."""
+    zh = lang == "zh"
+    A, V, OV = labels.AGENCY[lang], labels.VERDICT[lang], labels.OVERALL[lang]
+    head = (f"决定 {d['decision_id']}  批次 {d['round_id'] or '(单独核查)'}  基准日 {d['as_of']}  "
+            f"规则 {d['ruleset']}@{d['ruleset_hash'][:12]}  引擎 {d['engine_version']}" if zh else
+            f"decision {d['decision_id']}  round {d['round_id'] or '(ad hoc)'}  as_of {d['as_of']}  "
+            f"ruleset {d['ruleset']}@{d['ruleset_hash'][:12]}  engine {d['engine_version']}")
+    lines = [head,
+             f"{'候选人' if zh else 'candidate'} {d['name']} {d['id_number']}  {d['township']} {d['village']}  "
+             + "+".join(labels.POSITION[lang].get(p, p) for p in d["positions"]),
+             f"{'联审结论' if zh else 'overall'}: {OV.get(d['overall'], d['overall'])}"]
     for t in d["trace"]:
-        title = t["title_zh"] if lang == "zh" else t["title_en"]
-        head = f"  [{t['agency']}] {t['verdict']:<7} {t['rule_id']}"
+        title = t["title_zh"] if zh else t["title_en"]
+        head = f"  [{A.get(t['agency'], t['agency'])}] {V.get(t['verdict'], t['verdict'])}  {t['rule_id']}"
         if title:
             head += f" - {title}"
         lines.append(head)
         if t["citation"]:
-            lines.append(f"      citation: {t['citation']}")
+            lines.append(f"      {'依据' if zh else 'citation'}: {t['citation']}")
         for f in t["flags"]:
-            lines.append(f"      flag: {f['agency']} {f['reference']} v{f['version']} {f['kind']} {f['level']} "
-                         f"decided {f['decided_on']}{' end ' + f['end_date'] if f['end_date'] else ''}")
-        if t["window"]:
-            lines.append(f"      window: {t['window']}")
-        if t["detail"]:
+            lines.append(f"      {'记录' if zh else 'flag'}: {A.get(f['agency'], f['agency'])} {'文号' if zh else 'ref'} "
+                         f"{f['reference']} (v{f['version']}) {f['kind']} {f['level']} "
+                         f"{'决定日期' if zh else 'decided'} {f['decided_on']}"
+                         + (f" {'结束' if zh else 'end'} {f['end_date']}" if f["end_date"] else ""))
+        window = labels.window_text(t, lang)
+        if window:
+            lines.append(f"      {window}")
+        if t["effect"] == "name_conflict" and zh:
+            lines.append("      记录上的姓名与候选人姓名不一致（身份证号相同），需人工核实；仅凭此记录不能判定不通过")
+        elif t["verdict"] == "PASS" and t["rule_id"] == "ATTESTED" and zh:
+            when = t["detail"].split(" at ")[-1].split(";")[0]
+            lines.append(f"      已核查：{A.get(t['agency'])}已确认审核本批次，无有效记录（确认时间 {when}）")
+        elif t["verdict"] == "PENDING" and zh:
+            lines.append(f"      {A.get(t['agency'])}尚未反馈审核意见")
+        elif t["verdict"] == "PASS" and t["rule_id"] == "PROFILE-CHECKED" and zh:
+            lines.append("      已核查年龄（满十八周岁）及党组织职务的党员身份")
+        elif t["detail"]:
             lines.append(f"      {t['detail']}")
     return lines

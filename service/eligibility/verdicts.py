@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from .domain import PROFILE, EvalInput, FlagFacts, FlagRef, Result, TraceEntry, Verdict, overall_of, same_name
 from .facts import Match
 from .ruleset import ProfileRule, Rule, Ruleset, flag_window
@@ -17,10 +19,12 @@ def _flag_ref(f: FlagFacts) -> FlagRef:
 
 
 def _flag_entry(ruleset: Ruleset, inp: EvalInput, rule: Rule, flag: FlagFacts) -> TraceEntry:
-    window = flag_window(rule, flag.level, flag.term_months, flag.decided_on, flag.end_date).text()
+    w = flag_window(rule, flag.level, flag.term_months, flag.decided_on, flag.end_date)
     common = dict(
         agency=rule.agency, rule_id=rule.id, title_zh=rule.title.zh, title_en=rule.title.en,
-        citation=rule.citation, flags=(_flag_ref(flag),), window=window, ruleset_hash=ruleset.hash,
+        citation=rule.citation, flags=(_flag_ref(flag),), window=w.text(), window_type=w.type,
+        window_start=w.start.isoformat(), window_last_day=(w.end - timedelta(days=1)).isoformat() if w.end else "",
+        ruleset_hash=ruleset.hash,
     )
     if not same_name(flag.name, inp.candidate.name):
         return TraceEntry(

@@ -10,6 +10,7 @@ is covered by the last checkpoint.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -25,32 +26,38 @@ PUBLIC_KEY = "log.pub"
 
 
 def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[str], dict[str, int]]:
-    """Return (problems, figures); no problems means everything holds."""
+    """Return (problems, figures) for an export directory; no problems means everything holds."""
+    key = public_key if public_key is not None else (directory / PUBLIC_KEY).read_text()
+    checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
+    with (directory / LEAVES).open("rb") as f:
+        return verify_log((line.rstrip(b"\n") for line in f), checkpoints, key)
+
+
+def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
+               public_key: str) -> tuple[list[str], dict[str, int]]:
+    """Verify entries (in order) and checkpoints ({"body", "signature" (base64)}) with the public key."""
     problems: list[str] = []
-    key = load_public_key(public_key if public_key is not None else (directory / PUBLIC_KEY).read_text())
+    key = load_public_key(public_key)
     hashes: list[bytes] = []
     prev = b""
-    with (directory / LEAVES).open("rb") as f:
-        for position, line in enumerate(f):
-            data = line.rstrip(b"\n")
-            try:
-                parsed = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                problems.append(f"entry {position}: not JSON")
-                hashes.append(leaf_hash(data))
-                prev = hashes[-1]
-                continue
-            if rfc8785.dumps(parsed) != data:
-                problems.append(f"entry {position}: not canonical JSON (RFC 8785)")
-            if parsed.get("index") != position:
-                problems.append(f"entry {position}: says it is entry {parsed.get('index')} (an entry was removed, "
-                                "inserted or moved here)")
-            if parsed.get("prev") != prev.hex():
-                problems.append(f"entry {position}: does not follow entry {position - 1} (hash chain broken: the "
-                                "previous entry was changed, removed or reordered)")
+    for position, data in enumerate(entries):
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            problems.append(f"entry {position}: not JSON")
             hashes.append(leaf_hash(data))
             prev = hashes[-1]
-    checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
+            continue
+        if rfc8785.dumps(parsed) != data:
+            problems.append(f"entry {position}: not canonical JSON (RFC 8785)")
+        if parsed.get("index") != position:
+            problems.append(f"entry {position}: says it is entry {parsed.get('index')} (an entry was removed, "
+                            "inserted or moved here)")
+        if parsed.get("prev") != prev.hex():
+            problems.append(f"entry {position}: does not follow entry {position - 1} (hash chain broken: the "
+                            "previous entry was changed, removed or reordered)")
+        hashes.append(leaf_hash(data))
+        prev = hashes[-1]
     last_size, last_root, last_time = 0, root([]), ""
     origin0 = ""
     for n, cp in enumerate(checkpoints):

@@ -48,6 +48,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     _P + "AuditService/GetDecision": frozenset({"district", "auditor"}),
     _P + "AuditService/ReplayDecision": frozenset({"auditor"}),
     _P + "AuditService/ReplayRound": frozenset({"auditor"}),
+    _P + "AuditService/ListRoundDecisions": frozenset({"district", "auditor"}),
     _P + "AuditService/CreateCheckpoint": frozenset({"district", "auditor"}),
     _P + "AuditService/GetInclusionProof": frozenset({"district", "auditor"}),
     _P + "AuditService/GetConsistencyProof": frozenset({"district", "auditor"}),

@@ -73,6 +73,7 @@ def trace_entry(t: TraceEntry) -> pb.TraceEntry:
     return pb.TraceEntry(
         agency=t.agency, verdict=VERDICT[t.verdict], rule_id=t.rule_id, effect=t.effect, title_zh=t.title_zh,
         title_en=t.title_en, citation=t.citation, window=t.window, detail=t.detail, ruleset_hash=t.ruleset_hash,
+        window_type=t.window_type, window_start=t.window_start, window_last_day=t.window_last_day,
         flags=[pb.FlagRef(agency=f.agency, reference=f.reference, version=f.version, kind=f.kind, level=f.level,
                           decided_on=f.decided_on, end_date=f.end_date) for f in t.flags])
 

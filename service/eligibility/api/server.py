@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 
 from ..app import App
 from ..home import Config, HomeError, is_loopback
+from ..observability import MetricsInterceptor, configure_logging
 from ..v1 import eligibility_pb2 as pb
 from ..v1 import eligibility_pb2_grpc as pbg
 from .auth import AuthInterceptor, CertificateIdentity, Identify, TokenIdentity
@@ -35,7 +36,7 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
                           else CertificateIdentity(app.config.authority.revoked_path))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers),
-        interceptors=[AuthInterceptor(identify)],
+        interceptors=[MetricsInterceptor(), AuthInterceptor(identify)],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
     pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)
@@ -56,17 +57,26 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
     return server, port
 
 
-def serve(config: Config, listen: str, plaintext: bool = False) -> int:
+def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: str = "") -> int:
     """Run until SIGINT/SIGTERM; print one JSON line with the address once listening."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    configure_logging()
     plaintext = plaintext or config.transport == "plaintext"
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     app = App(config)
     server, port = build_server(app, listen, plaintext)
     host = listen.rsplit(":", 1)[0]
+    metrics_at = ""
+    if metrics_listen:
+        from prometheus_client import start_http_server
+        m_host, m_port = metrics_listen.rsplit(":", 1)
+        httpd, _ = start_http_server(int(m_port), addr=m_host)
+        metrics_at = f"{m_host}:{httpd.server_port}"
+    logging.getLogger("eligibility.server").info("listening on %s:%s (%s), metrics %s", host, port,
+                                                 "plaintext" if plaintext else "mtls", metrics_at or "off")
     sys.stdout.write(orjson.dumps({"listening": f"{host}:{port}", "home": str(config.home),
-                                   "transport": "plaintext" if plaintext else "mtls"}).decode() + "\n")
+                                   "transport": "plaintext" if plaintext else "mtls",
+                                   "metrics": metrics_at}).decode() + "\n")
     sys.stdout.flush()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -135,6 +135,13 @@ class AuditServicer(pbg.AuditServiceServicer):
         for batch in self.app.replay_round(request.round_id):
             yield pb.ReplayRoundResponse(results=[convert.replay_result(o) for o in batch])
 
+    @mapped_stream
+    def ListRoundDecisions(self, request: pb.ListRoundDecisionsRequest,
+                           context: grpc.ServicerContext) -> Iterator[pb.ListRoundDecisionsResponse]:
+        """Recorded decisions of a round."""
+        for batch in self.app.round_decisions(request.round_id, request.all):
+            yield pb.ListRoundDecisionsResponse(decisions=[convert.decision(d, False) for d in batch])
+
     @mapped
     def CreateCheckpoint(self, request: pb.CreateCheckpointRequest,
                          context: grpc.ServicerContext) -> pb.CreateCheckpointResponse:

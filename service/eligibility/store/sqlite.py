@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
   leaf_index INTEGER NOT NULL REFERENCES log(idx));
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
+CREATE INDEX IF NOT EXISTS decisions_person ON decisions (round_id, person_key, seq);
 CREATE TABLE IF NOT EXISTS log (
   idx INTEGER PRIMARY KEY, type TEXT NOT NULL, data BLOB NOT NULL, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -321,6 +322,15 @@ class SqliteStore:
                 return
             yield [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
             last = rows[-1]["seq"]
+
+    def latest_round_decisions(self, round_id: str) -> list[tuple[int, int, bytes]]:
+        """The latest decision of each candidate of a round, in candidate order."""
+        rows = self._query(
+            "SELECT d.seq, d.leaf_index, l.data FROM candidates c "
+            "JOIN decisions d ON d.seq = (SELECT max(seq) FROM decisions x WHERE x.round_id = c.round_id "
+            "AND x.person_key = c.person_key) JOIN log l ON l.idx = d.leaf_index WHERE c.round_id = ? ORDER BY c.seq",
+            (round_id,))
+        return [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
 
     # ---- the append-only log ----
     def _log(self, c: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:

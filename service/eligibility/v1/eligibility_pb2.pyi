@@ -158,7 +158,7 @@ class RowResult(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     ERRORS_FIELD_NUMBER: _builtins.int
     row: _builtins.int
-    """The row number in the source file (as given by the client), 1 = first data row."""
+    """The row number in the source file, as the client gives it (the CLI: the line, header = 1)."""
     key: _builtins.str
     """The key of the row: a flag's reference, or a candidate's masked ID number."""
     status: Global___RowStatus.ValueType
@@ -897,6 +897,9 @@ class TraceEntry(_message.Message):
     WINDOW_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
     RULESET_HASH_FIELD_NUMBER: _builtins.int
+    WINDOW_TYPE_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_LAST_DAY_FIELD_NUMBER: _builtins.int
     agency: _builtins.str
     """Agency code or "profile"."""
     verdict: Global___Verdict.ValueType
@@ -907,8 +910,14 @@ class TraceEntry(_message.Message):
     title_en: _builtins.str
     citation: _builtins.str
     window: _builtins.str
+    """The computed window in words, e.g. "in force 2025-08-01 .. 2027-01-31"."""
     detail: _builtins.str
     ruleset_hash: _builtins.str
+    window_type: _builtins.str
+    """open, permanent, months or term_plus_months."""
+    window_start: _builtins.str
+    window_last_day: _builtins.str
+    """The last day in force (inclusive); empty when the window has no end."""
     @_builtins.property
     def flags(self) -> _containers.RepeatedCompositeFieldContainer[Global___FlagRef]: ...
     def __init__(
@@ -925,10 +934,13 @@ class TraceEntry(_message.Message):
         window: _builtins.str = ...,
         detail: _builtins.str = ...,
         ruleset_hash: _builtins.str = ...,
+        window_type: _builtins.str = ...,
+        window_start: _builtins.str = ...,
+        window_last_day: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "citation", b"citation", "detail", b"detail", "effect", b"effect", "flags", b"flags", "rule_id", b"rule_id", "ruleset_hash", b"ruleset_hash", "title_en", b"title_en", "title_zh", b"title_zh", "verdict", b"verdict", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "citation", b"citation", "detail", b"detail", "effect", b"effect", "flags", b"flags", "rule_id", b"rule_id", "ruleset_hash", b"ruleset_hash", "title_en", b"title_en", "title_zh", b"title_zh", "verdict", b"verdict", "window", b"window", "window_last_day", b"window_last_day", "window_start", b"window_start", "window_type", b"window_type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1558,6 +1570,52 @@ class ExportLogResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportLogResponse: _TypeAlias = ExportLogResponse  # noqa: Y015
+
+@_typing.final
+class ListRoundDecisionsRequest(_message.Message):
+    """ListRoundDecisionsRequest: the decisions recorded for a round (by default the latest per candidate)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    ALL_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    all: _builtins.bool
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        all: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["all", b"all", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRoundDecisionsRequest: _TypeAlias = ListRoundDecisionsRequest  # noqa: Y015
+
+@_typing.final
+class ListRoundDecisionsResponse(_message.Message):
+    """ListRoundDecisionsResponse is one chunk of decisions in candidate order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]: ...
+    def __init__(
+        self,
+        *,
+        decisions: _abc.Iterable[Global___Decision] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRoundDecisionsResponse: _TypeAlias = ListRoundDecisionsResponse  # noqa: Y015
 
 @_typing.final
 class ReevaluateRequest(_message.Message):

@@ -246,37 +246,43 @@ class RoundServiceServicer:
     """
 
     def CreateRound(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Open a round: name, reference date (as_of) and a first chunk of candidates (district).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def AddCandidates(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Add more candidates to a round, in chunks (district).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetRound(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A round with its candidate count and attestations.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListRounds(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """All rounds, newest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCandidates(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A round's candidates (masked; agencies may ask for full ID numbers to check their records).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def AttestReview(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The calling agency attests it reviewed the round against its records (PENDING becomes PASS).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -592,6 +598,11 @@ class AuditServiceStub:
                 request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.SerializeToString,
                 response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.FromString,
                 _registered_method=True)
+        self.ListRoundDecisions = channel.unary_stream(
+                '/eligibility.v1.AuditService/ListRoundDecisions',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsResponse.FromString,
+                _registered_method=True)
         self.CreateCheckpoint = channel.unary_unary(
                 '/eligibility.v1.AuditService/CreateCheckpoint',
                 request_serializer=eligibility_dot_v1_dot_eligibility__pb2.CreateCheckpointRequest.SerializeToString,
@@ -624,19 +635,29 @@ class AuditServiceServicer:
     """
 
     def GetDecision(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A recorded decision with its inputs, trace and log entry.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReplayDecision(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Re-evaluate a decision's recorded inputs under its recorded ruleset version: MATCH or the differences.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReplayRound(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Replay every decision recorded for a round.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoundDecisions(self, request, context):
+        """The decisions recorded for a round (for reports), without screening again.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -649,13 +670,15 @@ class AuditServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetInclusionProof(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """RFC 6962 audit path of one log entry to a signed checkpoint.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetConsistencyProof(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """RFC 6962 consistency proof between two tree sizes.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -691,6 +714,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.ReplayRound,
                     request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.FromString,
                     response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.SerializeToString,
+            ),
+            'ListRoundDecisions': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListRoundDecisions,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsResponse.SerializeToString,
             ),
             'CreateCheckpoint': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateCheckpoint,
@@ -800,6 +828,33 @@ class AuditService:
             '/eligibility.v1.AuditService/ReplayRound',
             eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundRequest.SerializeToString,
             eligibility_dot_v1_dot_eligibility__pb2.ReplayRoundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoundDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.AuditService/ListRoundDecisions',
+            eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ListRoundDecisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -973,13 +1028,15 @@ class RulesServiceServicer:
     """
 
     def ListRulesets(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Loaded rulesets with their content hashes.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetRule(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One rule with its window, citation and definition.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

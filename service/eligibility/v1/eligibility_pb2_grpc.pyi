@@ -94,11 +94,17 @@ class RoundServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RoundServiceAsyncStub: ...
     CreateRound: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.CreateRoundRequest, _eligibility_pb2.CreateRoundResponse]
+    """Open a round: name, reference date (as_of) and a first chunk of candidates (district)."""
     AddCandidates: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.AddCandidatesRequest, _eligibility_pb2.AddCandidatesResponse]
+    """Add more candidates to a round, in chunks (district)."""
     GetRound: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetRoundRequest, _eligibility_pb2.GetRoundResponse]
+    """A round with its candidate count and attestations."""
     ListRounds: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ListRoundsRequest, _eligibility_pb2.ListRoundsResponse]
+    """All rounds, newest first."""
     ListCandidates: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ListCandidatesRequest, _eligibility_pb2.ListCandidatesResponse]
+    """A round's candidates (masked; agencies may ask for full ID numbers to check their records)."""
     AttestReview: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.AttestReviewRequest, _eligibility_pb2.AttestReviewResponse]
+    """The calling agency attests it reviewed the round against its records (PENDING becomes PASS)."""
     ScreenRound: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ScreenRoundRequest, _eligibility_pb2.ScreenRoundResponse]
     """Screen a whole round; decisions are recorded and streamed back in chunks."""
     ScreenCandidate: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ScreenCandidateRequest, _eligibility_pb2.ScreenCandidateResponse]
@@ -110,11 +116,17 @@ class RoundServiceAsyncStub(RoundServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateRound: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.CreateRoundRequest, _eligibility_pb2.CreateRoundResponse]  # type: ignore[assignment]
+    """Open a round: name, reference date (as_of) and a first chunk of candidates (district)."""
     AddCandidates: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.AddCandidatesRequest, _eligibility_pb2.AddCandidatesResponse]  # type: ignore[assignment]
+    """Add more candidates to a round, in chunks (district)."""
     GetRound: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetRoundRequest, _eligibility_pb2.GetRoundResponse]  # type: ignore[assignment]
+    """A round with its candidate count and attestations."""
     ListRounds: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ListRoundsRequest, _eligibility_pb2.ListRoundsResponse]  # type: ignore[assignment]
+    """All rounds, newest first."""
     ListCandidates: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ListCandidatesRequest, _eligibility_pb2.ListCandidatesResponse]  # type: ignore[assignment]
+    """A round's candidates (masked; agencies may ask for full ID numbers to check their records)."""
     AttestReview: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.AttestReviewRequest, _eligibility_pb2.AttestReviewResponse]  # type: ignore[assignment]
+    """The calling agency attests it reviewed the round against its records (PENDING becomes PASS)."""
     ScreenRound: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ScreenRoundRequest, _eligibility_pb2.ScreenRoundResponse]  # type: ignore[assignment]
     """Screen a whole round; decisions are recorded and streamed back in chunks."""
     ScreenCandidate: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ScreenCandidateRequest, _eligibility_pb2.ScreenCandidateResponse]  # type: ignore[assignment]
@@ -128,42 +140,48 @@ class RoundServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _eligibility_pb2.CreateRoundRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.CreateRoundResponse, _abc.Awaitable[_eligibility_pb2.CreateRoundResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.CreateRoundResponse, _abc.Awaitable[_eligibility_pb2.CreateRoundResponse]]:
+        """Open a round: name, reference date (as_of) and a first chunk of candidates (district)."""
 
     @_abc_1.abstractmethod
     def AddCandidates(
         self,
         request: _eligibility_pb2.AddCandidatesRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.AddCandidatesResponse, _abc.Awaitable[_eligibility_pb2.AddCandidatesResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.AddCandidatesResponse, _abc.Awaitable[_eligibility_pb2.AddCandidatesResponse]]:
+        """Add more candidates to a round, in chunks (district)."""
 
     @_abc_1.abstractmethod
     def GetRound(
         self,
         request: _eligibility_pb2.GetRoundRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.GetRoundResponse, _abc.Awaitable[_eligibility_pb2.GetRoundResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.GetRoundResponse, _abc.Awaitable[_eligibility_pb2.GetRoundResponse]]:
+        """A round with its candidate count and attestations."""
 
     @_abc_1.abstractmethod
     def ListRounds(
         self,
         request: _eligibility_pb2.ListRoundsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.ListRoundsResponse, _abc.Awaitable[_eligibility_pb2.ListRoundsResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.ListRoundsResponse, _abc.Awaitable[_eligibility_pb2.ListRoundsResponse]]:
+        """All rounds, newest first."""
 
     @_abc_1.abstractmethod
     def ListCandidates(
         self,
         request: _eligibility_pb2.ListCandidatesRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ListCandidatesResponse], _abc.AsyncIterator[_eligibility_pb2.ListCandidatesResponse]]: ...
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ListCandidatesResponse], _abc.AsyncIterator[_eligibility_pb2.ListCandidatesResponse]]:
+        """A round's candidates (masked; agencies may ask for full ID numbers to check their records)."""
 
     @_abc_1.abstractmethod
     def AttestReview(
         self,
         request: _eligibility_pb2.AttestReviewRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.AttestReviewResponse, _abc.Awaitable[_eligibility_pb2.AttestReviewResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.AttestReviewResponse, _abc.Awaitable[_eligibility_pb2.AttestReviewResponse]]:
+        """The calling agency attests it reviewed the round against its records (PENDING becomes PASS)."""
 
     @_abc_1.abstractmethod
     def ScreenRound(
@@ -191,12 +209,19 @@ class AuditServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AuditServiceAsyncStub: ...
     GetDecision: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetDecisionRequest, _eligibility_pb2.GetDecisionResponse]
+    """A recorded decision with its inputs, trace and log entry."""
     ReplayDecision: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ReplayDecisionRequest, _eligibility_pb2.ReplayDecisionResponse]
+    """Re-evaluate a decision's recorded inputs under its recorded ruleset version: MATCH or the differences."""
     ReplayRound: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ReplayRoundRequest, _eligibility_pb2.ReplayRoundResponse]
+    """Replay every decision recorded for a round."""
+    ListRoundDecisions: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ListRoundDecisionsRequest, _eligibility_pb2.ListRoundDecisionsResponse]
+    """The decisions recorded for a round (for reports), without screening again."""
     CreateCheckpoint: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.CreateCheckpointRequest, _eligibility_pb2.CreateCheckpointResponse]
     """Sign a checkpoint of the log now (one is also made at the end of every screening)."""
     GetInclusionProof: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetInclusionProofRequest, _eligibility_pb2.GetInclusionProofResponse]
+    """RFC 6962 audit path of one log entry to a signed checkpoint."""
     GetConsistencyProof: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetConsistencyProofRequest, _eligibility_pb2.GetConsistencyProofResponse]
+    """RFC 6962 consistency proof between two tree sizes."""
     ExportLog: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ExportLogRequest, _eligibility_pb2.ExportLogResponse]
     """The whole log for offline verification."""
     Reevaluate: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ReevaluateRequest, _eligibility_pb2.ReevaluateResponse]
@@ -208,12 +233,19 @@ class AuditServiceAsyncStub(AuditServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetDecision: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetDecisionRequest, _eligibility_pb2.GetDecisionResponse]  # type: ignore[assignment]
+    """A recorded decision with its inputs, trace and log entry."""
     ReplayDecision: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ReplayDecisionRequest, _eligibility_pb2.ReplayDecisionResponse]  # type: ignore[assignment]
+    """Re-evaluate a decision's recorded inputs under its recorded ruleset version: MATCH or the differences."""
     ReplayRound: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ReplayRoundRequest, _eligibility_pb2.ReplayRoundResponse]  # type: ignore[assignment]
+    """Replay every decision recorded for a round."""
+    ListRoundDecisions: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ListRoundDecisionsRequest, _eligibility_pb2.ListRoundDecisionsResponse]  # type: ignore[assignment]
+    """The decisions recorded for a round (for reports), without screening again."""
     CreateCheckpoint: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.CreateCheckpointRequest, _eligibility_pb2.CreateCheckpointResponse]  # type: ignore[assignment]
     """Sign a checkpoint of the log now (one is also made at the end of every screening)."""
     GetInclusionProof: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetInclusionProofRequest, _eligibility_pb2.GetInclusionProofResponse]  # type: ignore[assignment]
+    """RFC 6962 audit path of one log entry to a signed checkpoint."""
     GetConsistencyProof: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetConsistencyProofRequest, _eligibility_pb2.GetConsistencyProofResponse]  # type: ignore[assignment]
+    """RFC 6962 consistency proof between two tree sizes."""
     ExportLog: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ExportLogRequest, _eligibility_pb2.ExportLogResponse]  # type: ignore[assignment]
     """The whole log for offline verification."""
     Reevaluate: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ReevaluateRequest, _eligibility_pb2.ReevaluateResponse]  # type: ignore[assignment]
@@ -227,21 +259,32 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _eligibility_pb2.GetDecisionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.GetDecisionResponse, _abc.Awaitable[_eligibility_pb2.GetDecisionResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.GetDecisionResponse, _abc.Awaitable[_eligibility_pb2.GetDecisionResponse]]:
+        """A recorded decision with its inputs, trace and log entry."""
 
     @_abc_1.abstractmethod
     def ReplayDecision(
         self,
         request: _eligibility_pb2.ReplayDecisionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.ReplayDecisionResponse, _abc.Awaitable[_eligibility_pb2.ReplayDecisionResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.ReplayDecisionResponse, _abc.Awaitable[_eligibility_pb2.ReplayDecisionResponse]]:
+        """Re-evaluate a decision's recorded inputs under its recorded ruleset version: MATCH or the differences."""
 
     @_abc_1.abstractmethod
     def ReplayRound(
         self,
         request: _eligibility_pb2.ReplayRoundRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ReplayRoundResponse], _abc.AsyncIterator[_eligibility_pb2.ReplayRoundResponse]]: ...
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ReplayRoundResponse], _abc.AsyncIterator[_eligibility_pb2.ReplayRoundResponse]]:
+        """Replay every decision recorded for a round."""
+
+    @_abc_1.abstractmethod
+    def ListRoundDecisions(
+        self,
+        request: _eligibility_pb2.ListRoundDecisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ListRoundDecisionsResponse], _abc.AsyncIterator[_eligibility_pb2.ListRoundDecisionsResponse]]:
+        """The decisions recorded for a round (for reports), without screening again."""
 
     @_abc_1.abstractmethod
     def CreateCheckpoint(
@@ -256,14 +299,16 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _eligibility_pb2.GetInclusionProofRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.GetInclusionProofResponse, _abc.Awaitable[_eligibility_pb2.GetInclusionProofResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.GetInclusionProofResponse, _abc.Awaitable[_eligibility_pb2.GetInclusionProofResponse]]:
+        """RFC 6962 audit path of one log entry to a signed checkpoint."""
 
     @_abc_1.abstractmethod
     def GetConsistencyProof(
         self,
         request: _eligibility_pb2.GetConsistencyProofRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.GetConsistencyProofResponse, _abc.Awaitable[_eligibility_pb2.GetConsistencyProofResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.GetConsistencyProofResponse, _abc.Awaitable[_eligibility_pb2.GetConsistencyProofResponse]]:
+        """RFC 6962 consistency proof between two tree sizes."""
 
     @_abc_1.abstractmethod
     def ExportLog(
@@ -291,7 +336,9 @@ class RulesServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RulesServiceAsyncStub: ...
     ListRulesets: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ListRulesetsRequest, _eligibility_pb2.ListRulesetsResponse]
+    """Loaded rulesets with their content hashes."""
     GetRule: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.GetRuleRequest, _eligibility_pb2.GetRuleResponse]
+    """One rule with its window, citation and definition."""
 
 @_typing.type_check_only
 class RulesServiceAsyncStub(RulesServiceStub):
@@ -299,7 +346,9 @@ class RulesServiceAsyncStub(RulesServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListRulesets: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ListRulesetsRequest, _eligibility_pb2.ListRulesetsResponse]  # type: ignore[assignment]
+    """Loaded rulesets with their content hashes."""
     GetRule: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.GetRuleRequest, _eligibility_pb2.GetRuleResponse]  # type: ignore[assignment]
+    """One rule with its window, citation and definition."""
 
 class RulesServiceServicer(metaclass=_abc_1.ABCMeta):
     """The loaded rulesets and their rules."""
@@ -309,13 +358,15 @@ class RulesServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _eligibility_pb2.ListRulesetsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.ListRulesetsResponse, _abc.Awaitable[_eligibility_pb2.ListRulesetsResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.ListRulesetsResponse, _abc.Awaitable[_eligibility_pb2.ListRulesetsResponse]]:
+        """Loaded rulesets with their content hashes."""
 
     @_abc_1.abstractmethod
     def GetRule(
         self,
         request: _eligibility_pb2.GetRuleRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_eligibility_pb2.GetRuleResponse, _abc.Awaitable[_eligibility_pb2.GetRuleResponse]]: ...
+    ) -> _typing.Union[_eligibility_pb2.GetRuleResponse, _abc.Awaitable[_eligibility_pb2.GetRuleResponse]]:
+        """One rule with its window, citation and definition."""
 
 def add_RulesServiceServicer_to_server(servicer: RulesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

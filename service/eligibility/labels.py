@@ -1,0 +1,80 @@
+"""Labels people read, in Chinese (default for reports) and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+AGENCY = {
+    "zh": {"discipline": "纪委监委", "court": "法院", "procuratorate": "检察院", "police": "公安", "justice": "司法局",
+           "civil_affairs": "民政", "religious_affairs": "民族宗教", "petition": "信访", "profile": "资格条件"},
+    "en": {"discipline": "Discipline", "court": "Court", "procuratorate": "Procuratorate", "police": "Police",
+           "justice": "Justice", "civil_affairs": "Civil affairs", "religious_affairs": "Religious affairs",
+           "petition": "Petition", "profile": "Profile"},
+}
+VERDICT = {
+    "zh": {"PASS": "通过", "FAIL": "不通过", "REVIEW": "待核实", "PENDING": "未反馈"},
+    "en": {"PASS": "Pass", "FAIL": "Fail", "REVIEW": "Review", "PENDING": "No reply"},
+}
+OVERALL = {
+    "zh": {"ELIGIBLE": "符合", "INELIGIBLE": "不符合", "NEEDS_REVIEW": "待核实", "PENDING": "待反馈"},
+    "en": {"ELIGIBLE": "Eligible", "INELIGIBLE": "Ineligible", "NEEDS_REVIEW": "Needs review", "PENDING": "Pending"},
+}
+POSITION = {
+    "zh": {"party_secretary": "党组织书记", "party_committee": "党组织委员", "vc_director": "村(居)委会主任",
+           "vc_member": "村(居)委会委员"},
+    "en": {"party_secretary": "Party secretary", "party_committee": "Party committee", "vc_director": "Committee director",
+           "vc_member": "Committee member"},
+}
+WORDS = {
+    "zh": {"seq": "序号", "township": "乡镇(街道)", "village": "村(社区)", "name": "姓名", "id_number": "身份证号",
+           "position": "拟任职务", "overall": "联审结论", "reason": "不通过/待核实原因", "summary": "汇总",
+           "results": "联审结果", "count": "人数", "by_agency": "各单位意见", "by_township": "各乡镇(街道)结论",
+           "by_overall": "联审结论", "total": "合计", "title": "村(社区)“两委”换届候选人资格联审结果",
+           "round": "批次", "as_of": "基准日", "ruleset": "规则版本", "generated": "生成时间", "citation": "依据",
+           "flag": "记录", "window": "影响期", "checked": "已核查", "attested": "确认", "pending_note": "尚未反馈"},
+    "en": {"seq": "No.", "township": "Township", "village": "Village/community", "name": "Name", "id_number": "ID number",
+           "position": "Position", "overall": "Result", "reason": "Reasons (fail / review)", "summary": "Summary",
+           "results": "Results", "count": "Count", "by_agency": "By agency", "by_township": "By township",
+           "by_overall": "By result", "total": "Total", "title": "Joint qualification review of two-committee candidates",
+           "round": "Round", "as_of": "Reference date", "ruleset": "Ruleset", "generated": "Generated",
+           "citation": "Basis", "flag": "Record", "window": "Window", "checked": "Checked", "attested": "attested",
+           "pending_note": "has not replied"},
+}
+
+
+def window_text(t: dict[str, Any], lang: str) -> str:
+    """A trace entry's window, e.g. "影响期 2025-08-01 至 2027-01-31"."""
+    start, last, kind = t.get("window_start", ""), t.get("window_last_day", ""), t.get("window_type", "")
+    if not start:
+        return str(t.get("window", ""))
+    if lang == "zh":
+        if last:
+            return f"{'影响期' if kind in ('months', 'term_plus_months') else '有效期'} {start} 至 {last}"
+        return f"自 {start} 起{'，至撤销/办结前持续有效' if kind == 'open' else '，无期限'}"
+    if last:
+        return f"in force {start} .. {last}"
+    return f"in force from {start}{' while open' if kind == 'open' else ', no end'}"
+
+
+def reason_lines(d: dict[str, Any], lang: str) -> list[str]:
+    """One line per non-pass trace entry: agency, rule, title, citation, agency reference, window."""
+    out = []
+    for t in d["trace"]:
+        if t["verdict"] in ("PASS", "PENDING"):
+            continue
+        title = t["title_zh"] if lang == "zh" else t["title_en"]
+        refs = ", ".join(f["reference"] for f in t["flags"])
+        parts = [f"[{AGENCY[lang].get(t['agency'], t['agency'])}] {t['rule_id']}"]
+        if title:
+            parts.append(title)
+        if t["effect"] == "name_conflict":
+            parts.append("姓名不一致，需核实身份" if lang == "zh" else "name differs: verify identity")
+        if t["citation"]:
+            parts.append(f"{WORDS[lang]['citation']}: {t['citation']}")
+        if refs:
+            parts.append(f"{WORDS[lang]['flag']}: {refs}")
+        w = window_text(t, lang)
+        if w:
+            parts.append(w)
+        out.append("; ".join(parts))
+    return out

@@ -1,0 +1,204 @@
+"""What the people who use it see: the filed report (XLSX, HTML in a real browser, CSV), explanations in
+Chinese and English, progress that stays out of pipes, the Node.js client, metrics, logs and doctor."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from eligibility.home import init_home
+
+from .conftest import Server, write_csv
+from .helpers import candidate, flag, make_id
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
+
+
+@pytest.fixture(scope="module")
+def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A small round in two townships with a failure, a review, a pending agency and a formula-looking name."""
+    from eligibility.cli import main
+    tmp = tmp_path_factory.mktemp("rep")
+    base = ["--home", str(server.home), "--server", server.address]
+    a, b, c, d = (make_id() for _ in range(4))
+    write_csv(tmp / "f.csv", [flag(a, "party_sanction", "纪-rep-1", "2025-08-01", level="serious_warning", name="王一")])
+    assert main([*base, "--as", "discipline", "flags", "submit", str(tmp / "f.csv")]) == 0
+    write_csv(tmp / "p.csv", [flag(b, "petition_pending", "信-rep-1", "2026-10-01", name="李二")])
+    assert main([*base, "--as", "petition", "flags", "submit", str(tmp / "p.csv")]) == 0
+    write_csv(tmp / "c.csv", [candidate(a, "王一", township="东城街道", village="一社区"),
+                              candidate(b, "李二", township="东城街道", village="二社区"),
+                              candidate(c, "=cmd|' /C calc'!A0", township="桃源乡", village="桃源村"),
+                              candidate(d, "赵四", "party_secretary", "yes", township="桃源乡", village="桃源村")])
+    main([*base, "--as", "district", "--format", "json", "round", "create", "--name", "报表", "--as-of", "2026-12-01",
+          "--candidates", str(tmp / "c.csv")])
+    from eligibility.client import connect
+    from eligibility.v1 import eligibility_pb2 as pb
+    with connect(server.config, "district", server.address) as cl:
+        round_id = cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
+    for ag in AGENCIES[:-1]:
+        main([*base, "--as", ag, "round", "attest", round_id])
+    assert main([*base, "--as", "district", "--format", "json", "round", "screen", round_id]) == 0
+    return round_id, tmp
+
+
+def test_xlsx_report(cli, screened) -> None:  # type: ignore[no-untyped-def]
+    round_id, tmp = screened
+    out = tmp / "report.xlsx"
+    r = cli("district", "round", "report", round_id, "--out", str(out))
+    assert r.code == 0, r.err
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["联审结果", "汇总"]
+    ws = wb["联审结果"]
+    header = [c.value for c in ws[3]]
+    assert header[:6] == ["序号", "乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务"]
+    assert header[6:14] == ["纪委监委", "法院", "检察院", "公安", "司法局", "民政", "民族宗教", "信访"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    by_name = {r[3]: r for r in rows}
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)  # grouped by township
+    wang = by_name["王一"]
+    assert wang[6] == "不通过" and wang[15] == "不符合"
+    assert "DIS-PARTY-SANCTION" in wang[16] and "纪-rep-1" in wang[16] and "影响期 2025-08-01 至 2027-01-31" in wang[16]
+    assert by_name["李二"][13] == "待核实" and by_name["李二"][15] == "待核实"
+    assert by_name["赵四"][13] == "未反馈" and by_name["赵四"][15] == "待反馈"
+    assert ws.cell(row=4, column=7).fill.start_color.rgb.endswith("C6EFCE") or ws.cell(row=4, column=7).fill.fill_type
+    # the formula-looking name is text, never a formula
+    evil = next(r for r in ws.iter_rows(min_row=4) if "cmd" in str(r[3].value))
+    assert evil[3].data_type == "s" and str(evil[3].value).startswith("'=")
+    assert all(re.fullmatch(r"\d{6}\*{8}[\dX]{4}", str(r[4])) for r in rows)  # masked
+    summary = wb["汇总"]
+    assert summary._charts and summary["A1"].value == "各单位意见"
+    en = tmp / "report-en.xlsx"
+    assert cli("district", "--lang", "en", "round", "report", round_id, "--out", str(en)).code == 0
+    assert load_workbook(en).sheetnames == ["Results", "Summary"]
+
+
+def test_csv_report_escapes_formulas(cli, screened) -> None:  # type: ignore[no-untyped-def]
+    round_id, tmp = screened
+    out = tmp / "report.csv"
+    assert cli("district", "round", "report", round_id, "--out", str(out)).code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=cmd|" in text and ",=cmd" not in text
+
+
+def test_html_report_in_a_real_browser(cli, screened) -> None:  # type: ignore[no-untyped-def]
+    round_id, tmp = screened
+    out = tmp / "report.html"
+    assert cli("district", "round", "report", round_id, "--out", str(out)).code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page and "=cmd|&#x27; /C calc&#x27;!A0" in page
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "make test installs chromium (see Makefile: system)"
+    probe = tmp / "probe.html"
+    probe.write_text(page.replace("</body>", "<script>document.body.setAttribute('data-overflow', String("
+                                  "document.documentElement.scrollWidth > window.innerWidth));"
+                                  "document.body.setAttribute('data-width', String(document.documentElement.scrollWidth));"
+                                  "</script></body>"), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-a4.png"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp / 'chrome'}", "--window-size=794,1123", "--hide-scrollbars"]
+    dom = subprocess.run([chromium, *flags, "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert 'data-overflow="false"' in dom.stdout, dom.stdout[-500:] + dom.stderr[-2000:]
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", out.as_uri()], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_audit_show_explains_in_both_languages(cli, screened) -> None:  # type: ignore[no-untyped-def]
+    round_id, _ = screened
+    rows = cli("district", "--format", "json", "round", "screen", round_id).jsonl()
+    wang = next(d for d in rows if d["name"] == "王一")
+    zh = cli("auditor", "--lang", "zh", "audit", "show", wang["decision_id"])
+    assert zh.code == 0
+    assert "影响期 2025-08-01 至 2027-01-31" in zh.out and "纪-rep-1" in zh.out and "中国共产党纪律处分条例" in zh.out
+    assert "已核查" in zh.out and "法院已确认" in zh.out and "信访尚未反馈" in zh.out
+    en = cli("auditor", "audit", "show", wang["decision_id"])
+    assert "in force 2025-08-01 .. 2027-01-31" in en.out and "court attested review at" in en.out
+
+
+def test_progress_stays_out_of_pipes(server: Server, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [flag(make_id(), "cult", f"公-pipe-{i}", "2001-01-01") for i in range(3)])
+    r = subprocess.run([str(Path(sys.executable).parent / "eligibility"), "--home", str(server.home), "--server",
+                        server.address, "--as", "police", "flags", "submit", str(path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == "" and "\x1b" not in r.stdout
+    assert r.stdout.strip() == "3 rows: 3 created, 0 corrected, 0 unchanged, 0 rejected"
+
+
+def test_node_client_submits_and_screens(server: Server, tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node, "make test installs Node.js"
+    pid = make_id()
+    (tmp_path / "flags.json").write_text(orjson.dumps([{"id_number": pid, "name": "钱五", "kind": "cult",
+                                                       "reference": f"公-node-{pid[-6:]}", "decided_on": "2010-01-01"}]).decode())
+    client = ROOT / "clients" / "node" / "client.js"
+    creds = server.home / "credentials"
+    sub = subprocess.run([node, str(client), "submit", "--server", server.address, "--creds", str(creds / "police"),
+                          "--flags", str(tmp_path / "flags.json")], capture_output=True, text=True, timeout=60)
+    assert sub.returncode == 0, sub.stderr
+    assert orjson.loads(sub.stdout)["results"][0]["status"] == "ROW_STATUS_CREATED"
+    scr = subprocess.run([node, str(client), "screen", "--server", server.address, "--creds", str(creds / "district"),
+                          "--id-number", pid, "--name", "钱五", "--as-of", "2026-12-01"],
+                         capture_output=True, text=True, timeout=60)
+    assert scr.returncode == 0, scr.stderr
+    d = orjson.loads(scr.stdout)
+    assert d["verdicts"]["police"] == "FAIL" and d["overall"] == "INELIGIBLE"
+    assert any(t["rule_id"] == "POL-CULT" for t in d["trace"])
+    denied = subprocess.run([node, str(client), "screen", "--server", server.address, "--creds", str(creds / "police"),
+                             "--id-number", pid, "--name", "钱五", "--as-of", "2026-12-01"],
+                            capture_output=True, text=True, timeout=60)
+    assert denied.returncode == 1 and "PERMISSION_DENIED" in denied.stderr
+
+
+def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
+    home = tmp_path / "ops"
+    init_home(home)
+    with open(home / "server.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen",
+                                 "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                                stderr=log, text=True)
+    try:
+        assert proc.stdout is not None
+        info = orjson.loads(proc.stdout.readline())
+        from eligibility.cli import main
+        base = ["--home", str(home), "--server", info["listening"]]
+        pid = make_id()
+        write_csv(tmp_path / "f.csv", [flag(pid, "cult", "公-m-1", "2001-01-01"), flag(pid, "investigation", "x", "2001-01-01")])
+        main([*base, "--as", "police", "flags", "submit", str(tmp_path / "f.csv")])
+        main([*base, "--as", "auditor", "round", "create", "--name", "x", "--as-of", "2026-12-01", "--candidates",
+              str(write_csv(tmp_path / "c.csv", [candidate(pid)]))])
+        metrics = urllib.request.urlopen(f"http://{info['metrics']}/metrics", timeout=10).read().decode()
+        (tmp_path / "metrics.txt").write_text(metrics)
+        assert 'eligibility_requests_total{code="OK",method="/eligibility.v1.FlagService/SubmitFlags"} 1.0' in metrics
+        assert 'code="PERMISSION_DENIED",method="/eligibility.v1.RoundService/CreateRound"' in metrics
+        assert 'eligibility_flag_rows_total{agency="police",status="REJECTED"} 1.0' in metrics
+        assert "eligibility_request_seconds_bucket" in metrics and "eligibility_engine_disagreements_total" in metrics
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if proc.stdout:
+            proc.stdout.close()
+    time.sleep(0.1)
+    lines = [orjson.loads(x) for x in (home / "server.log").read_text().splitlines() if x.startswith("{")]
+    assert lines and all({"ts", "level", "logger", "msg"} <= set(x) for x in lines)
+    assert any("refused: role=auditor" in x["msg"] for x in lines)
+    assert pid not in (home / "server.log").read_text()
+
+    from eligibility.cli import main
+    assert main(["--home", str(home), "doctor"]) == 0
+    os.chmod(home / "keys" / "id-enc.key", 0o644)
+    (home / "credentials" / "court" / "client.pem").unlink()
+    assert main(["--home", str(home), "doctor"]) == 1
