@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from . import idnumbers, merkle
 from .auditlog import Checkpoint, Signer, public_key_text
 from .candidates import CandidateRow, add_candidates, validate_candidate
-from .dates import parse_iso
+from .dates import check_plausible, parse_iso
 from .domain import AGENCY_ORDER
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .evaluator import Evaluator
@@ -79,6 +79,7 @@ class App:
         if not name.strip():
             raise InvalidInputError("name: a round needs a name", field="name")
         as_of_date = parse_iso(as_of.strip(), field="as_of")
+        check_plausible(as_of_date, "as_of")
         rs = self.registry.by_name(ruleset)
         info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
                          created_at=utc_now(), created_by=role)
@@ -118,13 +119,22 @@ class App:
         changed = self.store.attest(round_id.strip(), agency, utc_now(), note.strip())
         return self.get_round(round_id), changed
 
-    def screen_round(self, round_id: str) -> Iterator[list[Decided]]:
-        """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end."""
+    def screen_round(self, round_id: str, still_wanted: Callable[[], bool] = lambda: True) -> Iterator[list[Decided]]:
+        """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end.
+
+        Stops between batches once still_wanted() is false (client gone or deadline passed); every
+        batch already recorded stays recorded and is covered by the checkpoint made then.
+        """
         info = self.get_round(round_id)
-        for batch in screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info):
-            SCREENED.inc(len(batch))
-            yield batch
-        self.checkpoint()
+        try:
+            for batch in screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info):
+                SCREENED.inc(len(batch))
+                yield batch
+                if not still_wanted():
+                    log.info("screening of %s stopped: the caller went away or its deadline passed", info.round_id)
+                    return
+        finally:
+            self.checkpoint()
 
     def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:
         """What-if / as-known-then comparison of a round (nothing is recorded)."""
@@ -188,7 +198,8 @@ class App:
             if isinstance(checked, list):
                 raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
             id_number, fields = checked
-            info = RoundInfo(round_id="", name="ad hoc", as_of=parse_iso(as_of.strip(), field="as_of"),
+            info = RoundInfo(round_id="", name="ad hoc",
+                             as_of=check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of"),
                              ruleset=rs.name, created_at=utc_now(), created_by="")
             cand = StoredCandidate(round_id="", seq=0, person_key=self.ids.person_key(id_number),
                                    id_masked=idnumbers.mask(id_number), id_sealed=b"", **fields.model_dump())

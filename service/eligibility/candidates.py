@@ -110,6 +110,12 @@ def add_candidates(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, round
             continue
         first[pk] = r.row
         valid[i] = (id_number, pk, fields)
+    with store.transaction():  # sequence numbers and duplicates checked against what is committed
+        return _add(store, ids, round_id, rows, outcomes, valid)
+
+
+def _add(store: SqliteStore, ids: IdProtector, round_id: str, rows: Sequence[CandidateRow],
+         outcomes: dict[int, RowOutcome], valid: dict[int, tuple[str, str, CandidateFields]]) -> list[RowOutcome]:
     existing = store.existing_candidates(round_id, [pk for _, pk, _ in valid.values()])
     seq = store.next_candidate_seq(round_id)
     new: list[StoredCandidate] = []

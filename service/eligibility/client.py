@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -12,6 +15,8 @@ from .v1 import eligibility_pb2 as pb
 from .v1 import eligibility_pb2_grpc as pbg
 
 MAX_MESSAGE = 64 * 1024 * 1024
+METADATA_KEY = "idempotency-key"
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED}
 T = TypeVar("T")
 
 
@@ -51,9 +56,22 @@ class Client:
         """Close on exit."""
         self.close()
 
-    def call(self, method: Any, request: Any, timeout: float | None = None) -> Any:
-        """A unary call with the credential and a deadline."""
-        return method(request, metadata=self.metadata, timeout=timeout or self.timeout)
+    def call(self, method: Any, request: Any, timeout: float | None = None, attempts: int = 5) -> Any:
+        """A unary call with the credential and a deadline, retried with exponential backoff.
+
+        Every call carries a fresh idempotency key reused on its retries, so a retried write is
+        applied once. Only transient failures are retried (UNAVAILABLE, RESOURCE_EXHAUSTED, and
+        DEADLINE_EXCEEDED, which is safe because of the key); each attempt has its own deadline.
+        """
+        metadata = (*self.metadata, (METADATA_KEY, uuid.uuid4().hex))
+        for attempt in range(attempts):
+            try:
+                return method(request, metadata=metadata, timeout=timeout or self.timeout)
+            except grpc.RpcError as e:
+                if e.code() not in RETRYABLE or attempt == attempts - 1:
+                    raise
+                time.sleep(min(0.1 * 2 ** attempt, 2.0) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
 
     def stream(self, method: Any, request: Any, timeout: float | None = None) -> Iterator[Any]:
         """A server-streaming call with the credential and a deadline."""

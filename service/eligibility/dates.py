@@ -22,6 +22,17 @@ def parse_iso(text: str, *, field: str = "date", row: int = 0) -> date:
         raise InvalidInputError(f"{field}: {text} is not a calendar date", field=field, row=row) from None
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+def check_plausible(d: date, field: str, row: int = 0) -> date:
+    """Refuse dates outside 1900-01-01 .. 2199-12-31 (typos such as 0202-01-01 or 9999-12-31)."""
+    if not EARLIEST <= d <= LATEST:
+        raise InvalidInputError(f"{field}: {d.isoformat()} is outside {EARLIEST} .. {LATEST}", field=field, row=row)
+    return d
+
+
 def add_months(d: date, months: int) -> date:
     """Return d plus a number of calendar months, clamping to the month's last day (Jan 31 + 1 = Feb 28/29)."""
     idx = d.year * 12 + (d.month - 1) + months

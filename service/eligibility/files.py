@@ -108,7 +108,14 @@ def _raw_rows(path: Path) -> Iterator[list[Any]]:
         data = path.read_bytes()
     except OSError as e:
         raise InvalidInputError(f"{path}: cannot read ({e.strerror})") from None
-    yield from csv.reader(io.StringIO(_decode(data, str(path)), newline=""))
+    reader = csv.reader(io.StringIO(_decode(data, str(path)), newline=""))
+    line = 1
+    try:
+        for line, values in enumerate(reader, start=1):  # noqa: B007 - line is reported on error
+            yield values
+    except csv.Error as e:
+        raise InvalidInputError(f"{path}: row {line + 1}: unreadable CSV ({e}); cells are limited to "
+                                f"{csv.field_size_limit():,} characters", row=line + 1) from None
 
 
 def read_rows(path: Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Iterator[dict[str, Any]]:

@@ -89,6 +89,12 @@ def submit_flags(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency:
     reason = reason.strip()
     if correction and not reason:
         raise InvalidInputError("a correction needs a reason", field="reason")
+    with store.transaction():  # the latest versions read are the ones the new versions follow
+        return _submit(store, ruleset, ids, agency, rows, correction, reason)
+
+
+def _submit(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
+            correction: bool, reason: str) -> list[RowOutcome]:
     drafts: dict[int, FlagDraft] = {}
     outcomes: dict[int, RowOutcome] = {}
     first_row: dict[str, int] = {}
@@ -146,15 +152,16 @@ def retract_flag(store: SqliteStore, agency: str, reference: str, reason: str) -
     reason = reason.strip()
     if not reason:
         raise InvalidInputError("a retraction needs a reason", field="reason")
-    head = store.flag_heads(agency, [reference]).get(reference)
-    if head is None:
-        raise NotFoundError(f"{agency} has no flag with reference {reference!r}", field="reference")
-    if head.status == "retracted":
-        return head, False
-    new = head.model_copy(update={"version": head.version + 1, "status": "retracted", "reason": reason,
-                                  "recorded_at": utc_now(), "versions": head.version + 1})
-    store.append_flag_versions([new])
-    return new, True
+    with store.transaction():
+        head = store.flag_heads(agency, [reference]).get(reference)
+        if head is None:
+            raise NotFoundError(f"{agency} has no flag with reference {reference!r}", field="reference")
+        if head.status == "retracted":
+            return head, False
+        new = head.model_copy(update={"version": head.version + 1, "status": "retracted", "reason": reason,
+                                      "recorded_at": utc_now(), "versions": head.version + 1})
+        store.append_flag_versions([new])
+        return new, True
 
 
 __all__ = ["FlagRow", "submit_flags", "retract_flag", "validate_flag", "ConflictError"]

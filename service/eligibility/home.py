@@ -42,6 +42,8 @@ class Config(BaseModel):
     default_ruleset: str = "national-2021"
     transport: str = "mtls"
     log_origin: str = "eligibility"
+    max_concurrent_rpcs: int = 48
+    shutdown_grace_seconds: float = 10.0
     log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
@@ -152,6 +154,8 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
         'id_enc_key_file = "keys/id-enc.key"    # AES-GCM key for ID numbers at rest\n'
         f'log_origin = "eligibility/{secrets.token_hex(4)}"  # names this log in its signed checkpoints\n'
         'log_key_file = "keys/log-ed25519.key"  # signs checkpoints; keys/log.pub verifies them\n'
+        "max_concurrent_rpcs = 48        # more calls at once get RESOURCE_EXHAUSTED immediately\n"
+        "shutdown_grace_seconds = 10     # on SIGTERM, in-flight calls get this long to finish\n"
     )
     return load_config(home)
 
@@ -161,7 +165,10 @@ def load_config(home: Path) -> Config:
     path = home / "config.toml"
     if not path.exists():
         raise HomeError(f"{home} is not an eligibility home (no config.toml); run `eligibility init --home {home}`")
-    data = tomllib.loads(path.read_text())
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise HomeError(f"{path} is not valid TOML: {e}") from None
     return Config(
         home=home, listen=data.get("listen", DEFAULT_LISTEN), database=home / data.get("database", "eligibility.db"),
         rules_dirs=tuple(home / d for d in data.get("rules_dirs", [str(REPO_RULES)])),
@@ -170,4 +177,6 @@ def load_config(home: Path) -> Config:
         id_enc_key_file=home / data.get("id_enc_key_file", "keys/id-enc.key"),
         log_origin=data.get("log_origin", "eligibility"),
         log_key_file=home / data.get("log_key_file", "keys/log-ed25519.key"),
+        max_concurrent_rpcs=int(data.get("max_concurrent_rpcs", 48)),
+        shutdown_grace_seconds=float(data.get("shutdown_grace_seconds", 10.0)),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import idnumbers
-from .dates import parse_iso
+from .dates import check_plausible, parse_iso
 from .errors import InvalidInputError
 from .records import FieldProblem
 
@@ -40,7 +40,7 @@ class RowChecker:
                 self.fail(field, f"{field}: missing")
             return None
         try:
-            return parse_iso(raw, field=field, row=self.row)
+            return check_plausible(parse_iso(raw, field=field, row=self.row), field, self.row)
         except InvalidInputError as e:
             self.fail(field, e.message)
             return None

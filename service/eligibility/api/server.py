@@ -25,7 +25,8 @@ MAX_MESSAGE = 64 * 1024 * 1024
 SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")
 
 
-def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 16) -> tuple[grpc.Server, int]:
+def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 16,
+                 max_concurrent: int = 48) -> tuple[grpc.Server, int]:
     """Create and start a server on listen (port 0 = a free port); returns (server, port).
 
     mTLS unless plaintext, which is refused on anything but a loopback address.
@@ -36,6 +37,7 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
                           else CertificateIdentity(app.config.authority.revoked_path))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers),
+        maximum_concurrent_rpcs=max_concurrent,  # beyond this, RESOURCE_EXHAUSTED at once instead of a queue
         interceptors=[MetricsInterceptor(), AuthInterceptor(identify)],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
@@ -64,7 +66,7 @@ def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: 
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     app = App(config)
-    server, port = build_server(app, listen, plaintext)
+    server, port = build_server(app, listen, plaintext, max_concurrent=config.max_concurrent_rpcs)
     host = listen.rsplit(":", 1)[0]
     metrics_at = ""
     if metrics_listen:
@@ -82,6 +84,6 @@ def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-    server.stop(grace=5).wait()
+    server.stop(grace=config.shutdown_grace_seconds).wait()  # in-flight calls finish, new ones are refused
     app.close()
     return 0

@@ -11,6 +11,7 @@ from ..v1 import eligibility_pb2 as pb
 from ..v1 import eligibility_pb2_grpc as pbg
 from . import convert
 from .auth import AGENCIES, current_role
+from .idempotency import idempotent
 from .status import mapped, mapped_stream
 
 CHUNK = 1000
@@ -24,6 +25,7 @@ class FlagServicer(pbg.FlagServiceServicer):
         self.app = app
 
     @mapped
+    @idempotent
     def SubmitFlags(self, request: pb.SubmitFlagsRequest, context: grpc.ServicerContext) -> pb.SubmitFlagsResponse:
         """Submit many flags."""
         rows = [convert.flag_row(f) for f in request.flags]
@@ -31,6 +33,7 @@ class FlagServicer(pbg.FlagServiceServicer):
         return pb.SubmitFlagsResponse(results=[convert.row_result(o) for o in outcomes])
 
     @mapped
+    @idempotent
     def RetractFlag(self, request: pb.RetractFlagRequest, context: grpc.ServicerContext) -> pb.RetractFlagResponse:
         """Retract a flag."""
         flag, changed = self.app.retract_flag(current_role(), request.reference, request.reason)
@@ -56,6 +59,7 @@ class RoundServicer(pbg.RoundServiceServicer):
         self.app = app
 
     @mapped
+    @idempotent
     def CreateRound(self, request: pb.CreateRoundRequest, context: grpc.ServicerContext) -> pb.CreateRoundResponse:
         """Create a round."""
         info, outcomes = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
@@ -63,6 +67,7 @@ class RoundServicer(pbg.RoundServiceServicer):
         return pb.CreateRoundResponse(round=convert.round_(info), results=[convert.row_result(o) for o in outcomes])
 
     @mapped
+    @idempotent
     def AddCandidates(self, request: pb.AddCandidatesRequest, context: grpc.ServicerContext) -> pb.AddCandidatesResponse:
         """Add candidates."""
         outcomes = self.app.add_candidates(request.round_id, [convert.candidate_row(c) for c in request.candidates])
@@ -88,6 +93,7 @@ class RoundServicer(pbg.RoundServiceServicer):
                                             id_numbers=[self.app.reveal(c) for c in batch] if reveal else [])
 
     @mapped
+    @idempotent
     def AttestReview(self, request: pb.AttestReviewRequest, context: grpc.ServicerContext) -> pb.AttestReviewResponse:
         """Attest a review."""
         info, changed = self.app.attest(current_role(), request.round_id, request.note)
@@ -97,11 +103,12 @@ class RoundServicer(pbg.RoundServiceServicer):
     def ScreenRound(self, request: pb.ScreenRoundRequest,
                     context: grpc.ServicerContext) -> Iterator[pb.ScreenRoundResponse]:
         """Screen a round; decisions stream back in chunks as they are recorded."""
-        for batch in self.app.screen_round(request.round_id):
+        for batch in self.app.screen_round(request.round_id, still_wanted=context.is_active):
             yield pb.ScreenRoundResponse(
                 decisions=[convert.decision(d, not request.omit_records) for d in batch])
 
     @mapped
+    @idempotent
     def ScreenCandidate(self, request: pb.ScreenCandidateRequest,
                         context: grpc.ServicerContext) -> pb.ScreenCandidateResponse:
         """Screen one candidate."""

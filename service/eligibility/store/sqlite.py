@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, root BLOB NOT NULL, body TEXT NOT NULL,
   signature BLOB NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (
+  role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response BLOB NOT NULL,
+  created_at TEXT NOT NULL, PRIMARY KEY (role, key));
 CREATE TRIGGER IF NOT EXISTS log_append_only_u BEFORE UPDATE ON log
   BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS log_append_only_d BEFORE DELETE ON log
@@ -103,6 +106,7 @@ class SqliteStore:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        self._depth = 0
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -117,14 +121,28 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error).
+
+        Nested use joins the outer transaction, so a use case can read and write atomically
+        (e.g. look up a flag's latest version and append the next one) while helpers stay simple.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._depth = 0
             self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
@@ -331,6 +349,18 @@ class SqliteStore:
             "AND x.person_key = c.person_key) JOIN log l ON l.idx = d.leaf_index WHERE c.round_id = ? ORDER BY c.seq",
             (round_id,))
         return [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
+
+    # ---- idempotent requests ----
+    def remembered(self, role: str, key: str) -> tuple[str, str, bytes] | None:
+        """(method, request hash, response) of an earlier request with this idempotency key."""
+        rows = self._query("SELECT method, request_hash, response FROM idempotency WHERE role = ? AND key = ?",
+                           (role, key))
+        return (rows[0]["method"], rows[0]["request_hash"], bytes(rows[0]["response"])) if rows else None
+
+    def remember(self, role: str, key: str, method: str, request_hash: str, response: bytes, now: str) -> None:
+        """Keep a response for its idempotency key (inside the request's transaction)."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?)", (role, key, method, request_hash, response, now))
 
     # ---- the append-only log ----
     def _log(self, c: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:

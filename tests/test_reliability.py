@@ -1,0 +1,295 @@
+"""Nothing lost, nothing doubled: idempotency under concurrency, overload, deadlines, cancelled
+streams, graceful shutdown, and hostile input, against real server processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import grpc
+import orjson
+import pytest
+
+from eligibility.client import Client, connect
+from eligibility.home import init_home, load_config
+from eligibility.v1 import eligibility_pb2 as pb
+
+from .conftest import Server, start_server, stop_server, write_csv
+from .helpers import make_id
+
+AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
+
+
+def _home(tmp: Path, **config: object) -> Path:
+    home = tmp / "home"
+    init_home(home)
+    text = (home / "config.toml").read_text()
+    for k, v in config.items():
+        text = "\n".join(f"{k} = {v}" if line.startswith(f"{k} ") else line for line in text.splitlines()) + "\n"
+    (home / "config.toml").write_text(text)
+    return home
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Server]:
+    s = start_server(_home(tmp_path))
+    yield s
+    stop_server(s)
+
+
+def _big_round(s: Server, n: int) -> str:
+    cands = [pb.CandidateInput(row=i + 2, id_number=make_id(born=date(1970 + i % 30, 1 + i % 12, 1 + i % 28)),
+                               name=f"候选{i}", village="桃源村", township="桃源乡", position="vc_member",
+                               party_member="no") for i in range(n)]
+    with connect(s.config, "district", s.address) as c:
+        rnd, results = c.create_round("big", "2026-12-01", cands)
+    assert rnd.candidates == n, [r.errors for r in results if r.errors][:3]
+    return str(rnd.round_id)
+
+
+def _flag(ref: str, pid: str) -> pb.FlagInput:
+    return pb.FlagInput(row=2, id_number=pid, name="张三", kind="cult", reference=ref, decided_on="2010-01-01")
+
+
+def _count_versions(s: Server, agency: str, ref: str) -> int:
+    with connect(s.config, agency, s.address) as c:
+        return sum(1 for ch in c.stream(c.flags.ListFlags, pb.ListFlagsRequest(all_versions=True))
+                   for f in ch.flags if f.reference == ref)
+
+
+def test_ten_concurrent_retries_of_one_request_store_one_version_and_answer_alike(server: Server) -> None:
+    pid = make_id()
+    req = pb.SubmitFlagsRequest(flags=[_flag("公-idem-1", pid)])
+    key = uuid.uuid4().hex
+    c = connect(server.config, "police", server.address)
+    barrier = threading.Barrier(10)
+
+    def send(_: int) -> bytes:
+        barrier.wait()
+        resp = c.flags.SubmitFlags(req, metadata=(*c.metadata, ("idempotency-key", key)), timeout=30)
+        return bytes(resp.SerializeToString(deterministic=True))
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(send, range(10)))
+    c.close()
+    assert len(set(answers)) == 1
+    assert pb.SubmitFlagsResponse.FromString(answers[0]).results[0].status == pb.ROW_STATUS_CREATED
+    assert _count_versions(server, "police", "公-idem-1") == 1
+
+
+def test_ten_concurrent_identical_submissions_without_a_shared_key(server: Server) -> None:
+    pid = make_id()
+    req = pb.SubmitFlagsRequest(flags=[_flag("公-idem-2", pid)])
+    c = connect(server.config, "police", server.address)
+    barrier = threading.Barrier(10)
+
+    def send(_: int) -> int:
+        barrier.wait()
+        return int(c.call(c.flags.SubmitFlags, req).results[0].status)
+    with ThreadPoolExecutor(10) as pool:
+        statuses = sorted(pool.map(send, range(10)))
+    c.close()
+    assert statuses == [pb.ROW_STATUS_CREATED] + [pb.ROW_STATUS_UNCHANGED] * 9
+    assert _count_versions(server, "police", "公-idem-2") == 1
+
+
+def test_a_reused_key_with_another_request_is_refused(server: Server) -> None:
+    key = uuid.uuid4().hex
+    with connect(server.config, "police", server.address) as c:
+        md = (*c.metadata, ("idempotency-key", key))
+        c.flags.SubmitFlags(pb.SubmitFlagsRequest(flags=[_flag("公-idem-3", make_id())]), metadata=md, timeout=30)
+        with pytest.raises(grpc.RpcError) as e:
+            c.flags.SubmitFlags(pb.SubmitFlagsRequest(flags=[_flag("公-idem-4", make_id())]), metadata=md, timeout=30)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "different request" in (e.value.details() or "")
+    assert _count_versions(server, "police", "公-idem-4") == 0
+
+
+def test_same_reference_different_content_is_a_conflict_unless_a_correction(server: Server) -> None:
+    pid = make_id()
+    with connect(server.config, "police", server.address) as c:
+        c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[_flag("公-idem-5", pid)]))
+        changed = _flag("公-idem-5", pid)
+        changed.decided_on = "2011-01-01"
+        r = c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[changed])).results[0]
+        assert r.status == pb.ROW_STATUS_REJECTED and "correction" in r.errors[0].message
+        r = c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[changed], correction=True, reason="typo")).results[0]
+        assert r.status == pb.ROW_STATUS_CORRECTED and r.version == 2
+
+
+def test_overload_gets_resource_exhausted_quickly_and_the_server_stays_up(tmp_path: Path) -> None:
+    s = start_server(_home(tmp_path, max_concurrent_rpcs=2))
+    try:
+        round_id = _big_round(s, 1500)
+        creds = s.config.channel_credentials("district")
+
+        def screen(_: int) -> tuple[str, float]:
+            with Client(s.address, creds) as c:
+                t0 = time.monotonic()
+                try:
+                    n = sum(len(ch.decisions) for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(
+                        round_id=round_id, omit_records=True)))
+                    return f"OK {n}", time.monotonic() - t0
+                except grpc.RpcError as e:
+                    return e.code().name, time.monotonic() - t0
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(screen, range(8)))
+        exhausted = [t for code, t in outcomes if code == "RESOURCE_EXHAUSTED"]
+        assert exhausted and all(t < 2.0 for t in exhausted), outcomes
+        assert any(code == "OK 1500" for code, _ in outcomes), outcomes
+        with connect(s.config, "auditor", s.address) as c:
+            assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    finally:
+        stop_server(s)
+
+
+def _threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no thread count")
+
+
+def test_cancelled_streams_and_deadlines_leak_nothing(fresh: Server) -> None:
+    round_id = _big_round(fresh, 3000)
+    with connect(fresh.config, "district", fresh.address) as c:
+        with pytest.raises(grpc.RpcError) as e:
+            for _ in c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id), metadata=c.metadata, timeout=0.05):
+                pass
+        assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        baseline = None
+        for i in range(15):
+            call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, omit_records=True),
+                                        metadata=c.metadata, timeout=60)
+            next(call)  # one chunk, then the client walks away
+            call.cancel()
+            if i == 2:
+                time.sleep(0.5)
+                baseline = _threads(fresh.proc.pid)
+        time.sleep(1.0)
+        assert baseline is not None and _threads(fresh.proc.pid) <= baseline + 2
+        # no lock is left held: a write and a full screening still go through
+        pid = make_id()
+        with connect(fresh.config, "court", fresh.address) as cc:
+            r = cc.call(cc.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=[pb.FlagInput(
+                row=2, id_number=pid, name="张三", kind="criminal_conviction", reference="法-x", decided_on="2001-01-01")]))
+            assert r.results[0].status == pb.ROW_STATUS_CREATED
+        total = sum(len(ch.decisions) for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(
+            round_id=round_id, omit_records=True)))
+        assert total == 3000
+
+
+def test_graceful_shutdown_finishes_the_screening_in_flight(tmp_path: Path) -> None:
+    s = start_server(_home(tmp_path))
+    round_id = _big_round(s, 3000)
+    with connect(s.config, "district", s.address) as c:
+        call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, omit_records=True), metadata=c.metadata,
+                                    timeout=120)
+        got = len(next(call).decisions)
+        os.kill(s.proc.pid, signal.SIGTERM)
+        got += sum(len(ch.decisions) for ch in call)
+    assert got == 3000
+    assert s.proc.wait(30) == 0
+    if s.proc.stdout:
+        s.proc.stdout.close()
+    s2 = start_server(s.home)
+    try:
+        with connect(s2.config, "auditor", s2.address) as c:
+            decisions = sum(len(ch.decisions) for ch in c.stream(c.audit.ListRoundDecisions,
+                                                                 pb.ListRoundDecisionsRequest(round_id=round_id)))
+            assert decisions == 3000
+    finally:
+        stop_server(s2)
+
+
+HOSTILE_IDS = {
+    "full-width digits": "１１０１０５１９４９１２３１００２Ｘ",
+    "zero-width space": "1101051949\u200b1231002X",
+    "control character": "110105194912\x0131002X",
+    "15 digits (old format)": "110105491231002",
+    "17 digits": "11010519491231002",
+    "19 digits": "11010519491231002X1",
+    "Feb 30": "110105200002300011",
+    "Feb 29 in a common year": "110105201902290011",
+    "right-to-left override": "\u202e11010519491231002X",
+}
+
+
+def test_hostile_input_catalogue(cli, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [{"id_number": v, "name": "张三", "kind": "cult", "reference": f"H-{i}", "decided_on": "2010-01-01"}
+            for i, v in enumerate(HOSTILE_IDS.values())]
+    good = make_id()
+    rows += [
+        {"id_number": good, "name": "张三", "kind": "cult", "reference": "H-ok", "decided_on": "2010-01-01"},
+        {"id_number": good, "name": "张三", "kind": "cult", "reference": "H-ok", "decided_on": "2010-01-01"},  # dup row
+        {"id_number": make_id(), "name": "张三", "kind": "cult", "reference": "H-past", "decided_on": "0202-01-01"},
+        {"id_number": make_id(), "name": "张三", "kind": "cult", "reference": "H-future", "decided_on": "9999-12-31"},
+        {"id_number": make_id(), "name": "张\u200b三", "kind": "cult", "reference": "H-zw", "decided_on": "2010-01-01"},
+        {"id_number": make_id(), "name": "张三", "kind": "cult\u0000", "reference": "H-nul", "decided_on": "2010-01-01"},
+        {"id_number": make_id(), "name": "=cmd|' /C calc'!A0", "kind": "cult", "reference": "H-formula",
+         "decided_on": "2010-01-01"},
+    ]
+    path = write_csv(tmp_path / "hostile.csv", rows)
+    r = cli("police", "--format", "json", "flags", "submit", str(path))
+    assert r.code == 1
+    out = {x["key"]: x for x in r.jsonl()}
+    for i, label in enumerate(HOSTILE_IDS):
+        assert out[f"H-{i}"]["status"] == "REJECTED", label
+        assert out[f"H-{i}"]["errors"][0]["field"] == "id_number", label
+    assert [x["status"] for x in r.jsonl() if x["key"] == "H-ok"] == ["CREATED", "REJECTED"]
+    for ref in ("H-past", "H-future"):
+        assert out[ref]["errors"][0]["field"] == "decided_on" and "outside" in out[ref]["errors"][0]["message"]
+    assert out["H-zw"]["errors"][0]["field"] == "name"
+    assert out["H-nul"]["errors"][0]["field"] == "kind"
+    assert out["H-formula"]["status"] == "CREATED"  # stored as text; escaped in every report
+    assert "１１０１０５" not in r.out + r.err
+
+
+def test_hostile_files(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert cli("police", "flags", "submit", str(empty)).code == 2
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("id_number,name,kind,reference,decided_on\n")
+    r = cli("police", "flags", "submit", str(header_only))
+    assert r.code == 0 and "0 rows" in r.out
+    huge = tmp_path / "huge.csv"
+    with huge.open("w") as f:
+        f.write("id_number,name,kind,reference,decided_on,note\n")
+        f.write(f"{make_id()},张三,cult,H-huge,2010-01-01,{'x' * 50_000_000}\n")
+    r = cli("police", "flags", "submit", str(huge))
+    assert r.code == 2 and "row 2" in r.err and "unreadable CSV" in r.err
+    gbk = tmp_path / "gbk.csv"
+    pid = make_id()
+    gbk.write_bytes(f"身份证号,姓名,类型,文号,决定日期\n{pid},王小明,cult,H-gbk,2010-01-01\n".encode("gbk"))
+    r = cli("police", "--format", "json", "flags", "submit", str(gbk))
+    assert r.code == 0 and r.jsonl()[0]["status"] == "CREATED"
+    listed = {f["reference"]: f for f in cli("police", "--format", "json", "flags", "list").jsonl()}
+    assert listed["H-gbk"]["name"] == "王小明"  # decoded, not mojibake
+
+
+def test_malformed_and_unknown_protobuf_keep_the_server_up(server: Server) -> None:
+    with connect(server.config, "police", server.address) as c:
+        raw = c.channel.unary_unary("/eligibility.v1.FlagService/SubmitFlags", request_serializer=lambda b: b,
+                                    response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as e:
+            raw(b"\xff\xff\xff\xff\x0f", metadata=c.metadata, timeout=10)
+        assert e.value.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.INVALID_ARGUMENT)
+        # an unknown field (number 99) and an unknown enum value are ignored, the rest is processed
+        body = pb.SubmitFlagsRequest(flags=[_flag("H-unknown", make_id())]).SerializeToString()
+        body += b"\x98\x06\x07"  # field 99, varint 7
+        resp = pb.SubmitFlagsResponse.FromString(raw(body, metadata=c.metadata, timeout=10))
+        assert resp.results[0].status == pb.ROW_STATUS_CREATED
+        listed = c.call(c.rounds.ListRounds, pb.ListRoundsRequest())
+        assert listed is not None
+
+
+def test_config_is_read_for_limits(tmp_path: Path) -> None:
+    cfg = load_config(_home(tmp_path, max_concurrent_rpcs=7, shutdown_grace_seconds=3))
+    assert cfg.max_concurrent_rpcs == 7 and cfg.shutdown_grace_seconds == 3.0
+    assert orjson.dumps(cfg.max_concurrent_rpcs) == b"7"
