@@ -1,5 +1,6 @@
 # The two commands a new user needs: `make demo` and `make test`. Both set up everything themselves.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := clients/node/node_modules/.installed
 SYSTEM_STAMP := .cache/system-packages
 
-.PHONY: demo test proto proto-check lint venv clean system
+.PHONY: demo test proto proto-check lint venv clean system fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +43,12 @@ demo: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) proto-check lint
 	$(BIN)/python -m pytest -q
+	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=20 -print_final_stats=0 2>&1 | tail -n 1
+
+# Fuzz the file parsers and validation for longer: make fuzz SECONDS=600
+SECONDS ?= 120
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=$(SECONDS)
 
 # One command regenerates all protobuf/gRPC code; never edit service/eligibility/v1 by hand.
 proto: $(STAMP)
