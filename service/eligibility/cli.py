@@ -318,9 +318,9 @@ def screen_round(c: Client, round_id: str, show_progress: bool = False) -> list[
     out: list[dict[str, Any]] = []
     total = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates if show_progress else 0
     with render.Progress("screening", total, show_progress) as bar:
-        for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, omit_records=True)):
-            out.extend(render.decision_dict(d) for d in chunk.decisions)
-            bar.advance(len(chunk.decisions))
+        for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
+            out.extend(render.decision_dict_from_entry(r) for r in chunk.records)
+            bar.advance(len(chunk.records))
     return out
 
 
@@ -339,11 +339,11 @@ def cmd_round_screen(args: argparse.Namespace) -> int:
 def round_decisions(c: Client, round_id: str) -> list[dict[str, Any]]:
     """The latest recorded decision of each candidate of a round, as JSON objects."""
     out: list[dict[str, Any]] = []
-    for chunk in c.stream(c.audit.ListRoundDecisions, pb.ListRoundDecisionsRequest(round_id=round_id)):
-        for d in chunk.decisions:
-            dd = render.decision_dict(d)
-            dd["seq"] = d.seq
-            out.append(dd)
+    for chunk in c.stream(c.audit.ListRoundDecisions, pb.ListRoundDecisionsRequest(round_id=round_id,
+                                                                                   records_only=True)):
+        out.extend(render.decision_dict_from_entry(r) for r in chunk.records)
+    for n, d in enumerate(out):
+        d["seq"] = n
     return out
 
 

@@ -72,8 +72,8 @@ class StoredFlag(_Rec):
                 self.note)
 
     def facts(self) -> FlagFacts:
-        """The flag as the evaluator reads it."""
-        return FlagFacts(
+        """The flag as the evaluator reads it (already validated on the way in: not validated again)."""
+        return FlagFacts.model_construct(
             agency=self.agency, reference=self.reference, version=self.version, status=self.status,
             name=self.name, kind=self.kind, level=self.level, decided_on=self.decided_on,
             end_date=self.end_date, term_months=self.term_months, recorded_at=self.recorded_at,
@@ -96,8 +96,8 @@ class StoredCandidate(_Rec):
     birth_date: date
 
     def facts(self) -> CandidateFacts:
-        """The candidate as the evaluator reads it."""
-        return CandidateFacts(
+        """The candidate as the evaluator reads it (already validated on the way in)."""
+        return CandidateFacts.model_construct(
             person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
             positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
         )

@@ -76,13 +76,28 @@ def enum_name(enum: Any, value: int, prefix: str) -> str:
 def decision_dict(d: pb.Decision) -> dict[str, Any]:
     """A decision as a JSON object (ID masked)."""
     return {
-        "decision_id": d.decision_id, "round_id": d.round_id, "seq": d.seq, "recorded_at": d.recorded_at,
+        "decision_id": d.decision_id, "round_id": d.round_id, "seq": d.seq, "leaf_index": d.leaf_index,
+        "recorded_at": d.recorded_at,
         "as_of": d.as_of, "ruleset": d.ruleset_name, "ruleset_hash": d.ruleset_hash,
         "engine_version": d.engine_version, "name": d.candidate.name, "id_number": d.candidate.id_number_masked,
         "village": d.candidate.village, "township": d.candidate.township, "positions": list(d.candidate.positions),
         "overall": enum_name(pb.Overall, d.overall, "OVERALL_"),
         "verdicts": {v.agency: enum_name(pb.Verdict, v.verdict, "VERDICT_") for v in d.verdicts},
         "trace": [trace_dict(t) for t in d.trace],
+    }
+
+
+def decision_dict_from_entry(entry: bytes) -> dict[str, Any]:
+    """A decision as a JSON object, from its logged entry (the same shape as decision_dict)."""
+    e = orjson.loads(entry)
+    r = e["body"]
+    c = r["inputs"]["candidate"]
+    return {
+        "decision_id": r["decision_id"], "round_id": r["round_id"], "seq": 0, "leaf_index": e["index"],
+        "recorded_at": r["recorded_at"], "as_of": r["as_of"], "ruleset": r["ruleset_name"],
+        "ruleset_hash": r["ruleset_hash"], "engine_version": r["engine_version"], "name": c["name"],
+        "id_number": c["id_masked"], "village": c["village"], "township": c["township"], "positions": c["positions"],
+        "overall": r["result"]["overall"], "verdicts": r["result"]["verdicts"], "trace": r["result"]["trace"],
     }
 
 

@@ -31,7 +31,7 @@ def new_decision_id() -> str:
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_of_round: EvalInput) -> DecisionRecord:
     """Evaluate one prepared input into a decision record (not yet stored)."""
     result = evaluator.evaluate(ruleset, as_of_round)
-    return DecisionRecord(
+    return DecisionRecord.model_construct(
         decision_id=new_decision_id(), round_id=round_.round_id if round_ else "", recorded_at=utc_now(),
         as_of=as_of_round.as_of, ruleset_name=ruleset.name, ruleset_hash=ruleset.hash,
         engine_version=ENGINE_VERSION, inputs=as_of_round, result=result,
@@ -40,7 +40,7 @@ def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_
 
 def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
     """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only)."""
-    return EvalInput(
+    return EvalInput.model_construct(
         as_of=round_.as_of, candidate=cand.facts(),
         flags=tuple(f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))),
         attestations=dict(attested),
@@ -48,7 +48,7 @@ def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag]
 
 
 def screen_round(store: SqliteStore, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo,
-                 batch: int = 1000) -> Iterator[list[Decided]]:
+                 batch: int = 2000) -> Iterator[list[Decided]]:
     """Screen every candidate of a round; each batch is recorded in one transaction, then yielded."""
     attested = store.attestations(round_.round_id)
     for cands in store.candidates(round_.round_id, batch):

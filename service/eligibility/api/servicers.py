@@ -104,8 +104,10 @@ class RoundServicer(pbg.RoundServiceServicer):
                     context: grpc.ServicerContext) -> Iterator[pb.ScreenRoundResponse]:
         """Screen a round; decisions stream back in chunks as they are recorded."""
         for batch in self.app.screen_round(request.round_id, still_wanted=context.is_active):
-            yield pb.ScreenRoundResponse(
-                decisions=[convert.decision(d, not request.omit_records) for d in batch])
+            if request.records_only:
+                yield pb.ScreenRoundResponse(records=[d.data for d in batch])
+            else:
+                yield pb.ScreenRoundResponse(decisions=[convert.decision(d, not request.omit_records) for d in batch])
 
     @mapped
     @idempotent
@@ -147,7 +149,10 @@ class AuditServicer(pbg.AuditServiceServicer):
                            context: grpc.ServicerContext) -> Iterator[pb.ListRoundDecisionsResponse]:
         """Recorded decisions of a round."""
         for batch in self.app.round_decisions(request.round_id, request.all):
-            yield pb.ListRoundDecisionsResponse(decisions=[convert.decision(d, False) for d in batch])
+            if request.records_only:
+                yield pb.ListRoundDecisionsResponse(records=[d.data for d in batch])
+            else:
+                yield pb.ListRoundDecisionsResponse(decisions=[convert.decision(d, False) for d in batch])
 
     @mapped
     def CreateCheckpoint(self, request: pb.CreateCheckpointRequest,

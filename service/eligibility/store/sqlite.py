@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..auditlog import LogEntry, chain_entries, flag_body
+from ..encoding import decision_body
 from ..records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag
 
 SCHEMA = """
@@ -312,17 +313,15 @@ class SqliteStore:
     # ---- decisions ----
     def append_decisions(self, records: list[DecisionRecord]) -> list[tuple[int, int, bytes]]:
         """Append decisions to the log in one transaction; (seq, leaf index, logged bytes) for each."""
-        out: list[tuple[int, int, bytes]] = []
         with self.transaction() as c:
-            entries = self._log(c, [("decision", r.model_dump(mode="json")) for r in records])
-            for rec, entry in zip(records, entries, strict=True):
-                cur = c.execute(
-                    "INSERT INTO decisions (decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
-                    "VALUES (?,?,?,?,?,?)",
-                    (rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
-                     rec.ruleset_hash, entry.position))
-                out.append((int(cur.lastrowid or 0), entry.position, entry.data))
-        return out
+            entries = self._log(c, [("decision", decision_body(r)) for r in records])
+            first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 FROM decisions").fetchone()[0])
+            c.executemany(
+                "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
+                "VALUES (?,?,?,?,?,?,?)",
+                [(first + i, rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
+                  rec.ruleset_hash, entry.position) for i, (rec, entry) in enumerate(zip(records, entries, strict=True))])
+        return [(first + i, e.position, e.data) for i, e in enumerate(entries)]
 
     def get_decision(self, decision_id: str) -> tuple[int, int, bytes] | None:
         """(seq, leaf index, logged bytes) of a decision, or None."""

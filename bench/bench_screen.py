@@ -1,0 +1,172 @@
+"""Benchmark the workloads of issue 5 through the real client and a real server process.
+
+  python bench/bench_screen.py --candidates 100000 [--flagged 0.05] [--flags-per 8] [--intake 1000000]
+
+Prints figures and the ratio to a plain-Python baseline measured in the same run (the reference
+evaluator deciding the same candidates in process, no I/O). Never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from eligibility.client import connect  # noqa: E402
+from eligibility.domain import CandidateFacts, EvalInput, FlagFacts  # noqa: E402
+from eligibility.home import REPO_RULES, init_home  # noqa: E402
+from eligibility.idnumbers import check_digit  # noqa: E402
+from eligibility.reference import reference_matches  # noqa: E402
+from eligibility.render import decision_dict_from_entry  # noqa: E402
+from eligibility.ruleset import load_ruleset_file  # noqa: E402
+from eligibility.v1 import eligibility_pb2 as pb  # noqa: E402
+from eligibility.verdicts import assemble  # noqa: E402
+
+AS_OF = date(2026, 12, 1)
+
+
+def person_id(n: int) -> str:
+    """A distinct valid ID number for person n."""
+    region = 110101 + (n // 1000) % 800000
+    born = date(1960, 1, 1) + timedelta(days=(n * 37) % 14000)
+    body = f"{region:06d}{born:%Y%m%d}{n % 1000:03d}"
+    return body + check_digit(body)
+
+
+def make_data(n: int, flagged: float, per: int, seed: int = 7) -> tuple[list[pb.CandidateInput], dict[str, list[pb.FlagInput]]]:
+    """Candidates and flags (by agency) for a round of n with a share flagged."""
+    rs = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
+    rng = random.Random(seed)
+    cands = [pb.CandidateInput(row=i + 2, id_number=person_id(i), name=f"候选人{i}", village=f"村{i % 127}",
+                               township=f"乡镇{i % 12}", position="vc_member", party_member="no") for i in range(n)]
+    flags: dict[str, list[pb.FlagInput]] = {a: [] for a in rs.agencies}
+    k = 0
+    for i in rng.sample(range(n), int(n * flagged)):
+        for _ in range(per):
+            rule = rng.choice(rs.rules)
+            level = next(iter(rule.levels)) if rule.levels else ""
+            k += 1
+            flags[rule.agency].append(pb.FlagInput(
+                row=k, id_number=person_id(i), name=f"候选人{i}", kind=rule.kind, reference=f"B-{k}", level=level,
+                decided_on=(AS_OF - timedelta(days=rng.randint(1, 3000))).isoformat()))
+    return cands, flags
+
+
+def baseline_rate(cands: list[pb.CandidateInput], flags: dict[str, list[pb.FlagInput]]) -> float:
+    """Plain-Python evaluation of the same candidates (reference evaluator + verdict assembly), per second."""
+    rs = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
+    by_id: dict[str, list[FlagFacts]] = {}
+    for agency, fl in flags.items():
+        for f in fl:
+            by_id.setdefault(f.id_number, []).append(FlagFacts(
+                agency=agency, reference=f.reference, version=1, status="active", name=f.name, kind=f.kind,
+                level=f.level, decided_on=date.fromisoformat(f.decided_on)))
+    inputs = [EvalInput(as_of=AS_OF, candidate=CandidateFacts(
+        person_key=c.id_number, id_masked="x", birth_date=date(int(c.id_number[6:10]), int(c.id_number[10:12]),
+                                                                int(c.id_number[12:14])),
+        name=c.name, positions=("vc_member",), party_member=False), flags=tuple(by_id.get(c.id_number, ())),
+        attestations={a: "t" for a in rs.agencies}) for c in cands]
+    t0 = time.perf_counter()
+    for inp in inputs:
+        assemble(rs, inp, reference_matches(rs, inp))
+    return len(inputs) / (time.perf_counter() - t0)
+
+
+def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
+    """Sample a process's resident memory (kB) until stopped."""
+    while not stop.is_set():
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]))
+        except FileNotFoundError:
+            return
+        time.sleep(0.2)
+
+
+def main() -> None:
+    """Run every workload once and print the figures."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--candidates", type=int, default=100_000)
+    ap.add_argument("--flagged", type=float, default=0.05)
+    ap.add_argument("--flags-per", type=int, default=8)
+    ap.add_argument("--adhoc", type=int, default=1000)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    from conftest import start_server, stop_server  # the same way the tests start a real server
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        init_home(home)
+        s = start_server(home)
+        try:
+            cands, flags = make_data(a.candidates, a.flagged, a.flags_per)
+            total_flags = sum(len(v) for v in flags.values())
+            t0 = time.perf_counter()
+            for agency, rows in flags.items():
+                with connect(s.config, agency, s.address, timeout=600) as c:
+                    for chunk in c.submit_flags(rows):
+                        assert all(r.status == pb.ROW_STATUS_CREATED for r in chunk)
+            figures["flag_intake_per_s"] = total_flags / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            with connect(s.config, "district", s.address, timeout=600) as c:
+                rnd, _ = c.create_round("bench", AS_OF.isoformat(), cands)
+            figures["round_create_per_s"] = a.candidates / (time.perf_counter() - t0)
+            for agency in flags:
+                with connect(s.config, agency, s.address) as c:
+                    c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=rnd.round_id))
+            rss: list[int] = []
+            stop = threading.Event()
+            th = threading.Thread(target=rss_sampler, args=(s.proc.pid, rss, stop))
+            th.start()
+            t0 = time.perf_counter()
+            n = 0
+            with connect(s.config, "district", s.address, timeout=3600) as c:
+                # as `round screen --format json` does: records streamed, parsed into JSON objects
+                for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=rnd.round_id,
+                                                                                records_only=True)):
+                    n += len([decision_dict_from_entry(r) for r in ch.records])
+            figures["screen_per_s"] = n / (time.perf_counter() - t0)
+            stop.set()
+            th.join()
+            figures["screen_peak_rss_mb"] = max(rss) / 1024 if rss else 0
+            lat = []
+            with connect(s.config, "district", s.address) as c:
+                for i in range(a.adhoc):
+                    cand = cands[i % len(cands)]
+                    t1 = time.perf_counter()
+                    c.call(c.rounds.ScreenCandidate, pb.ScreenCandidateRequest(round_id=rnd.round_id, candidate=cand))
+                    lat.append((time.perf_counter() - t1) * 1000)
+            figures["adhoc_p50_ms"] = statistics.median(lat)
+            figures["adhoc_p99_ms"] = sorted(lat)[int(len(lat) * 0.99) - 1]
+            t0 = time.perf_counter()
+            with connect(s.config, "auditor", s.address, timeout=3600) as c:
+                replayed = sum(len(ch.results) for ch in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(
+                    round_id=rnd.round_id)))
+            figures["replay_per_s"] = replayed / (time.perf_counter() - t0)
+        finally:
+            stop_server(s)
+    figures["baseline_plain_python_per_s"] = baseline_rate(cands[: min(len(cands), 50_000)], flags)
+    figures["screen_vs_baseline"] = figures["screen_per_s"] / figures["baseline_plain_python_per_s"]
+    figures["client_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if a.json:
+        print(orjson.dumps({"candidates": a.candidates, "flags": total_flags, **figures}).decode())
+        return
+    print(f"{a.candidates:,} candidates, {a.flagged:.0%} flagged x {a.flags_per} = {total_flags:,} flags")
+    for k, v in figures.items():
+        print(f"  {k:<30} {v:>12,.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The fast record encoder gives exactly the canonical bytes of the pydantic model, for every shape."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import orjson
+from hypothesis import given, settings
+
+from eligibility.encoding import decision_body
+from eligibility.evaluator import Evaluator
+from eligibility.records import DecisionRecord
+from eligibility.screening import new_decision_id
+
+from .test_engine import RS, inputs
+
+EV = Evaluator()
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs())
+def test_fast_encoding_matches_the_model(inp) -> None:  # type: ignore[no-untyped-def]
+    rec = DecisionRecord(decision_id=new_decision_id(), round_id="R-x", recorded_at="2026-11-26T00:00:00.000000Z",
+                         as_of=inp.as_of, ruleset_name=RS.name, ruleset_hash=RS.hash, engine_version="e",
+                         inputs=inp, result=EV.evaluate(RS, inp))
+    fast = orjson.dumps(decision_body(rec), option=orjson.OPT_SORT_KEYS)
+    slow = orjson.dumps(rec.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    assert fast == slow
+    assert DecisionRecord.model_validate(orjson.loads(fast)) == rec
+
+
+def test_shared_results_are_shared_only_when_equal() -> None:
+    from eligibility.domain import CandidateFacts, EvalInput
+    a = EvalInput(as_of=date(2026, 12, 1), candidate=CandidateFacts(
+        person_key="a", id_masked="a", birth_date=date(1980, 1, 1), name="甲", positions=("vc_member",),
+        party_member=False), flags=(), attestations={"court": "t"})
+    b = a.model_copy(update={"candidate": a.candidate.model_copy(update={"person_key": "b", "name": "乙"})})
+    young = a.model_copy(update={"candidate": a.candidate.model_copy(update={"birth_date": date(2010, 1, 1)})})
+    other_attest = a.model_copy(update={"attestations": {"court": "t", "police": "u"}})
+    assert EV.evaluate(RS, a) is EV.evaluate(RS, b)
+    assert EV.evaluate(RS, young).verdicts["profile"] == "FAIL"
+    assert EV.evaluate(RS, other_attest).verdicts["police"] == "PASS" and EV.evaluate(RS, a).verdicts["police"] == "PENDING"
