@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := clients/node/node_modules/.installed
 SYSTEM_STAMP := .cache/system-packages
 
-.PHONY: demo test proto proto-check lint venv clean system fuzz
+.PHONY: demo test proto proto-check lint venv clean system fuzz bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # System packages the tests use (Debian/Ubuntu, as root): Node.js for the independent client,
-# headless Chromium and CJK fonts for the report screenshot test. Installed only where missing.
+# headless Chromium and CJK fonts for the report screenshot test, PostgreSQL server binaries for the
+# store and two-replica tests (each test run starts its own throwaway cluster). Installed only where missing.
 $(SYSTEM_STAMP):
 	@missing=""; \
 	command -v node >/dev/null || missing="$$missing nodejs npm"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "cjk" || missing="$$missing fonts-noto-cjk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -41,9 +43,15 @@ $(NODE_STAMP): clients/node/package.json clients/node/package-lock.json $(SYSTEM
 demo: $(STAMP)
 	$(BIN)/eligibility demo
 
-test: $(STAMP) $(NODE_STAMP) proto-check lint
+test: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP) proto-check lint
 	$(BIN)/python -m pytest -q
 	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=20 -print_final_stats=0 2>&1 | tail -n 1
+
+# Benchmarks (figures printed, never asserted): make bench [BENCH_SIZES="10000 100000"]
+BENCH_SIZES ?= 10000 100000
+bench: $(STAMP)
+	for n in $(BENCH_SIZES); do $(BIN)/python bench/bench_screen.py --candidates $$n; done
+	$(BIN)/python bench/bench_intake.py --flags 1000000
 
 # Fuzz the file parsers and validation for longer: make fuzz SECONDS=600
 SECONDS ?= 120

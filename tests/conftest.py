@@ -59,6 +59,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop_server(s)
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """One throwaway PostgreSQL cluster for the session."""
+    from .pg import Cluster
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+def use_database(home: Path, url: str) -> None:
+    """Point a home at a database URL (PostgreSQL) instead of its SQLite file."""
+    text = (home / "config.toml").read_text()
+    text = "\n".join(f'database = "{url}"' if line.startswith("database ") else line for line in text.splitlines())
+    (home / "config.toml").write_text(text + "\n")
+
+
 @dataclass
 class Run:
     """The outcome of one CLI invocation."""

@@ -296,3 +296,34 @@ def test_as_known_then_uses_only_versions_on_record_at_that_moment(cli, tmp_path
     assert before_any[0]["after"] == "PENDING"  # nothing on record, nobody had attested
     bad = cli("auditor", "audit", "as-known", "--round", round_id, "--at", "yesterday")
     assert bad.code == 3 and "known_at" in bad.err
+
+
+def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+    pid = make_id()
+    path = write_csv(tmp_path / "cands.csv", [candidate(pid, "吴十")])
+    round_id = cli("district", "--format", "json", "round", "create", "--name", "t", "--as-of", "2026-12-01",
+                   "--candidates", str(path)).jsonl()[0]["round_id"]
+    d = cli("district", "--format", "json", "round", "screen", round_id).jsonl()[0]
+    db = sqlite3.connect(server.config.database)
+    leaf = db.execute("SELECT leaf_index FROM decisions WHERE decision_id = ?", (d["decision_id"],)).fetchone()[0]
+    rec = db.execute("SELECT data FROM log WHERE idx = ?", (leaf,)).fetchone()[0]
+    tampered = bytes(rec).replace(b'"overall":"PENDING"', b'"overall":"ELIGIBLE"')
+    assert tampered != bytes(rec)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"), db:
+        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
+
+    def overwrite(data: bytes) -> None:
+        with db:  # someone with the database file can still drop the guard; replay (and verify) still notice
+            db.execute("DROP TRIGGER log_append_only_u")
+            db.execute("UPDATE log SET data = ? WHERE idx = ?", (data, leaf))
+            db.execute("CREATE TRIGGER log_append_only_u BEFORE UPDATE ON log "
+                       "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END")
+    overwrite(tampered)
+    try:
+        r = cli("auditor", "audit", "replay", "--round", round_id)
+        assert r.code == 1 and "MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed PENDING" in r.out
+    finally:
+        overwrite(bytes(rec))  # the shared server's log must verify again for the other tests
+        db.close()
+    assert cli("auditor", "audit", "replay", "--round", round_id).code == 0

@@ -27,7 +27,7 @@ from .registry import Registry
 from .replay import ReplayOutcome, replay
 from .ruleset import Rule, Ruleset
 from .screening import Decided, decide, eval_input, screen_round
-from .store import SqliteStore
+from .store import open_store
 
 log = logging.getLogger("eligibility.app")
 
@@ -38,7 +38,7 @@ class App:
     def __init__(self, config: Config) -> None:
         """Open the store and load the rulesets of a home."""
         self.config = config
-        self.store = SqliteStore(config.database)
+        self.store = open_store(config.database)
         self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
         self.evaluator = Evaluator()
         self.ids = config.id_protector()
@@ -148,7 +148,7 @@ class App:
     def checkpoint(self) -> Checkpoint:
         """Sign the log's current size and root."""
         with self._checkpoint_lock:
-            return self.signer.checkpoint(utc_now())
+            return self.signer.checkpoint()
 
     def latest_checkpoint(self, covering: int = 0) -> Checkpoint:
         """The newest checkpoint (made now if none covers `covering` entries)."""

@@ -20,7 +20,7 @@ from .merkle import leaf_hash, root
 
 if TYPE_CHECKING:
     from .records import StoredFlag
-    from .store import SqliteStore
+    from .store import Store
 
 
 class LogEntry(NamedTuple):
@@ -96,17 +96,24 @@ def load_public_key(text: str) -> Ed25519PublicKey:
 class Signer:
     """Makes signed checkpoints of a store's log."""
 
-    def __init__(self, store: SqliteStore, key: Ed25519PrivateKey, origin: str) -> None:
+    def __init__(self, store: Store, key: Ed25519PrivateKey, origin: str) -> None:
         """Sign as origin with key."""
         self.store = store
         self.key = key
         self.origin = origin
 
-    def checkpoint(self, now: str) -> Checkpoint:
-        """Sign the current size and root, keep the checkpoint, return it."""
-        size = self.store.log_size()
-        r = root(self.store.leaf_hashes(size))
-        body = checkpoint_body(self.origin, size, r, now)
-        sig = self.key.sign(body.encode())
-        self.store.add_checkpoint(size, r, body, sig, now)
-        return Checkpoint(size, r, body, sig, now)
+    def checkpoint(self) -> Checkpoint:
+        """Sign the current size and root, keep the checkpoint, return it.
+
+        In one write transaction: with several servers on one database, checkpoints are kept in
+        the order of their sizes and times.
+        """
+        from .records import utc_now
+        with self.store.transaction():
+            now = utc_now()
+            size = self.store.log_size()
+            r = root(self.store.leaf_hashes(size))
+            body = checkpoint_body(self.origin, size, r, now)
+            sig = self.key.sign(body.encode())
+            self.store.add_checkpoint(size, r, body, sig, now)
+            return Checkpoint(size, r, body, sig, now)

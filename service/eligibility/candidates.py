@@ -12,7 +12,7 @@ from .inputs import RowChecker
 from .protect import IdProtector
 from .records import FieldProblem, RowOutcome, StoredCandidate
 from .ruleset import Ruleset
-from .store import SqliteStore
+from .store import Store
 
 POSITION_ALIASES = {
     "党组织书记": "party_secretary", "书记": "party_secretary", "党支部书记": "party_secretary",
@@ -89,7 +89,7 @@ def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, Candidat
                                       party_member=YESNO[pm], birth_date=idnumbers.birth_date_of(id_number))
 
 
-def add_candidates(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, round_id: str,
+def add_candidates(store: Store, ruleset: Ruleset, ids: IdProtector, round_id: str,
                    rows: Sequence[CandidateRow]) -> list[RowOutcome]:
     """Validate and add candidates to a round; valid rows are kept, a person appears once per round."""
     outcomes: dict[int, RowOutcome] = {}
@@ -114,7 +114,7 @@ def add_candidates(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, round
         return _add(store, ids, round_id, rows, outcomes, valid)
 
 
-def _add(store: SqliteStore, ids: IdProtector, round_id: str, rows: Sequence[CandidateRow],
+def _add(store: Store, ids: IdProtector, round_id: str, rows: Sequence[CandidateRow],
          outcomes: dict[int, RowOutcome], valid: dict[int, tuple[str, str, CandidateFields]]) -> list[RowOutcome]:
     existing = store.existing_candidates(round_id, [pk for _, pk, _ in valid.values()])
     seq = store.next_candidate_seq(round_id)

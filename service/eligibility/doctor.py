@@ -73,6 +73,14 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
     check("certificates", tls)
 
     def database() -> str:
+        if not isinstance(cfg.database, Path):
+            from .store import open_store
+            store = open_store(cfg.database)
+            try:
+                n = store._query("SELECT count(*) AS n FROM decisions")[0]["n"]  # noqa: SLF001 - a read-only probe
+            finally:
+                store.close()
+            return f"PostgreSQL {store.path} answers, {n} decisions"
         if not cfg.database.exists():
             return "no database yet (it is created when the server first starts)"
         db = sqlite3.connect(f"file:{cfg.database}?mode=ro", uri=True)
@@ -112,12 +120,12 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
     check("rulesets", rules)
 
     def log() -> str:
-        if not cfg.database.exists():
+        if isinstance(cfg.database, Path) and not cfg.database.exists():
             return "no log yet"
         from .auditlog import public_key_text
-        from .store import SqliteStore
+        from .store import open_store
         from .verify import verify_log
-        store = SqliteStore(cfg.database)
+        store = open_store(cfg.database)
         try:
             cps = [{"body": b, "signature": base64.b64encode(sig).decode()} for _, _, b, sig, _ in store.checkpoints()]
             entries = (data for batch in store.leaves(0) for _, data in batch)

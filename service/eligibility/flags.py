@@ -12,7 +12,7 @@ from .inputs import RowChecker
 from .protect import IdProtector
 from .records import FieldProblem, FlagDraft, RowOutcome, StoredFlag, utc_now
 from .ruleset import Ruleset
-from .store import SqliteStore
+from .store import Store
 
 
 class FlagRow(BaseModel):
@@ -79,7 +79,7 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
                      decided_on=decided_on, end_date=end_date, term_months=term, note=note)
 
 
-def submit_flags(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency: str,
+def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
                  rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
     """Validate and store an agency's rows; valid rows are kept whatever happens to the others.
 
@@ -93,7 +93,7 @@ def submit_flags(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency:
         return _submit(store, ruleset, ids, agency, rows, correction, reason)
 
 
-def _submit(store: SqliteStore, ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
+def _submit(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
             correction: bool, reason: str) -> list[RowOutcome]:
     drafts: dict[int, FlagDraft] = {}
     outcomes: dict[int, RowOutcome] = {}
@@ -147,7 +147,7 @@ def _reject(row: int, key: str, field: str, message: str, code: str) -> RowOutco
                       errors=(FieldProblem(field=field, message=f"row {row}: {message}", code=code),))
 
 
-def retract_flag(store: SqliteStore, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
+def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
     """Retract one of the agency's flags (a new version); (latest version, whether anything changed)."""
     reason = reason.strip()
     if not reason:

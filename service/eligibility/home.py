@@ -37,7 +37,7 @@ class Config(BaseModel):
     model_config = ConfigDict(frozen=True)
     home: Path
     listen: str = DEFAULT_LISTEN
-    database: Path
+    database: Path | str
     rules_dirs: tuple[Path, ...]
     default_ruleset: str = "national-2021"
     transport: str = "mtls"
@@ -160,6 +160,11 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
     return load_config(home)
 
 
+def _database(home: Path, value: str) -> Path | str:
+    """A postgresql:// URL as it is; a SQLite file relative to the home."""
+    return value if value.startswith(("postgresql://", "postgres://")) else home / value
+
+
 def load_config(home: Path) -> Config:
     """Read config.toml of a home."""
     path = home / "config.toml"
@@ -170,7 +175,7 @@ def load_config(home: Path) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise HomeError(f"{path} is not valid TOML: {e}") from None
     return Config(
-        home=home, listen=data.get("listen", DEFAULT_LISTEN), database=home / data.get("database", "eligibility.db"),
+        home=home, listen=data.get("listen", DEFAULT_LISTEN), database=_database(home, data.get("database", "eligibility.db")),
         rules_dirs=tuple(home / d for d in data.get("rules_dirs", [str(REPO_RULES)])),
         default_ruleset=data.get("default_ruleset", "national-2021"), transport=data.get("transport", "mtls"),
         id_hmac_key_file=home / data.get("id_hmac_key_file", "keys/id-hmac.key"),

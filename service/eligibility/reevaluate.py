@@ -14,7 +14,7 @@ from .evaluator import Evaluator
 from .records import RoundInfo
 from .ruleset import Ruleset
 from .screening import eval_input
-from .store import SqliteStore
+from .store import Store
 
 
 class Comparison(BaseModel):
@@ -58,7 +58,7 @@ def _fired(r: Result) -> set[str]:
     return {t.rule_id for t in r.trace if t.verdict in ("FAIL", "REVIEW")}
 
 
-def reevaluate(store: SqliteStore, evaluator: Evaluator, round_: RoundInfo, now_rs: Ruleset, then_rs: Ruleset,
+def reevaluate(store: Store, evaluator: Evaluator, round_: RoundInfo, now_rs: Ruleset, then_rs: Ruleset,
                known_at: str = "") -> Iterator[list[Comparison]]:
     """Compare every candidate of a round: (round's ruleset, current records) vs (then_rs, records at known_at)."""
     attested = store.attestations(round_.round_id)

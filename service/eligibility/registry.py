@@ -7,13 +7,13 @@ from pathlib import Path
 from .errors import NotFoundError, RulesetError
 from .records import utc_now
 from .ruleset import Ruleset, discover, load_ruleset_file, load_ruleset_json
-from .store import SqliteStore
+from .store import Store
 
 
 class Registry:
     """Rulesets loaded from rule directories, each kept in the store by hash for replay."""
 
-    def __init__(self, store: SqliteStore, rules_dirs: list[Path], default: str) -> None:
+    def __init__(self, store: Store, rules_dirs: list[Path], default: str) -> None:
         """Load every ruleset under the directories and record it in the store."""
         self._store = store
         self._by_name: dict[str, Ruleset] = {}

@@ -11,7 +11,7 @@ from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
 from .records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag, utc_now
 from .ruleset import Ruleset
-from .store import SqliteStore
+from .store import Store
 
 
 class Decided(NamedTuple):
@@ -47,7 +47,7 @@ def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag]
     )
 
 
-def screen_round(store: SqliteStore, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo,
+def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo,
                  batch: int = 2000) -> Iterator[list[Decided]]:
     """Screen every candidate of a round; each batch is recorded in one transaction, then yielded."""
     attested = store.attestations(round_.round_id)

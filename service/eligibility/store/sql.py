@@ -1,82 +1,33 @@
-"""The SQLite store: flags with versions, rounds, candidates, attestations, rulesets, decisions.
+"""The store: flags with versions, rounds, candidates, attestations, rulesets, decisions, the log.
 
-WAL journal, synchronous=FULL, explicit transactions (BEGIN IMMEDIATE). One connection shared
-by the server's threads behind a lock: SQLite has a single writer anyway, and reads are short.
+One implementation in portable SQL over two backends (backends.py): SQLite, the embedded default,
+and PostgreSQL, for several server replicas on one database. Every write is one transaction, and
+write transactions are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), because
+the log is a single sequence: each entry names its predecessor's hash. Reads run concurrently.
+One connection per process, shared by the server's threads behind a lock.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ..auditlog import LogEntry, chain_entries, flag_body
 from ..encoding import decision_body
 from ..records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS rulesets (
-  hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, content BLOB NOT NULL,
-  first_loaded_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS flags (
-  agency TEXT NOT NULL, reference TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
-  person_key TEXT NOT NULL, id_masked TEXT NOT NULL, id_sealed BLOB NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
-  level TEXT NOT NULL, decided_on TEXT NOT NULL, end_date TEXT, term_months INTEGER, note TEXT NOT NULL,
-  reason TEXT NOT NULL, recorded_at TEXT NOT NULL, is_latest INTEGER NOT NULL,
-  PRIMARY KEY (agency, reference, version));
-CREATE INDEX IF NOT EXISTS flags_latest_person ON flags (person_key) WHERE is_latest = 1;
-CREATE TABLE IF NOT EXISTS rounds (
-  round_id TEXT PRIMARY KEY, name TEXT NOT NULL, as_of TEXT NOT NULL, ruleset TEXT NOT NULL,
-  created_at TEXT NOT NULL, created_by TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS candidates (
-  round_id TEXT NOT NULL REFERENCES rounds(round_id), seq INTEGER NOT NULL, person_key TEXT NOT NULL,
-  id_masked TEXT NOT NULL, id_sealed BLOB NOT NULL, name TEXT NOT NULL, village TEXT NOT NULL, township TEXT NOT NULL,
-  positions TEXT NOT NULL, party_member INTEGER NOT NULL, birth_date TEXT NOT NULL,
-  PRIMARY KEY (round_id, person_key), UNIQUE (round_id, seq));
-CREATE TABLE IF NOT EXISTS attestations (
-  round_id TEXT NOT NULL REFERENCES rounds(round_id), agency TEXT NOT NULL, attested_at TEXT NOT NULL,
-  note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
-CREATE TABLE IF NOT EXISTS decisions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
-  person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
-  leaf_index INTEGER NOT NULL REFERENCES log(idx));
-CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
-CREATE INDEX IF NOT EXISTS decisions_person ON decisions (round_id, person_key, seq);
-CREATE TABLE IF NOT EXISTS log (
-  idx INTEGER PRIMARY KEY, type TEXT NOT NULL, data BLOB NOT NULL, hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS checkpoints (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, root BLOB NOT NULL, body TEXT NOT NULL,
-  signature BLOB NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS idempotency (
-  role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response BLOB NOT NULL,
-  created_at TEXT NOT NULL, PRIMARY KEY (role, key));
-CREATE TRIGGER IF NOT EXISTS log_append_only_u BEFORE UPDATE ON log
-  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS log_append_only_d BEFORE DELETE ON log
-  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-"""
+from .backends import Backend
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
 
 
-def _statements(schema: str) -> list[str]:
-    """Split the schema into statements (trigger bodies contain ';')."""
-    out, buf = [], []
-    for line in schema.strip().splitlines():
-        buf.append(line)
-        text = "\n".join(buf).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
-            out.append(text)
-            buf = []
-    return out
+Row = Any
 
 
-def _flag(row: sqlite3.Row) -> StoredFlag:
+def _flag(row: Row) -> StoredFlag:
     return StoredFlag(
         agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
         person_key=row["person_key"], id_masked=row["id_masked"], id_sealed=bytes(row["id_sealed"]), name=row["name"],
@@ -88,7 +39,7 @@ def _flag(row: sqlite3.Row) -> StoredFlag:
     )
 
 
-def _candidate(row: sqlite3.Row) -> StoredCandidate:
+def _candidate(row: Row) -> StoredCandidate:
     return StoredCandidate(
         round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_masked=row["id_masked"],
         id_sealed=bytes(row["id_sealed"]),
@@ -98,30 +49,25 @@ def _candidate(row: sqlite3.Row) -> StoredCandidate:
     )
 
 
-class SqliteStore:
-    """The embedded default store."""
+class SqlStore:
+    """The store over a backend (SQLite or PostgreSQL)."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the database at path."""
-        self.path = path
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._conn.row_factory = sqlite3.Row
+    def __init__(self, backend: Backend) -> None:
+        """Open the store on a connected backend, creating the schema if needed."""
+        self.backend = backend
+        self.path = backend.path
         self._lock = threading.RLock()
         self._depth = 0
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
         with self.transaction():
-            for stmt in _statements(SCHEMA):
-                self._conn.execute(stmt)
+            backend.create_schema()
 
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
-            self._conn.close()
+            self.backend.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Backend]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error).
 
         Nested use joins the outer transaction, so a use case can read and write atomically
@@ -131,30 +77,31 @@ class SqliteStore:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield self._conn
+                    yield self.backend
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            self.backend.begin()
             self._depth = 1
             try:
-                yield self._conn
+                yield self.backend
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self.backend.rollback()
                 raise
             finally:
                 self._depth = 0
-            self._conn.execute("COMMIT")
+            self.backend.commit()
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            return self.backend.query(sql, tuple(params))
 
     # ---- rulesets ----
     def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str) -> None:
         """Keep a ruleset's canonical content by hash (replay needs old versions)."""
         with self.transaction() as c:
-            cur = c.execute("INSERT OR IGNORE INTO rulesets VALUES (?,?,?,?,?)", (hash_, name, version, content, now))
+            cur = c.execute("INSERT INTO rulesets VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                            (hash_, name, version, content, now))
             if cur.rowcount == 1:
                 self._log(c, [("ruleset", {"name": name, "version": version, "hash": hash_, "first_loaded_at": now})])
 
@@ -300,10 +247,12 @@ class SqliteStore:
     def attest(self, round_id: str, agency: str, at: str, note: str) -> bool:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
         with self.transaction() as c:
-            cur = c.execute("INSERT OR IGNORE INTO attestations VALUES (?,?,?,?)", (round_id, agency, at, note))
-            if cur.rowcount == 1:
+            cur = c.execute("INSERT INTO attestations VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                            (round_id, agency, at, note))
+            added = bool(cur.rowcount == 1)
+            if added:
                 self._log(c, [("attestation", {"round_id": round_id, "agency": agency, "attested_at": at, "note": note})])
-            return cur.rowcount == 1
+            return added
 
     def attestations(self, round_id: str) -> dict[str, str]:
         """Agency -> attestation time for a round."""
@@ -315,7 +264,7 @@ class SqliteStore:
         """Append decisions to the log in one transaction; (seq, leaf index, logged bytes) for each."""
         with self.transaction() as c:
             entries = self._log(c, [("decision", decision_body(r)) for r in records])
-            first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 FROM decisions").fetchone()[0])
+            first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 AS n FROM decisions").fetchone()["n"])
             c.executemany(
                 "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
                 "VALUES (?,?,?,?,?,?,?)",
@@ -362,7 +311,7 @@ class SqliteStore:
             c.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?)", (role, key, method, request_hash, response, now))
 
     # ---- the append-only log ----
-    def _log(self, c: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
+    def _log(self, c: Backend, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
         """Append entries inside the caller's transaction (the write lock makes the index unique)."""
         if not items:
             return []
@@ -398,7 +347,8 @@ class SqliteStore:
     def add_checkpoint(self, size: int, root: bytes, body: str, signature: bytes, created_at: str) -> None:
         """Keep a signed checkpoint."""
         with self.transaction() as c:
-            c.execute("INSERT INTO checkpoints (size, root, body, signature, created_at) VALUES (?,?,?,?,?)",
+            c.execute("INSERT INTO checkpoints (seq, size, root, body, signature, created_at) "
+                      "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ? FROM checkpoints",
                       (size, root, body, signature, created_at))
 
     def checkpoints(self) -> list[tuple[int, bytes, str, bytes, str]]:

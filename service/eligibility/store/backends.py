@@ -1,0 +1,184 @@
+"""Database backends for the store: the SQL dialect, the schema, transactions and write serialisation.
+
+SQL in the store is written once with `?` placeholders and `ON CONFLICT DO NOTHING` (both dialects);
+each backend translates what differs. Write transactions are serialised: SQLite with BEGIN IMMEDIATE
+(its single writer), PostgreSQL with a transaction-scoped advisory lock, so that two server
+processes on one database append to one log: one sequence, no gaps, no forks.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS rulesets (
+  hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, content {blob} NOT NULL,
+  first_loaded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS flags (
+  agency TEXT NOT NULL, reference TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+  person_key TEXT NOT NULL, id_masked TEXT NOT NULL, id_sealed {blob} NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+  level TEXT NOT NULL, decided_on TEXT NOT NULL, end_date TEXT, term_months INTEGER, note TEXT NOT NULL,
+  reason TEXT NOT NULL, recorded_at TEXT NOT NULL, is_latest INTEGER NOT NULL,
+  PRIMARY KEY (agency, reference, version));
+CREATE INDEX IF NOT EXISTS flags_latest_person ON flags (person_key) WHERE is_latest = 1;
+CREATE INDEX IF NOT EXISTS flags_person ON flags (person_key);
+CREATE TABLE IF NOT EXISTS rounds (
+  round_id TEXT PRIMARY KEY, name TEXT NOT NULL, as_of TEXT NOT NULL, ruleset TEXT NOT NULL,
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS candidates (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), seq INTEGER NOT NULL, person_key TEXT NOT NULL,
+  id_masked TEXT NOT NULL, id_sealed {blob} NOT NULL, name TEXT NOT NULL, village TEXT NOT NULL, township TEXT NOT NULL,
+  positions TEXT NOT NULL, party_member INTEGER NOT NULL, birth_date TEXT NOT NULL,
+  PRIMARY KEY (round_id, person_key), UNIQUE (round_id, seq));
+CREATE TABLE IF NOT EXISTS attestations (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), agency TEXT NOT NULL, attested_at TEXT NOT NULL,
+  note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
+CREATE TABLE IF NOT EXISTS log (
+  idx BIGINT PRIMARY KEY, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+  seq BIGINT PRIMARY KEY, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
+  person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
+  leaf_index BIGINT NOT NULL REFERENCES log(idx));
+CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
+CREATE INDEX IF NOT EXISTS decisions_person ON decisions (round_id, person_key, seq);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, body TEXT NOT NULL,
+  signature {blob} NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (
+  role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response {blob} NOT NULL,
+  created_at TEXT NOT NULL, PRIMARY KEY (role, key));
+"""
+
+_SQLITE_GUARDS = [
+    "CREATE TRIGGER IF NOT EXISTS log_append_only_u BEFORE UPDATE ON log "
+    "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS log_append_only_d BEFORE DELETE ON log "
+    "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END",
+]
+_PG_GUARDS = [
+    "CREATE OR REPLACE FUNCTION log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$",
+    "CREATE OR REPLACE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON log "
+    "FOR EACH ROW EXECUTE FUNCTION log_append_only()",
+]
+
+
+def _statements(text: str) -> list[str]:
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+class Backend:
+    """What the store needs from a database."""
+
+    path: str
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Run one statement; returns a cursor (fetchone, fetchall, rowcount)."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for many rows."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a read (mapping access by column name)."""
+        return list(self.execute(sql, params).fetchall())
+
+    def begin(self) -> None:
+        """Start a serialised write transaction."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def commit(self) -> None:
+        """Commit it."""
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll it back."""
+        self.execute("ROLLBACK")
+
+    def create_schema(self) -> None:
+        """Create tables, indexes and the log's append-only guard (inside a transaction)."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def close(self) -> None:
+        """Close the connection."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+
+class SqliteBackend(Backend):
+    """SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE."""
+
+    def __init__(self, path: Path) -> None:
+        """Open the database file."""
+        self.path = str(path)
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Run one statement."""
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for many rows."""
+        self._conn.executemany(sql, rows)
+
+    def begin(self) -> None:
+        """SQLite's single writer."""
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def create_schema(self) -> None:
+        """Create what is missing."""
+        for stmt in [*_statements(_TABLES.format(blob="BLOB")), *_SQLITE_GUARDS]:
+            self._conn.execute(stmt)
+
+    def close(self) -> None:
+        """Close."""
+        self._conn.close()
+
+
+_LOCK_ID = 727_2026  # pg_advisory_xact_lock key: "the writer of this database"
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class PostgresBackend(Backend):
+    """PostgreSQL (psycopg 3): autocommit reads, explicit write transactions under an advisory lock."""
+
+    def __init__(self, dsn: str) -> None:
+        """Connect to the database."""
+        import psycopg
+        from psycopg.rows import dict_row
+        self.path = re.sub(r"password=\S+|:[^:@/]+@", "****@" if "@" in dsn else "password=****", dsn)
+        self._conn = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return _PLACEHOLDER.sub("%s", sql)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Run one statement."""
+        return self._conn.execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for many rows."""
+        with self._conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
+
+    def begin(self) -> None:
+        """One writer at a time across every process on this database."""
+        self._conn.execute("BEGIN")
+        self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+
+    def create_schema(self) -> None:
+        """Create what is missing (serialised by the advisory lock, so replicas may start together)."""
+        for stmt in [*_statements(_TABLES.format(blob="BYTEA")), *_PG_GUARDS]:
+            self._conn.execute(stmt)
+
+    def close(self) -> None:
+        """Close."""
+        self._conn.close()

@@ -1,0 +1,89 @@
+"""The store contract, on both backends: SQLite files and a real throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from eligibility.records import DecisionRecord, RoundInfo, StoredFlag
+from eligibility.store import PostgresStore, SqliteStore, Store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = SqliteStore(tmp_path / "s.db")
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        s = PostgresStore(cluster.create_database(f"t_{uuid.uuid4().hex[:10]}"))
+    yield s
+    s.close()
+
+
+def _flag(ref: str, version: int, status: str = "active", recorded_at: str = "2026-01-01T00:00:00.000000Z",
+          person: str = "p1") -> StoredFlag:
+    return StoredFlag(agency="court", reference=ref, version=version, status=status, person_key=person,  # type: ignore[arg-type]
+                      id_masked="110101********0011", id_sealed=b"\x00sealed", name="张三", kind="criminal_conviction",
+                      decided_on=date(2020, 1, 1), recorded_at=recorded_at, versions=version)
+
+
+def test_versions_are_kept_and_one_is_latest(store: Store) -> None:
+    store.append_flag_versions([_flag("A", 1)])
+    store.append_flag_versions([_flag("A", 2, "retracted", "2026-02-01T00:00:00.000000Z")])
+    assert store.flag_heads("court", ["A"])["A"].version == 2
+    assert [f.version for f in store.list_flags("court", all_versions=True)] == [1, 2]
+    assert [f.status for f in store.flags_for_persons(["p1"])["p1"]] == ["retracted"]
+    then = store.flags_known_at(["p1"], "2026-01-15T00:00:00.000000Z")["p1"]
+    assert [(f.version, f.status) for f in then] == [(1, "active")]
+    assert bytes(store.flag_heads("court", ["A"])["A"].id_sealed) == b"\x00sealed"
+
+
+def test_log_is_one_chained_sequence_and_append_only(store: Store) -> None:
+    store.append_flag_versions([_flag("A", 1), _flag("B", 1)])
+    store.attest_round = None  # type: ignore[attr-defined]
+    info = RoundInfo(round_id="R-1", name="r", as_of=date(2026, 12, 1), ruleset="national-2021",
+                     created_at="2026-01-01T00:00:00Z", created_by="district")
+    store.create_round(info)
+    assert store.attest("R-1", "court", "2026-01-02T00:00:00Z", "") is True
+    assert store.attest("R-1", "court", "2026-01-03T00:00:00Z", "") is False
+    assert store.log_size() == 4
+    hashes = store.leaf_hashes(4)
+    assert len(set(hashes)) == 4
+    with pytest.raises(Exception, match="append-only"), store.transaction() as c:
+        c.execute("UPDATE log SET type = 'x' WHERE idx = 0")
+    with pytest.raises(Exception, match="append-only"), store.transaction() as c:
+        c.execute("DELETE FROM log WHERE idx = 0")
+    assert store.log_size() == 4
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append_flag_versions([_flag("C", 1)])
+        raise RuntimeError("crash")
+    assert store.flag_heads("court", ["C"]) == {} and store.log_size() == 0
+
+
+def test_idempotency_and_checkpoints(store: Store) -> None:
+    store.remember("court", "k" * 10, "SubmitFlags", "h", b"resp", "t")
+    assert store.remembered("court", "k" * 10) == ("SubmitFlags", "h", b"resp")
+    assert store.remembered("police", "k" * 10) is None
+    store.add_checkpoint(0, b"r0", "body0", b"s0", "t0")
+    store.add_checkpoint(3, b"r3", "body3", b"s3", "t1")
+    assert [c[0] for c in store.checkpoints()] == [0, 3]
+
+
+def test_decisions_round_trip(store: Store) -> None:
+    from eligibility.domain import CandidateFacts, EvalInput, Result
+    inp = EvalInput(as_of=date(2026, 12, 1), candidate=CandidateFacts(
+        person_key="p9", id_masked="m", birth_date=date(1980, 1, 1), name="甲", positions=("vc_member",),
+        party_member=False), flags=(), attestations={})
+    rec = DecisionRecord(decision_id="dec-1", round_id="R-1", recorded_at="t", as_of=date(2026, 12, 1),
+                         ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp,
+                         result=Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=()))
+    [(seq, leaf, data)] = store.append_decisions([rec])
+    assert store.get_decision("dec-1") == (seq, leaf, data)
+    assert DecisionRecord.from_entry(data) == rec
