@@ -14,6 +14,7 @@ from eligibility.v1 import eligibility_pb2 as pb
 from .conftest import Server, write_csv
 from .helpers import candidate, flag, make_id
 
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The API suite runs against both stores: a SQLite home, and a home on a PostgreSQL database."""

@@ -40,3 +40,14 @@ def test_shared_results_are_shared_only_when_equal() -> None:
     assert EV.evaluate(RS, a) is EV.evaluate(RS, b)
     assert EV.evaluate(RS, young).verdicts["profile"] == "FAIL"
     assert EV.evaluate(RS, other_attest).verdicts["police"] == "PASS" and EV.evaluate(RS, a).verdicts["police"] == "PENDING"
+
+
+def test_flag_entries_match_the_model() -> None:
+    from eligibility.auditlog import flag_body
+    from eligibility.records import StoredFlag
+    for end, term in ((None, None), (date(2027, 1, 1), 12)):
+        f = StoredFlag(agency="discipline", reference="D-1", version=2, status="retracted", person_key="k",
+                       id_masked="m", id_sealed=b"x", name="甲", kind="party_sanction", level="probation",
+                       decided_on=date(2025, 1, 1), end_date=end, term_months=term, note="n", reason="r",
+                       recorded_at="t", versions=2)
+        assert flag_body(f) == f.model_dump(mode="json", exclude={"id_sealed", "versions"})

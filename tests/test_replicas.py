@@ -3,7 +3,6 @@ produce one consistent log (one sequence, no gaps, no forks) and the verdicts of
 
 from __future__ import annotations
 
-import base64
 import threading
 import uuid
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from eligibility.client import connect
 from eligibility.home import init_home
 from eligibility.store import PostgresStore
 from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.verify import verify_log
+from eligibility.verify import verify_store
 
 from .conftest import Server, start_server, stop_server, use_database
 from .helpers import make_id
@@ -102,10 +101,8 @@ def test_two_replicas_one_log_same_verdicts(pg_cluster, tmp_path: Path) -> None:
     try:
         idx = [r["idx"] for r in store._query("SELECT idx FROM log ORDER BY idx")]  # noqa: SLF001
         assert idx == list(range(len(idx)))
-        cps = [{"body": b_, "signature": base64.b64encode(sig).decode()} for _, _, b_, sig, _ in store.checkpoints()]
         from eligibility.home import load_config
-        key = public_key_text(load_config(home).signing_key().public_key())
-        problems, figures = verify_log((d for batch in store.leaves(0) for _, d in batch), cps, key)
+        problems, figures = verify_store(store, public_key_text(load_config(home).signing_key().public_key()))
         assert problems == [] and figures["checkpoints"] >= 5
         assert store._query("SELECT count(*) AS n FROM flags")[0]["n"] == 1200  # noqa: SLF001
     finally:

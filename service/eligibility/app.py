@@ -24,7 +24,7 @@ from .observability import FLAGS, SCREENED
 from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
-from .replay import ReplayOutcome, replay
+from .replay import ReplayOutcome, replay, replay_entry
 from .ruleset import Rule, Ruleset
 from .screening import Decided, decide, eval_input, screen_round
 from .store import open_store
@@ -89,12 +89,12 @@ class App:
 
     def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
         """Add a chunk of candidates to a round."""
-        info = self.get_round(round_id)
+        info = self.get_round(round_id, count=False)
         return add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
 
-    def get_round(self, round_id: str) -> RoundInfo:
+    def get_round(self, round_id: str, count: bool = True) -> RoundInfo:
         """A round, or NotFoundError."""
-        info = self.store.get_round(round_id.strip())
+        info = self.store.get_round(round_id.strip(), count)
         if info is None:
             raise NotFoundError(f"no round {round_id!r}", field="round_id")
         return info
@@ -105,7 +105,7 @@ class App:
 
     def list_candidates(self, round_id: str) -> Iterator[list[StoredCandidate]]:
         """A round's candidates in batches."""
-        self.get_round(round_id)
+        self.get_round(round_id, count=False)
         return self.store.candidates(round_id.strip())
 
     def reveal(self, candidate: StoredCandidate) -> str:
@@ -115,7 +115,7 @@ class App:
     def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
         """Record that the agency reviewed the round against its records."""
         _agency_only(agency)
-        self.get_round(round_id)
+        self.get_round(round_id, count=False)
         changed = self.store.attest(round_id.strip(), agency, utc_now(), note.strip())
         return self.get_round(round_id), changed
 
@@ -125,7 +125,7 @@ class App:
         Stops between batches once still_wanted() is false (client gone or deadline passed); every
         batch already recorded stays recorded and is covered by the checkpoint made then.
         """
-        info = self.get_round(round_id)
+        info = self.get_round(round_id, count=False)
         try:
             for batch in screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info):
                 SCREENED.inc(len(batch))
@@ -138,7 +138,7 @@ class App:
 
     def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:
         """What-if / as-known-then comparison of a round (nothing is recorded)."""
-        info = self.get_round(round_id)
+        info = self.get_round(round_id, count=False)
         now_rs = self.registry.by_name(info.ruleset)
         then_rs = self.registry.by_name(ruleset) if ruleset.strip() else now_rs
         stamp = known_at_stamp(known_at) if known_at.strip() else ""
@@ -184,7 +184,7 @@ class App:
     def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
         """Screen one person, as a candidate of a round or ad hoc; the decision is recorded."""
         if round_id.strip():
-            info = self.get_round(round_id)
+            info = self.get_round(round_id, count=False)
             id_number = idnumbers.normalize(row.id_number)
             cand = self.store.candidate(info.round_id, self.ids.person_key(id_number))
             if cand is None:
@@ -220,7 +220,7 @@ class App:
 
     def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
         """Decisions recorded for a round: the latest per candidate, or all in log order."""
-        self.get_round(round_id)
+        self.get_round(round_id, count=False)
         if all_:
             for batch in self.store.round_decisions(round_id.strip()):
                 yield [Decided(s, leaf, DecisionRecord.from_entry(d), d) for s, leaf, d in batch]
@@ -235,9 +235,9 @@ class App:
 
     def replay_round(self, round_id: str) -> Iterator[list[ReplayOutcome]]:
         """Replay every decision recorded for a round."""
-        self.get_round(round_id)
+        self.get_round(round_id, count=False)
         for batch in self.store.round_decisions(round_id.strip()):
-            yield [replay(self.registry, self.evaluator, DecisionRecord.from_entry(data)) for _, _, data in batch]
+            yield [replay_entry(self.registry, self.evaluator, data) for _, _, data in batch]
 
     # ---- rules ----
     def rulesets(self) -> list[Ruleset]:

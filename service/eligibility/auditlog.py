@@ -48,8 +48,11 @@ def chain_entries(start: int, prev: bytes, items: list[tuple[str, dict[str, Any]
 
 
 def flag_body(f: StoredFlag) -> dict[str, Any]:
-    """A flag version as logged (no raw or sealed ID number)."""
-    return f.model_dump(mode="json", exclude={"id_sealed", "versions"})
+    """A flag version as logged (no raw or sealed ID number); equal to model_dump(mode="json") minus those."""
+    return {"agency": f.agency, "reference": f.reference, "version": f.version, "status": f.status,
+            "person_key": f.person_key, "id_masked": f.id_masked, "name": f.name, "kind": f.kind, "level": f.level,
+            "decided_on": f.decided_on.isoformat(), "end_date": f.end_date.isoformat() if f.end_date else None,
+            "term_months": f.term_months, "note": f.note, "reason": f.reason, "recorded_at": f.recorded_at}
 
 
 def entry_body(data: bytes) -> dict[str, Any]:

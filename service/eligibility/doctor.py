@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
@@ -124,12 +123,10 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
             return "no log yet"
         from .auditlog import public_key_text
         from .store import open_store
-        from .verify import verify_log
+        from .verify import verify_store
         store = open_store(cfg.database)
         try:
-            cps = [{"body": b, "signature": base64.b64encode(sig).decode()} for _, _, b, sig, _ in store.checkpoints()]
-            entries = (data for batch in store.leaves(0) for _, data in batch)
-            problems, figures = verify_log(entries, cps, public_key_text(cfg.signing_key().public_key()))
+            problems, figures = verify_store(store, public_key_text(cfg.signing_key().public_key()))
         finally:
             store.close()
         pending = [p for p in problems if "not covered by any signed checkpoint" in p or p.startswith("no checkpoint")]

@@ -14,19 +14,28 @@ import orjson
 
 from .domain import CandidateFacts, EvalInput, FlagFacts, Result
 
-_RESULTS: dict[int, tuple[Result, orjson.Fragment]] = {}
+_RESULTS: dict[int, tuple[Result, bytes, orjson.Fragment]] = {}
+
+
+def _encoded(result: Result) -> tuple[Result, bytes, orjson.Fragment]:
+    hit = _RESULTS.get(id(result))
+    if hit is not None and hit[0] is result:
+        return hit
+    data = orjson.dumps(result.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    if len(_RESULTS) > 1024:
+        _RESULTS.clear()
+    entry = _RESULTS[id(result)] = (result, data, orjson.Fragment(data))
+    return entry
+
+
+def result_bytes(result: Result) -> bytes:
+    """The canonical JSON of a result, cached for results shared by many decisions."""
+    return _encoded(result)[1]
 
 
 def result_fragment(result: Result) -> orjson.Fragment:
-    """The canonical JSON of a result, cached for results shared by many decisions."""
-    hit = _RESULTS.get(id(result))
-    if hit is not None and hit[0] is result:
-        return hit[1]
-    frag = orjson.Fragment(orjson.dumps(result.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
-    if len(_RESULTS) > 1024:
-        _RESULTS.clear()
-    _RESULTS[id(result)] = (result, frag)
-    return frag
+    """The same, as a fragment to embed in a larger document."""
+    return _encoded(result)[2]
 
 
 def _candidate(c: CandidateFacts) -> dict[str, Any]:

@@ -89,12 +89,6 @@ def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
     reason = reason.strip()
     if correction and not reason:
         raise InvalidInputError("a correction needs a reason", field="reason")
-    with store.transaction():  # the latest versions read are the ones the new versions follow
-        return _submit(store, ruleset, ids, agency, rows, correction, reason)
-
-
-def _submit(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
-            correction: bool, reason: str) -> list[RowOutcome]:
     drafts: dict[int, FlagDraft] = {}
     outcomes: dict[int, RowOutcome] = {}
     first_row: dict[str, int] = {}
@@ -110,6 +104,13 @@ def _submit(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str, rows:
         else:
             first_row[key] = r.row
             drafts[i] = checked
+    keys = {i: ids.person_key(d.id_number) for i, d in drafts.items()}  # validation and hashing outside the lock
+    with store.transaction():  # the latest versions read are the ones the new versions follow
+        return _store(store, ids, agency, rows, drafts, keys, outcomes, correction, reason)
+
+
+def _store(store: Store, ids: IdProtector, agency: str, rows: Sequence[FlagRow], drafts: dict[int, FlagDraft],
+           keys: dict[int, str], outcomes: dict[int, RowOutcome], correction: bool, reason: str) -> list[RowOutcome]:
     heads = store.flag_heads(agency, [d.reference for d in drafts.values()])
     now = utc_now()
     new: list[StoredFlag] = []
@@ -122,7 +123,7 @@ def _submit(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str, rows:
                                       "NOT_FOUND")
                 continue
             version, status = 1, "CREATED"
-        elif head.content() == d.content(ids.person_key(d.id_number)) and head.status == "active":
+        elif head.content() == d.content(keys[i]) and head.status == "active":
             outcomes[i] = RowOutcome(row=r.row, key=d.reference, status="UNCHANGED", version=head.version)
             continue
         elif not correction:
@@ -133,8 +134,8 @@ def _submit(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str, rows:
             continue
         else:
             version, status = head.version + 1, "CORRECTED"
-        fields = d.model_dump(exclude={"id_number"})
-        new.append(StoredFlag(**fields, version=version, status="active", person_key=ids.person_key(d.id_number),
+        fields = {k: v for k, v in d.__dict__.items() if k != "id_number"}
+        new.append(StoredFlag.model_construct(**fields, version=version, status="active", person_key=keys[i],
                               id_masked=mask(d.id_number), id_sealed=ids.seal(d.id_number),
                               reason=reason if correction else "", recorded_at=now, versions=version))
         outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]

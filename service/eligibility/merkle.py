@@ -26,13 +26,18 @@ def _split(n: int) -> int:
 
 def root(hashes: Sequence[bytes]) -> bytes:
     """The Merkle tree hash of a list of leaf hashes (SHA-256 of nothing for the empty tree)."""
-    n = len(hashes)
-    if n == 0:
+    if not hashes:
         return hashlib.sha256(b"").digest()
+    return _root(hashes, 0, len(hashes))
+
+
+def _root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
+    """MTH of hashes[lo:hi] without copying (the split rule of RFC 6962 section 2.1)."""
+    n = hi - lo
     if n == 1:
-        return hashes[0]
+        return hashes[lo]
     k = _split(n)
-    return node_hash(root(hashes[:k]), root(hashes[k:]))
+    return node_hash(_root(hashes, lo, lo + k), _root(hashes, lo + k, hi))
 
 
 def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:

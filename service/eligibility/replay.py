@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
+from .domain import EvalInput
+from .encoding import result_bytes
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
 from .records import DecisionRecord, canonical
@@ -21,12 +24,23 @@ class ReplayOutcome(BaseModel):
     differences: tuple[str, ...] = ()
 
 
+def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes) -> ReplayOutcome:
+    """Replay a decision from its logged entry: parse only the inputs, compare result bytes directly."""
+    body = orjson.loads(entry)["body"]
+    inputs = EvalInput.model_validate(body["inputs"])
+    again = evaluator.evaluate(registry.by_hash(body["ruleset_hash"]), inputs)
+    if orjson.dumps(body["result"], option=orjson.OPT_SORT_KEYS) == result_bytes(again):
+        return ReplayOutcome(decision_id=body["decision_id"], name=inputs.candidate.name,
+                             ruleset_hash=body["ruleset_hash"], match=True)
+    return replay(registry, evaluator, DecisionRecord.model_validate(body))
+
+
 def replay(registry: Registry, evaluator: Evaluator, record: DecisionRecord) -> ReplayOutcome:
     """Re-run the engine on exactly the recorded inputs; the result must be identical byte for byte."""
     ruleset = registry.by_hash(record.ruleset_hash)
     again = evaluator.evaluate(ruleset, record.inputs)
     before = canonical(record.result.model_dump(mode="json"))
-    after = canonical(again.model_dump(mode="json"))
+    after = result_bytes(again)
     diffs: list[str] = []
     if before != after:
         if record.result.overall != again.overall:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import rfc8785
@@ -19,6 +20,9 @@ from cryptography.exceptions import InvalidSignature
 
 from .auditlog import load_public_key, parse_checkpoint_body
 from .merkle import consistency_proof, leaf_hash, root, verify_consistency
+
+if TYPE_CHECKING:
+    from .store import Store
 
 LEAVES = "leaves.jsonl"
 CHECKPOINTS = "checkpoints.jsonl"
@@ -31,6 +35,12 @@ def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[
     checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
     with (directory / LEAVES).open("rb") as f:
         return verify_log((line.rstrip(b"\n") for line in f), checkpoints, key)
+
+
+def verify_store(store: Store, public_key: str) -> tuple[list[str], dict[str, int]]:
+    """Verify a store's log and checkpoints in place (doctor, tests) the same way as an export."""
+    cps = [{"body": body, "signature": base64.b64encode(sig).decode()} for _, _, body, sig, _ in store.checkpoints()]
+    return verify_log((data for batch in store.leaves(0) for _, data in batch), cps, public_key)
 
 
 def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],

@@ -125,15 +125,17 @@ class SqlStore:
 
     def append_flag_versions(self, flags: list[StoredFlag]) -> None:
         """Store new versions (each becomes the latest of its reference) in one transaction."""
+        if not flags:
+            return
         with self.transaction() as c:
-            for f in flags:
-                c.execute("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1",
-                          (f.agency, f.reference))
-                c.execute(
-                    f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-                    (f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
-                     f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
-                     f.term_months, f.note, f.reason, f.recorded_at))
+            older = [(f.agency, f.reference) for f in flags if f.version > 1]  # a first version has nothing before it
+            if older:
+                c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
+            c.executemany(
+                f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                [(f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
+                  f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
+                  f.term_months, f.note, f.reason, f.recorded_at) for f in flags])
             self._log(c, [("flag", flag_body(f)) for f in flags])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
@@ -186,16 +188,16 @@ class SqlStore:
                 info.round_id, info.name, info.as_of.isoformat(), info.ruleset, info.created_at, info.created_by))
             self._log(c, [("round", info.model_dump(mode="json", exclude={"candidates", "attested"}))])
 
-    def get_round(self, round_id: str) -> RoundInfo | None:
-        """A round with its candidate count and attestations, or None."""
+    def get_round(self, round_id: str, count: bool = True) -> RoundInfo | None:
+        """A round with its attestations and (unless count=False, which is cheaper) its candidate count."""
         rows = self._query("SELECT * FROM rounds WHERE round_id = ?", (round_id,))
         if not rows:
             return None
         r = rows[0]
-        count = self._query("SELECT count(*) AS n FROM candidates WHERE round_id = ?", (round_id,))[0]["n"]
+        n = self._query("SELECT count(*) AS n FROM candidates WHERE round_id = ?", (round_id,))[0]["n"] if count else 0
         return RoundInfo(
             round_id=r["round_id"], name=r["name"], as_of=date.fromisoformat(r["as_of"]), ruleset=r["ruleset"],
-            created_at=r["created_at"], created_by=r["created_by"], candidates=count,
+            created_at=r["created_at"], created_by=r["created_by"], candidates=n,
             attested=self.attestations(round_id),
         )
 
