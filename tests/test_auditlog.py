@@ -327,3 +327,10 @@ def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) ->
         overwrite(bytes(rec))  # the shared server's log must verify again for the other tests
         db.close()
     assert cli("auditor", "audit", "replay", "--round", round_id).code == 0
+
+
+def test_streaming_root_equals_the_recursive_definition() -> None:
+    for n in range(0, 140):
+        hashes = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(n)]
+        assert merkle.root_of_stream(iter(hashes)) == (n, merkle.root(hashes))
+    assert merkle.root_of_stream(iter(LEAF))[1].hex() == CT_ROOTS[-1]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .merkle import leaf_hash, root
+from .merkle import leaf_hash, root_of_stream
 
 if TYPE_CHECKING:
     from .records import StoredFlag
@@ -115,7 +115,8 @@ class Signer:
         with self.store.transaction():
             now = utc_now()
             size = self.store.log_size()
-            r = root(self.store.leaf_hashes(size))
+            counted, r = root_of_stream(self.store.iter_leaf_hashes(size))
+            assert counted == size, f"log has a gap: {counted} entries below {size}"
             body = checkpoint_body(self.origin, size, r, now)
             sig = self.key.sign(body.encode())
             self.store.add_checkpoint(size, r, body, sig, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -38,6 +38,25 @@ def _root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
         return hashes[lo]
     k = _split(n)
     return node_hash(_root(hashes, lo, lo + k), _root(hashes, lo + k, hi))
+
+
+def root_of_stream(hashes: Iterable[bytes]) -> tuple[int, bytes]:
+    """(size, MTH) of leaf hashes read one by one in O(log n) memory (a compact range of perfect subtrees)."""
+    stack: list[tuple[int, bytes]] = []  # (size, hash) of perfect subtrees, sizes strictly decreasing
+    n = 0
+    for h in hashes:
+        n += 1
+        size, node = 1, h
+        while stack and stack[-1][0] == size:
+            left = stack.pop()[1]
+            size, node = size * 2, node_hash(left, node)
+        stack.append((size, node))
+    if not stack:
+        return 0, hashlib.sha256(b"").digest()
+    node = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        node = node_hash(left, node)
+    return n, node
 
 
 def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:

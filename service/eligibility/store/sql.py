@@ -332,6 +332,18 @@ class SqlStore:
         """The first size leaf hashes, in order."""
         return [bytes(r["hash"]) for r in self._query("SELECT hash FROM log WHERE idx < ? ORDER BY idx", (size,))]
 
+    def iter_leaf_hashes(self, size: int, batch: int = 50_000) -> Iterator[bytes]:
+        """The first size leaf hashes, in order, read in batches (constant memory)."""
+        start = 0
+        while start < size:
+            rows = self._query("SELECT idx, hash FROM log WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?",
+                               (start, size, batch))
+            if not rows:
+                return
+            for r in rows:
+                yield bytes(r["hash"])
+            start = rows[-1]["idx"] + 1
+
     def leaves(self, start: int = 0, batch: int = 5000) -> Iterator[list[tuple[int, bytes]]]:
         """(index, data) of every entry from start, in batches."""
         while True:
