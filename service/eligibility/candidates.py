@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -26,10 +27,10 @@ YESNO = {
 }
 
 
-class CandidateRow(BaseModel):
-    """A candidate row as text."""
+@dataclass(frozen=True, slots=True)
+class CandidateRow:
+    """A candidate row as text (validated by validate_candidate)."""
 
-    model_config = ConfigDict(extra="forbid")
     row: int
     id_number: str = ""
     name: str = ""

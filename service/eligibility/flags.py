@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .idnumbers import mask
@@ -15,10 +14,10 @@ from .ruleset import Ruleset
 from .store import Store
 
 
-class FlagRow(BaseModel):
-    """A flag row as text, the way it arrives from a file or the API."""
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    """A flag row as text, the way it arrives from a file or the API (validated by validate_flag)."""
 
-    model_config = ConfigDict(extra="forbid")
     row: int
     id_number: str = ""
     name: str = ""

@@ -24,13 +24,13 @@ ROW_STATUS = {"CREATED": pb.ROW_STATUS_CREATED, "UNCHANGED": pb.ROW_STATUS_UNCHA
 
 def flag_row(m: pb.FlagInput) -> FlagRow:
     """A submitted flag as a text row."""
-    return FlagRow.model_construct(row=m.row, id_number=m.id_number, name=m.name, kind=m.kind, reference=m.reference,
+    return FlagRow(row=m.row, id_number=m.id_number, name=m.name, kind=m.kind, reference=m.reference,
                    decided_on=m.decided_on, end_date=m.end_date, level=m.level, term_months=m.term_months, note=m.note)
 
 
 def candidate_row(m: pb.CandidateInput) -> CandidateRow:
     """A submitted candidate as a text row."""
-    return CandidateRow.model_construct(row=m.row, id_number=m.id_number, name=m.name, village=m.village, township=m.township,
+    return CandidateRow(row=m.row, id_number=m.id_number, name=m.name, village=m.village, township=m.township,
                         position=m.position, party_member=m.party_member)
 
 
