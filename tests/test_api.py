@@ -259,3 +259,12 @@ def test_agency_lists_candidates_with_ids_only_on_request(cli, tmp_path: Path) -
     assert masked[0]["id_number"] != pid and masked[0]["id_number"].startswith(pid[:6])
     revealed = cli("court", "--format", "json", "round", "candidates", round_id, "--reveal").jsonl()
     assert revealed[0]["id_number"] == pid
+
+
+def test_chinese_level_names_are_accepted(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pid = make_id()
+    path = write_csv(tmp_path / "zh.csv", [flag(pid, "party_sanction", "纪-zh-1", "2026-01-01", level="严重警告"),
+                                           flag(make_id(), "government_sanction", "纪-zh-2", "2026-01-01", level="记大过")])
+    assert cli("discipline", "flags", "submit", str(path)).code == 0
+    listed = {f["reference"]: f for f in cli("discipline", "--format", "json", "flags", "list").jsonl()}
+    assert listed["纪-zh-1"]["level"] == "serious_warning" and listed["纪-zh-2"]["level"] == "major_demerit"

@@ -47,6 +47,7 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
         ck.fail("kind", f"kind: {kind!r} belongs to agency {rule.agency}, not {agency}", code="PERMISSION_DENIED")
     term: int | None = None
     if rule is not None:
+        level = (rule.level_aliases or {}).get(level, level)  # e.g. 严重警告 -> serious_warning
         if rule.levels is not None:
             if level not in rule.levels:
                 ck.fail("level", f"level: {level or '(blank)'} is not a level of {kind}; expected one of "

@@ -76,11 +76,15 @@ class Rule(_Model):
     effective_to: date | None = None
     window: Window | None = None
     levels: dict[str, Window] | None = None
+    level_aliases: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
         if (self.window is None) == (self.levels is None):
             raise ValueError(f"rule {self.id}: give exactly one of window or levels")
+        for alias, level in (self.level_aliases or {}).items():
+            if not self.levels or level not in self.levels:
+                raise ValueError(f"rule {self.id}: level alias {alias!r} names no level ({level!r})")
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError(f"rule {self.id}: effective_to must be after effective_from")
         return self
