@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from . import idnumbers
@@ -10,6 +11,7 @@ from .errors import InvalidInputError
 from .records import FieldProblem
 
 MAX_TEXT = 200
+_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\u200b\u200c\u200d\u2060\ufeff\u202e]")  # controls (not tab), zero-width, RTL
 
 
 class RowChecker:
@@ -53,7 +55,7 @@ class RowChecker:
         elif len(value) > limit:
             self.fail(field, f"{field}: longer than {limit} characters ({len(value)})")
             value = ""
-        elif any((ord(ch) < 32 and ch not in "\t") or ch in "\u200b\u200c\u200d\u2060\ufeff\u202e" for ch in value):
+        elif _FORBIDDEN.search(value):
             self.fail(field, f"{field}: contains control or zero-width characters")
             value = ""
         return value
