@@ -44,7 +44,6 @@ def test_versions_are_kept_and_one_is_latest(store: Store) -> None:
 
 def test_log_is_one_chained_sequence_and_append_only(store: Store) -> None:
     store.append_flag_versions([_flag("A", 1), _flag("B", 1)])
-    store.attest_round = None  # type: ignore[attr-defined]
     info = RoundInfo(round_id="R-1", name="r", as_of=date(2026, 12, 1), ruleset="national-2021",
                      created_at="2026-01-01T00:00:00Z", created_by="district")
     store.create_round(info)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 import tempfile
@@ -143,4 +142,4 @@ def run_demo(where: Path | None, per_village: int = 4, seed: int = 2026, show_al
     return code
 
 
-__all__ = ["run_demo", "running_server", "os"]
+__all__ = ["run_demo", "running_server"]

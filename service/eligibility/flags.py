@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import ConflictError, InvalidInputError, NotFoundError
+from .errors import InvalidInputError, NotFoundError
 from .idnumbers import mask
 from .inputs import RowChecker
 from .protect import IdProtector
@@ -165,4 +165,4 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         return new, True
 
 
-__all__ = ["FlagRow", "submit_flags", "retract_flag", "validate_flag", "ConflictError"]
+__all__ = ["FlagRow", "submit_flags", "retract_flag", "validate_flag"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -70,26 +71,26 @@ def _statements(text: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-class Backend:
+class Backend(ABC):
     """What the store needs from a database."""
 
     path: str
 
+    @abstractmethod
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run one statement; returns a cursor (fetchone, fetchall, rowcount)."""
-        raise NotImplementedError  # pragma: no cover - interface
 
+    @abstractmethod
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run one statement for many rows."""
-        raise NotImplementedError  # pragma: no cover - interface
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of a read (mapping access by column name)."""
         return list(self.execute(sql, params).fetchall())
 
+    @abstractmethod
     def begin(self) -> None:
         """Start a serialised write transaction."""
-        raise NotImplementedError  # pragma: no cover - interface
 
     def commit(self) -> None:
         """Commit it."""
@@ -99,13 +100,13 @@ class Backend:
         """Roll it back."""
         self.execute("ROLLBACK")
 
+    @abstractmethod
     def create_schema(self) -> None:
         """Create tables, indexes and the log's append-only guard (inside a transaction)."""
-        raise NotImplementedError  # pragma: no cover - interface
 
+    @abstractmethod
     def close(self) -> None:
         """Close the connection."""
-        raise NotImplementedError  # pragma: no cover - interface
 
 
 class SqliteBackend(Backend):
