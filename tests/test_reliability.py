@@ -140,8 +140,10 @@ def test_overload_gets_resource_exhausted_quickly_and_the_server_stays_up(tmp_pa
         with ThreadPoolExecutor(8) as pool:
             outcomes = list(pool.map(screen, range(8)))
         exhausted = [t for code, t in outcomes if code == "RESOURCE_EXHAUSTED"]
-        assert exhausted and all(t < 2.0 for t in exhausted), outcomes
-        assert any(code == "OK 1500" for code, _ in outcomes), outcomes
+        finished = [t for code, t in outcomes if code == "OK 1500"]
+        assert exhausted and finished, outcomes
+        # refused at once, not queued: every refusal came back before the first admitted screening ended
+        assert max(exhausted) < min(finished), outcomes
         with connect(s.config, "auditor", s.address) as c:
             assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
     finally:
