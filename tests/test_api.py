@@ -268,3 +268,17 @@ def test_chinese_level_names_are_accepted(cli, tmp_path: Path) -> None:  # type:
     assert cli("discipline", "flags", "submit", str(path)).code == 0
     listed = {f["reference"]: f for f in cli("discipline", "--format", "json", "flags", "list").jsonl()}
     assert listed["纪-zh-1"]["level"] == "serious_warning" and listed["纪-zh-2"]["level"] == "major_demerit"
+
+
+def test_a_term_ends_an_open_window(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pid = make_id()
+    path = write_csv(tmp_path / "pr.csv", [flag(pid, "political_rights_deprived", "法-pr-1", "2024-03-10",
+                                                term_months="36")])
+    assert cli("court", "flags", "submit", str(path)).code == 0
+    for as_of, want in (("2027-03-09", "FAIL"), ("2027-03-10", "PENDING")):
+        r = cli("district", "--format", "json", "check", "--id-number", pid, "--name", "张三", "--as-of", as_of)
+        d = r.jsonl()[0]
+        assert d["verdicts"]["court"] == want, (as_of, d["verdicts"])
+    fail = cli("district", "--format", "json", "check", "--id-number", pid, "--name", "张三", "--as-of", "2026-01-01")
+    entry = next(t for t in fail.jsonl()[0]["trace"] if t["rule_id"] == "CRT-POLITICAL-RIGHTS")
+    assert entry["window"] == "in force 2024-03-10 .. 2027-03-09"

@@ -28,7 +28,12 @@ def flags(draw: st.DrawFn, rs: Ruleset) -> FlagFacts:
     # dates clustered around window boundaries: D + N months +- a few days, and far away
     decided = AS_OF - timedelta(days=draw(st.one_of(st.integers(-40, 40), st.integers(-5, 3700))))
     end = draw(st.one_of(st.none(), st.dates(min_value=decided, max_value=decided + timedelta(days=2000))))
-    term = draw(st.sampled_from([None, 12, 24])) if level == "probation" else None
+    if level == "probation":
+        term = draw(st.sampled_from([None, 12, 24]))
+    elif rule.window is not None and rule.window.type == "open":
+        term = draw(st.sampled_from([None, None, 1, 6, 36, 120]))  # a term instead of (or beside) an end_date
+    else:
+        term = None
     agency = rule.agency if draw(st.integers(0, 20)) else draw(st.sampled_from(list(rs.agencies)))
     return FlagFacts(agency=agency, reference=f"R{draw(st.integers(0, 10**6))}", version=1,
                      status=draw(st.sampled_from(["active", "active", "active", "retracted"])),

@@ -32,7 +32,7 @@ from .errors import EngineError
 from .facts import Match, countable_flags
 from .ruleset import Rule, Ruleset, Window
 
-ENGINE_VERSION = f"eligibility-engine/1 durable-rules/{version('durable-rules')}"
+ENGINE_VERSION = f"eligibility-engine/2 durable-rules/{version('durable-rules')}"
 _NO_END = 10**9  # days_left for a flag with no end_date: "still open"
 SENTINEL = "__seen_"  # rules that match every fact, so no assertion is ever "not handled"
 
@@ -46,7 +46,7 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
 
 def _window_conditions(w: Window, term: int | None) -> list[dict[str, Any]]:
     if w.type == "open":
-        return [{"$gt": {"days_left": 0}}]
+        return [{"$gt": {"days_left": 0}}, {"$gt": {"term_left": 0}}]
     if w.type == "permanent":
         return []
     assert w.months is not None
@@ -153,6 +153,9 @@ class Engine:
                 "days_since": day - flag.decided_on.toordinal(),
                 "elapsed_months": months_elapsed(flag.decided_on, inp.as_of),
                 "days_left": (flag.end_date.toordinal() - day) if flag.end_date else _NO_END,
+                # an open window with only a term: whole months of the term still to run
+                "term_left": (flag.term_months - months_elapsed(flag.decided_on, inp.as_of))
+                if window.type == "open" and flag.term_months and not flag.end_date else _NO_END,
             }
             if window.type == "term_plus_months":
                 fact["term"] = flag.term_months or window.default_term

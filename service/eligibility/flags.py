@@ -65,6 +65,11 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
                     term = int(raw_term)
             else:
                 term = window.default_term
+        elif window is not None and window.type == "open" and raw_term not in ("", "0"):
+            if not (raw_term.isascii() and raw_term.isdigit()) or not 1 <= int(raw_term) <= 1200:
+                ck.fail("term_months", f"term_months: a whole number of months (1-1200), got {raw_term[:20]!r}")
+            else:
+                term = int(raw_term)  # the window ends term_months after decided_on unless end_date says otherwise
         elif raw_term not in ("", "0"):
             ck.fail("term_months", f"term_months: does not apply to {kind}{' ' + level if level else ''}")
     decided_on = ck.date(r.decided_on, "decided_on", required=True)

@@ -55,7 +55,8 @@ class Window(_Model):
     def describe(self) -> str:
         """Say the window in words."""
         if self.type == "open":
-            return "while open (until end_date, exclusive; no end_date = still open)"
+            return ("while open (until end_date, exclusive; without one, term_months from decided_on if given; "
+                    "otherwise still open)")
         if self.type == "permanent":
             return "no end"
         if self.type == "months":
@@ -256,8 +257,8 @@ def flag_window(rule: Rule, level: str, term_months: int | None, decided_on: dat
     """Compute a flag's window from its dates and the rule's window data."""
     w = rule.window_for(level)
     end: date | None
-    if w.type == "open":
-        end = end_date
+    if w.type == "open":  # until end_date; with only a term (e.g. a sentence), for term_months from decided_on
+        end = end_date if end_date else (add_months(decided_on, term_months) if term_months else None)
     elif w.type == "permanent":
         end = None
     elif w.type == "months":
