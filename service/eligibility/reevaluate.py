@@ -4,7 +4,7 @@ records on file at a past moment ("as known then"), compared with the round as i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -50,7 +50,6 @@ def known_at_stamp(text: str) -> str:
                                 field="known_at") from None
     if moment.tzinfo is None:
         raise InvalidInputError("known_at: give a time zone (e.g. Z or +08:00)", field="known_at")
-    from datetime import UTC
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -17,6 +17,7 @@ import grpc
 
 from ..errors import InvalidInputError
 from ..records import utc_now
+from ..v1 import eligibility_pb2 as pb
 from .auth import current_role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,5 +58,4 @@ def idempotent(fn: F) -> F:
 
 
 def _response_type(method: str) -> Any:
-    from ..v1 import eligibility_pb2 as pb
     return getattr(pb, f"{method}Response")
