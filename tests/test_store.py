@@ -83,6 +83,7 @@ def test_decisions_round_trip(store: Store) -> None:
     rec = DecisionRecord(decision_id="dec-1", round_id="R-1", recorded_at="t", as_of=date(2026, 12, 1),
                          ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp,
                          result=Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=()))
-    [(seq, leaf, data)] = store.append_decisions([rec])
+    from eligibility.screening import prepared
+    [(seq, leaf, data)] = store.append_decisions([prepared(rec)])
     assert store.get_decision("dec-1") == (seq, leaf, data)
     assert DecisionRecord.from_entry(data) == rec

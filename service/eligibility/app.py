@@ -21,12 +21,12 @@ from .evaluator import Evaluator
 from .flags import FlagRow, retract_flag, submit_flags
 from .home import Config
 from .observability import FLAGS, SCREENED
-from .records import DecisionRecord, RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
+from .records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
 from .replay import ReplayOutcome, replay, replay_entry
 from .ruleset import Rule, Ruleset
-from .screening import Decided, decide, eval_input, screen_round
+from .screening import Decided, decide, eval_input, prepared, screen_round
 from .store import open_store
 
 log = logging.getLogger("eligibility.app")
@@ -206,8 +206,8 @@ class App:
             attested = {}
         flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
         record = decide(self.evaluator, rs, info if info.round_id else None, eval_input(info, cand, flags, attested))
-        ((seq, leaf, data),) = self.store.append_decisions([record])
-        return Decided(seq, leaf, record, data)
+        ((seq, leaf, data),) = self.store.append_decisions([prepared(record)])
+        return Decided(seq, leaf, data, record)
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:
@@ -216,18 +216,18 @@ class App:
         if found is None:
             raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
         seq, leaf, data = found
-        return Decided(seq, leaf, DecisionRecord.from_entry(data), data)
+        return Decided(seq, leaf, data)
 
     def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
         """Decisions recorded for a round: the latest per candidate, or all in log order."""
         self.get_round(round_id, count=False)
         if all_:
             for batch in self.store.round_decisions(round_id.strip()):
-                yield [Decided(s, leaf, DecisionRecord.from_entry(d), d) for s, leaf, d in batch]
+                yield [Decided(s, leaf, d) for s, leaf, d in batch]
             return
         rows = self.store.latest_round_decisions(round_id.strip())
         for i in range(0, len(rows), 1000):
-            yield [Decided(s, leaf, DecisionRecord.from_entry(d), d) for s, leaf, d in rows[i:i + 1000]]
+            yield [Decided(s, leaf, d) for s, leaf, d in rows[i:i + 1000]]
 
     def replay_decision(self, decision_id: str) -> ReplayOutcome:
         """Replay one decision."""

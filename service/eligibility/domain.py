@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -104,6 +105,7 @@ def same_name(a: str, b: str) -> bool:
     return _name_key(a) == _name_key(b)
 
 
+@lru_cache(maxsize=65536)
 def _name_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", name)
     for dot in ("·", "•", "・", "．", ".", "‧", "∙"):

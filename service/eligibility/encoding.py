@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from .domain import CandidateFacts, EvalInput, FlagFacts, Result
+from .records import ScreenRow
 
 _RESULTS: dict[int, tuple[Result, bytes, orjson.Fragment]] = {}
 
@@ -38,7 +39,7 @@ def result_fragment(result: Result) -> orjson.Fragment:
     return _encoded(result)[2]
 
 
-def _candidate(c: CandidateFacts) -> dict[str, Any]:
+def _candidate(c: CandidateFacts | ScreenRow) -> dict[str, Any]:
     return {"person_key": c.person_key, "id_masked": c.id_masked, "birth_date": c.birth_date.isoformat(),
             "name": c.name, "positions": list(c.positions), "party_member": c.party_member, "village": c.village,
             "township": c.township}
@@ -63,3 +64,13 @@ def decision_body(rec: Any) -> dict[str, Any]:
             "as_of": rec.as_of.isoformat(), "ruleset_name": rec.ruleset_name, "ruleset_hash": rec.ruleset_hash,
             "engine_version": rec.engine_version, "inputs": inputs_body(rec.inputs),
             "result": result_fragment(rec.result)}
+
+
+def flagless_decision_body(decision_id: str, round_id: str, recorded_at: str, as_of: str, ruleset_name: str,
+                           ruleset_hash: str, engine_version: str, cand: ScreenRow, attestations: dict[str, str],
+                           result: Result) -> dict[str, Any]:
+    """The same for a candidate with no flag on record, straight from the row (no model objects)."""
+    return {"decision_id": decision_id, "round_id": round_id, "recorded_at": recorded_at, "as_of": as_of,
+            "ruleset_name": ruleset_name, "ruleset_hash": ruleset_hash, "engine_version": engine_version,
+            "inputs": {"as_of": as_of, "candidate": _candidate(cand), "flags": [], "attestations": attestations},
+            "result": result_fragment(result)}

@@ -140,7 +140,7 @@ def _store(store: Store, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
         else:
             version, status = head.version + 1, "CORRECTED"
         fields = {k: v for k, v in d.__dict__.items() if k != "id_number"}
-        new.append(StoredFlag.model_construct(**fields, version=version, status="active", person_key=keys[i],
+        new.append(StoredFlag(**fields, version=version, status="active", person_key=keys[i],
                               id_masked=mask(d.id_number), id_sealed=ids.seal(d.id_number),
                               reason=reason if correction else "", recorded_at=now, versions=version))
         outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]

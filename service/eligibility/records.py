@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import orjson
 from pydantic import BaseModel, ConfigDict
@@ -72,8 +72,8 @@ class StoredFlag(_Rec):
                 self.note)
 
     def facts(self) -> FlagFacts:
-        """The flag as the evaluator reads it (already validated on the way in: not validated again)."""
-        return FlagFacts.model_construct(
+        """The flag as the evaluator reads it."""
+        return FlagFacts(
             agency=self.agency, reference=self.reference, version=self.version, status=self.status,
             name=self.name, kind=self.kind, level=self.level, decided_on=self.decided_on,
             end_date=self.end_date, term_months=self.term_months, recorded_at=self.recorded_at,
@@ -96,11 +96,43 @@ class StoredCandidate(_Rec):
     birth_date: date
 
     def facts(self) -> CandidateFacts:
-        """The candidate as the evaluator reads it (already validated on the way in)."""
-        return CandidateFacts.model_construct(
+        """The candidate as the evaluator reads it."""
+        return CandidateFacts(
             person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
             positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
         )
+
+
+class ScreenRow(NamedTuple):
+    """A candidate as screening reads it: the columns a decision needs, no sealed ID (the hot path)."""
+
+    seq: int
+    person_key: str
+    id_masked: str
+    name: str
+    village: str
+    township: str
+    positions: tuple[str, ...]
+    party_member: bool
+    birth_date: date
+
+    def facts(self) -> CandidateFacts:
+        """The candidate as the evaluator reads it."""
+        return CandidateFacts(
+            person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
+            positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
+        )
+
+
+class PreparedDecision(NamedTuple):
+    """A decision ready to be logged: its body (the canonical record as a dict) and the columns indexed."""
+
+    decision_id: str
+    round_id: str
+    person_key: str
+    recorded_at: str
+    ruleset_hash: str
+    body: dict[str, Any]
 
 
 class RoundInfo(_Rec):

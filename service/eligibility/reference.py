@@ -7,16 +7,28 @@ elapsed. The two are checked against each other in tests and, as a shadow, at ru
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Protocol
+
 from .dates import add_months
 from .domain import EvalInput
 from .facts import Match, countable_flags
 from .ruleset import Ruleset, flag_window
 
 
-def reference_matches(ruleset: Ruleset, inp: EvalInput) -> frozenset[Match]:
-    """Return the set of (rule id, flag index) firings for one candidate on inp.as_of."""
-    as_of = inp.as_of
-    cand = inp.candidate
+class ProfileFacts(Protocol):
+    """What the profile checks read of a candidate."""
+
+    @property
+    def birth_date(self) -> date: ...  # noqa: D102
+    @property
+    def party_member(self) -> bool: ...  # noqa: D102
+    @property
+    def positions(self) -> tuple[str, ...]: ...  # noqa: D102
+
+
+def profile_matches(ruleset: Ruleset, as_of: date, cand: ProfileFacts) -> set[Match]:
+    """The profile rules (age, Party positions) that fire for a candidate on as_of."""
     out: set[Match] = set()
     for p in ruleset.profile:
         if not p.in_effect(as_of):
@@ -27,6 +39,13 @@ def reference_matches(ruleset: Ruleset, inp: EvalInput) -> frozenset[Match]:
                 out.add((p.id, -1))
         elif not cand.party_member and any(pos in (p.positions or ()) for pos in cand.positions):
             out.add((p.id, -1))
+    return out
+
+
+def reference_matches(ruleset: Ruleset, inp: EvalInput) -> frozenset[Match]:
+    """Return the set of (rule id, flag index) firings for one candidate on inp.as_of."""
+    as_of = inp.as_of
+    out = profile_matches(ruleset, as_of, inp.candidate)
     for i, flag, rule in countable_flags(ruleset, inp):
         if not rule.in_effect(as_of):
             continue

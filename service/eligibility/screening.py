@@ -2,45 +2,74 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Iterator
-from typing import NamedTuple
+from datetime import date
+from typing import Protocol
 
-from .domain import EvalInput
+from .domain import CandidateFacts, EvalInput, Result
+from .encoding import decision_body, flagless_decision_body
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
-from .records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag, utc_now
+from .facts import Match
+from .records import DecisionRecord, PreparedDecision, RoundInfo, StoredFlag, utc_now
+from .reference import profile_matches
 from .ruleset import Ruleset
 from .store import Store
 
 
-class Decided(NamedTuple):
-    """A recorded decision: its sequence number, its entry in the log, the record and the logged bytes."""
+class Decided:
+    """A recorded decision: its sequence number, its entry in the log and the logged bytes.
 
-    seq: int
-    leaf_index: int
-    record: DecisionRecord
-    data: bytes
+    The record (the parsed model) is kept when the caller already has it, else parsed from the
+    logged bytes on first use: batch screening streams the bytes and never needs the model.
+    """
+
+    __slots__ = ("seq", "leaf_index", "data", "_record")
+
+    def __init__(self, seq: int, leaf_index: int, data: bytes, record: DecisionRecord | None = None) -> None:
+        """A decision stored at seq, logged as entry leaf_index with these bytes."""
+        self.seq, self.leaf_index, self.data, self._record = seq, leaf_index, data, record
+
+    @property
+    def record(self) -> DecisionRecord:
+        """The decision record (parsed from the logged bytes if need be)."""
+        if self._record is None:
+            self._record = DecisionRecord.from_entry(self.data)
+        return self._record
 
 
 def new_decision_id() -> str:
     """A fresh, unguessable decision id."""
-    return "dec-" + uuid.uuid4().hex[:20]
+    return "dec-" + os.urandom(10).hex()
 
 
-def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_of_round: EvalInput) -> DecisionRecord:
+def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_of_round: EvalInput,
+           recorded_at: str = "") -> DecisionRecord:
     """Evaluate one prepared input into a decision record (not yet stored)."""
     result = evaluator.evaluate(ruleset, as_of_round)
-    return DecisionRecord.model_construct(
-        decision_id=new_decision_id(), round_id=round_.round_id if round_ else "", recorded_at=utc_now(),
+    return DecisionRecord(
+        decision_id=new_decision_id(), round_id=round_.round_id if round_ else "", recorded_at=recorded_at or utc_now(),
         as_of=as_of_round.as_of, ruleset_name=ruleset.name, ruleset_hash=ruleset.hash,
         engine_version=ENGINE_VERSION, inputs=as_of_round, result=result,
     )
 
 
-def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
+def prepared(rec: DecisionRecord) -> PreparedDecision:
+    """A decision record ready to be logged."""
+    return PreparedDecision(rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
+                            rec.ruleset_hash, decision_body(rec))
+
+
+class HasFacts(Protocol):
+    """A stored candidate, in whichever shape the caller read it."""
+
+    def facts(self) -> CandidateFacts: ...  # noqa: D102
+
+
+def eval_input(round_: RoundInfo, cand: HasFacts, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
     """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only)."""
-    return EvalInput.model_construct(
+    return EvalInput(
         as_of=round_.as_of, candidate=cand.facts(),
         flags=tuple(f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))),
         attestations=dict(attested),
@@ -49,11 +78,40 @@ def eval_input(round_: RoundInfo, cand: StoredCandidate, flags: list[StoredFlag]
 
 def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo,
                  batch: int = 2000) -> Iterator[list[Decided]]:
-    """Screen every candidate of a round; each batch is recorded in one transaction, then yielded."""
+    """Screen every candidate of a round; each batch is recorded in one transaction, then yielded.
+
+    A candidate with flags on record goes through the evaluator (durable-rules, shadow-checked).
+    A candidate with none (most of a round) can only meet the profile checks, whose outcome
+    depends on nothing but the round (ruleset, as_of, attestations) and the candidate's birth
+    date, Party membership and positions, through the profile rules they fire: the evaluator
+    decides the first candidate for each set of profile firings and the others share its result
+    (the reference evaluator's profile check picks the set); their records are built straight
+    from the row.
+    """
     attested = store.attestations(round_.round_id)
-    for cands in store.candidates(round_.round_id, batch):
-        flags = store.flags_for_persons([c.person_key for c in cands])
-        records = [decide(evaluator, ruleset, round_, eval_input(round_, c, flags.get(c.person_key, []), attested))
-                   for c in cands]
-        stored = store.append_decisions(records)
-        yield [Decided(seq, leaf, rec, data) for (seq, leaf, data), rec in zip(stored, records, strict=True)]
+    as_of = round_.as_of.isoformat()
+    by_kind: dict[tuple[date, bool, tuple[str, ...]], Result] = {}
+    by_matches: dict[frozenset[Match], Result] = {}
+    for rows in store.screen_rows(round_.round_id, batch):
+        flags = store.flags_for_persons([r.person_key for r in rows])
+        now = utc_now()  # one transaction, one time of recording
+        out: list[PreparedDecision] = []
+        for r in rows:
+            on_record = flags.get(r.person_key)
+            if on_record:
+                out.append(prepared(decide(evaluator, ruleset, round_, eval_input(round_, r, on_record, attested), now)))
+                continue
+            kind = (r.birth_date, r.party_member, r.positions)
+            result = by_kind.get(kind)
+            if result is None:
+                matches = frozenset(profile_matches(ruleset, round_.as_of, r))
+                result = by_matches.get(matches)
+                if result is None:
+                    result = by_matches[matches] = evaluator.evaluate(ruleset, eval_input(round_, r, [], attested))
+                by_kind[kind] = result
+            out.append(PreparedDecision(
+                new_id := new_decision_id(), round_.round_id, r.person_key, now, ruleset.hash,
+                flagless_decision_body(new_id, round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION,
+                                       r, attested, result)))
+        yield [Decided(seq, leaf, data) for seq, leaf, data in store.append_decisions(out)]
+

@@ -16,8 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..auditlog import LogEntry, chain_entries, flag_body
-from ..encoding import decision_body
-from ..records import DecisionRecord, RoundInfo, StoredCandidate, StoredFlag
+from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredFlag
 from .backends import Backend
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
@@ -241,6 +240,20 @@ class SqlStore:
             yield [_candidate(r) for r in rows]
             last = rows[-1]["seq"]
 
+    def screen_rows(self, round_id: str, batch: int = 1000) -> Iterator[list[ScreenRow]]:
+        """A round's candidates in order, in batches, as screening reads them (no sealed ID)."""
+        last = 0
+        while True:
+            rows = self._query(
+                "SELECT seq, person_key, id_masked, name, village, township, positions, party_member, birth_date "
+                "FROM candidates WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT ?", (round_id, last, batch))
+            if not rows:
+                return
+            yield [ScreenRow(r["seq"], r["person_key"], r["id_masked"], r["name"], r["village"], r["township"],
+                             tuple(r["positions"].split("+")) if r["positions"] else (), bool(r["party_member"]),
+                             date.fromisoformat(r["birth_date"])) for r in rows]
+            last = rows[-1]["seq"]
+
     def candidate(self, round_id: str, person_key: str) -> StoredCandidate | None:
         """One candidate of a round, or None."""
         rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND person_key = ?", (round_id, person_key))
@@ -262,16 +275,16 @@ class SqlStore:
         return {r["agency"]: r["attested_at"] for r in rows}
 
     # ---- decisions ----
-    def append_decisions(self, records: list[DecisionRecord]) -> list[tuple[int, int, bytes]]:
+    def append_decisions(self, decisions: list[PreparedDecision]) -> list[tuple[int, int, bytes]]:
         """Append decisions to the log in one transaction; (seq, leaf index, logged bytes) for each."""
         with self.transaction() as c:
-            entries = self._log(c, [("decision", decision_body(r)) for r in records])
+            entries = self._log(c, [("decision", d.body) for d in decisions])
             first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 AS n FROM decisions").fetchone()["n"])
             c.executemany(
                 "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
                 "VALUES (?,?,?,?,?,?,?)",
-                [(first + i, rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
-                  rec.ruleset_hash, entry.position) for i, (rec, entry) in enumerate(zip(records, entries, strict=True))])
+                [(first + i, d.decision_id, d.round_id, d.person_key, d.recorded_at, d.ruleset_hash, entry.position)
+                 for i, (d, entry) in enumerate(zip(decisions, entries, strict=True))])
         return [(first + i, e.position, e.data) for i, e in enumerate(entries)]
 
     def get_decision(self, decision_id: str) -> tuple[int, int, bytes] | None:
