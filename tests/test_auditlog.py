@@ -334,3 +334,19 @@ def test_streaming_root_equals_the_recursive_definition() -> None:
         hashes = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(n)]
         assert merkle.root_of_stream(iter(hashes)) == (n, merkle.root(hashes))
     assert merkle.root_of_stream(iter(LEAF))[1].hex() == CT_ROOTS[-1]
+
+
+def test_compact_range_extended_later_equals_the_whole_tree() -> None:
+    # a checkpoint extends the range kept from the previous one with only the new entries
+    hashes = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(90)]
+    for first in range(0, 90, 7):
+        kept = merkle.CompactRange()
+        for h in hashes[:first]:
+            kept.append(h)
+        assert kept.root() == merkle.root(hashes[:first])
+        for second in range(first, 90, 11):
+            tree = kept.copy()
+            for h in hashes[first:second]:
+                tree.append(h)
+            assert (tree.size, tree.root()) == (second, merkle.root(hashes[:second]))
+        assert kept.size == first  # copies never change the range they came from

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .merkle import leaf_hash, root_of_stream
+from .merkle import CompactRange, leaf_hash
 
 if TYPE_CHECKING:
     from .records import StoredFlag
@@ -104,20 +104,26 @@ class Signer:
         self.store = store
         self.key = key
         self.origin = origin
+        self._range = CompactRange()  # the tree as of the last checkpoint made here (the log only grows)
 
     def checkpoint(self) -> Checkpoint:
         """Sign the current size and root, keep the checkpoint, return it.
 
         In one write transaction: with several servers on one database, checkpoints are kept in
-        the order of their sizes and times.
+        the order of their sizes and times. Only the entries appended since this signer's last
+        checkpoint are read: the tree of the earlier ones is kept as a compact range.
         """
         from .records import utc_now
         with self.store.transaction():
             now = utc_now()
             size = self.store.log_size()
-            counted, r = root_of_stream(self.store.iter_leaf_hashes(size))
-            assert counted == size, f"log has a gap: {counted} entries below {size}"
+            tree = self._range.copy()
+            for h in self.store.iter_leaf_hashes(size, start=tree.size):
+                tree.append(h)
+            assert tree.size == size, f"log has a gap: {tree.size} entries below {size}"
+            r = tree.root()
             body = checkpoint_body(self.origin, size, r, now)
             sig = self.key.sign(body.encode())
             self.store.add_checkpoint(size, r, body, sig, now)
+            self._range = tree
             return Checkpoint(size, r, body, sig, now)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import grpc
@@ -26,6 +28,15 @@ def connect(config: Config, role: str, server: str = "", plaintext: bool = False
     if plaintext or config.transport == "plaintext":
         return Client(target, token=config.token_for(role), timeout=timeout)
     return Client(target, config.channel_credentials(role), timeout=timeout)
+
+
+def _references_span_chunks(parts: list[list[pb.FlagInput]]) -> bool:
+    seen: dict[str, int] = {}
+    for n, part in enumerate(parts):
+        for r in part:
+            if seen.setdefault(r.reference.strip(), n) != n:
+                return True
+    return False
 
 
 class Client:
@@ -78,12 +89,26 @@ class Client:
         return iter(method(request, metadata=self.metadata, timeout=timeout or self.timeout * 60))
 
     def submit_flags(self, rows: list[pb.FlagInput], correction: bool = False, reason: str = "",
-                     chunk: int = 5000) -> Iterator[list[pb.RowResult]]:
-        """Submit flags in chunks; yields the results of each chunk (one per row)."""
-        for i in range(0, len(rows), chunk):
-            resp = self.call(self.flags.SubmitFlags, pb.SubmitFlagsRequest(
-                flags=rows[i:i + chunk], correction=correction, reason=reason))
-            yield list(resp.results)
+                     chunk: int = 5000, in_flight: int = 2) -> Iterator[list[pb.RowResult]]:
+        """Submit flags in chunks; yields the results of each chunk (one per row), in order.
+
+        Up to in_flight chunks are sent before the first answer is read, so the server checks one
+        chunk while it writes the one before (each chunk is its own transaction either way). When a
+        reference appears in more than one chunk, the chunks go one at a time, so that the later
+        row is always the one judged against the earlier, as with a single submission.
+        """
+        parts = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+        if in_flight > 1 and _references_span_chunks(parts):
+            in_flight = 1
+        with ThreadPoolExecutor(max_workers=max(1, in_flight)) as pool:
+            pending: deque[Future[Any]] = deque()
+            for part in parts:
+                pending.append(pool.submit(self.call, self.flags.SubmitFlags, pb.SubmitFlagsRequest(
+                    flags=part, correction=correction, reason=reason)))
+                if len(pending) >= in_flight:
+                    yield list(pending.popleft().result().results)
+            while pending:
+                yield list(pending.popleft().result().results)
 
     def create_round(self, name: str, as_of: str, candidates: list[pb.CandidateInput], ruleset: str = "",
                      chunk: int = 5000, on_chunk: Callable[[int], None] | None = None) -> tuple[pb.Round, list[pb.RowResult]]:

@@ -40,23 +40,50 @@ def _root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
     return node_hash(_root(hashes, lo, lo + k), _root(hashes, lo + k, hi))
 
 
-def root_of_stream(hashes: Iterable[bytes]) -> tuple[int, bytes]:
-    """(size, MTH) of leaf hashes read one by one in O(log n) memory (a compact range of perfect subtrees)."""
-    stack: list[tuple[int, bytes]] = []  # (size, hash) of perfect subtrees, sizes strictly decreasing
-    n = 0
-    for h in hashes:
-        n += 1
+class CompactRange:
+    """The perfect subtrees covering leaves [0, size): enough to extend the tree and compute its root.
+
+    O(log n) memory; appending is amortised O(1) hashes. Because the log is append-only, a range
+    kept from an earlier checkpoint can be extended with only the entries added since.
+    """
+
+    def __init__(self) -> None:
+        """The empty tree."""
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []  # (size, hash) of perfect subtrees, sizes strictly decreasing
+
+    def append(self, h: bytes) -> None:
+        """Add the next leaf hash."""
+        self.size += 1
         size, node = 1, h
+        stack = self._stack
         while stack and stack[-1][0] == size:
             left = stack.pop()[1]
             size, node = size * 2, node_hash(left, node)
         stack.append((size, node))
-    if not stack:
-        return 0, hashlib.sha256(b"").digest()
-    node = stack[-1][1]
-    for _, left in reversed(stack[:-1]):
-        node = node_hash(left, node)
-    return n, node
+
+    def root(self) -> bytes:
+        """MTH of the leaves so far."""
+        if not self._stack:
+            return hashlib.sha256(b"").digest()
+        node = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node
+
+    def copy(self) -> CompactRange:
+        """An independent copy."""
+        other = CompactRange()
+        other.size, other._stack = self.size, list(self._stack)
+        return other
+
+
+def root_of_stream(hashes: Iterable[bytes]) -> tuple[int, bytes]:
+    """(size, MTH) of leaf hashes read one by one in O(log n) memory."""
+    r = CompactRange()
+    for h in hashes:
+        r.append(h)
+    return r.size, r.root()
 
 
 def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:

@@ -345,9 +345,8 @@ class SqlStore:
         """The first size leaf hashes, in order."""
         return [bytes(r["hash"]) for r in self._query("SELECT hash FROM log WHERE idx < ? ORDER BY idx", (size,))]
 
-    def iter_leaf_hashes(self, size: int, batch: int = 50_000) -> Iterator[bytes]:
-        """The first size leaf hashes, in order, read in batches (constant memory)."""
-        start = 0
+    def iter_leaf_hashes(self, size: int, batch: int = 50_000, start: int = 0) -> Iterator[bytes]:
+        """The leaf hashes of entries start..size-1, in order, read in batches (constant memory)."""
         while start < size:
             rows = self._query("SELECT idx, hash FROM log WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?",
                                (start, size, batch))
