@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -111,41 +110,16 @@ class Backend(ABC):
 
 
 class SqliteBackend(Backend):
-    """SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE; the WAL is checkpointed in the background.
-
-    A commit makes its transaction durable in the WAL (fsync'd: synchronous=FULL). Copying WAL
-    pages back into the database file (a checkpoint) is not needed for durability, and done by
-    the writer itself (SQLite's default) it doubled the cost of writing a large screening; so the
-    writer never checkpoints, and a background thread with its own connection runs PASSIVE
-    checkpoints (which never block readers or the writer) twice a second,
-    and a last TRUNCATE checkpoint on close.
-    """
-
-    CHECKPOINT_EVERY = 0.5  # seconds
+    """SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE."""
 
     def __init__(self, path: Path) -> None:
-        """Open the database file and start the checkpointer."""
+        """Open the database file."""
         self.path = str(path)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._closing = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True)
-        self._checkpointer.start()
-
-    def _checkpoint_loop(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        try:
-            while not self._closing.wait(self.CHECKPOINT_EVERY):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:  # busy or locked: the next round will do it
-                    continue
-        finally:
-            conn.close()
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run one statement."""
@@ -165,13 +139,7 @@ class SqliteBackend(Backend):
             self._conn.execute(stmt)
 
     def close(self) -> None:
-        """Stop the checkpointer, fold the WAL into the database file, close."""
-        self._closing.set()
-        self._checkpointer.join()
-        try:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:  # another process is reading: its connection will checkpoint later
-            pass
+        """Close."""
         self._conn.close()
 
 
