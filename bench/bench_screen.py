@@ -23,12 +23,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from eligibility.cli import iter_screen_round  # noqa: E402
 from eligibility.client import connect  # noqa: E402
 from eligibility.domain import CandidateFacts, EvalInput, FlagFacts  # noqa: E402
 from eligibility.home import REPO_RULES, init_home  # noqa: E402
 from eligibility.idnumbers import check_digit  # noqa: E402
 from eligibility.reference import reference_matches  # noqa: E402
-from eligibility.render import decision_dict_from_entry  # noqa: E402
 from eligibility.ruleset import load_ruleset_file  # noqa: E402
 from eligibility.v1 import eligibility_pb2 as pb  # noqa: E402
 from eligibility.verdicts import assemble  # noqa: E402
@@ -83,15 +83,37 @@ def baseline_rate(cands: list[pb.CandidateInput], flags: dict[str, list[pb.FlagI
     return len(inputs) / (time.perf_counter() - t0)
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return out
+
+
 def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
-    """Sample a process's resident memory (kB) until stopped."""
+    """Sample the resident memory (kB) of a process and its children (the screening workers) until stopped."""
     while not stop.is_set():
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    out.append(int(line.split()[1]))
+            total = _rss_kb(pid)
         except FileNotFoundError:
             return
+        for child in _children(pid):
+            try:
+                total += _rss_kb(child)
+            except FileNotFoundError:
+                continue
+        out.append(total)
         time.sleep(0.2)
 
 
@@ -133,10 +155,10 @@ def main() -> None:
             t0 = time.perf_counter()
             n = 0
             with connect(s.config, "district", s.address, timeout=3600) as c:
-                # as `round screen --format json` does: records streamed, parsed into JSON objects
-                for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=rnd.round_id,
-                                                                                records_only=True)):
-                    n += len([decision_dict_from_entry(r) for r in ch.records])
+                # what `round screen --format json` does, short of writing the lines out
+                for d in iter_screen_round(c, rnd.round_id):
+                    orjson.dumps(d)
+                    n += 1
             figures["screen_per_s"] = n / (time.perf_counter() - t0)
             stop.set()
             th.join()

@@ -70,9 +70,15 @@ def pg_cluster() -> Iterator[object]:
 
 def use_database(home: Path, url: str) -> None:
     """Point a home at a database URL (PostgreSQL) instead of its SQLite file."""
-    text = (home / "config.toml").read_text()
-    text = "\n".join(f'database = "{url}"' if line.startswith("database ") else line for line in text.splitlines())
-    (home / "config.toml").write_text(text + "\n")
+    configure(home, database=f'"{url}"')
+
+
+def configure(home: Path, **values: str | int) -> None:
+    """Set keys of a home's config.toml (values as TOML text or integers)."""
+    lines = (home / "config.toml").read_text().splitlines()
+    for key, value in values.items():
+        lines = [line for line in lines if not line.startswith(f"{key} ")] + [f"{key} = {value}"]
+    (home / "config.toml").write_text("\n".join(lines) + "\n")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from eligibility.store import PostgresStore
 from eligibility.v1 import eligibility_pb2 as pb
 from eligibility.verify import verify_store
 
-from .conftest import Server, start_server, stop_server, use_database
+from .conftest import Server, configure, start_server, stop_server, use_database
 from .helpers import make_id
 
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
@@ -45,6 +45,7 @@ def test_two_replicas_one_log_same_verdicts(pg_cluster, tmp_path: Path) -> None:
     home = tmp_path / "home"
     init_home(home)
     use_database(home, url)
+    configure(home, screen_workers=2, screen_parallel_from=300)  # each replica screens in two worker processes too
     a, b = start_server(home), start_server(home)
     try:
         people = [make_id(born=date(1960 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(1200)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 from . import idnumbers, merkle
 from .auditlog import Checkpoint, Signer, public_key_text
@@ -21,6 +21,7 @@ from .evaluator import Evaluator
 from .flags import FlagRow, retract_flag, submit_flags
 from .home import Config
 from .observability import FLAGS, SCREENED
+from .parallel import ScreeningPool
 from .records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
@@ -44,9 +45,12 @@ class App:
         self.ids = config.id_protector()
         self.signer = Signer(self.store, config.signing_key(), config.log_origin)
         self._checkpoint_lock = threading.Lock()
+        self.pool = ScreeningPool(config, config.screen_workers) if config.screen_workers > 0 else None
 
     def close(self) -> None:
-        """Release the store."""
+        """Stop the screening workers, release the store."""
+        if self.pool is not None:
+            self.pool.close()
         self.store.close()
 
     # ---- flags (agencies) ----
@@ -125,15 +129,22 @@ class App:
         Stops between batches once still_wanted() is false (client gone or deadline passed); every
         batch already recorded stays recorded and is covered by the checkpoint made then.
         """
-        info = self.get_round(round_id, count=False)
+        info = self.get_round(round_id, count=self.pool is not None)
+        ruleset = self.registry.by_name(info.ruleset)
+        batches: Generator[list[Decided], None, None]
+        if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
+            batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, 2000), still_wanted)
+        else:
+            batches = screen_round(self.store, self.evaluator, ruleset, info)
         try:
-            for batch in screen_round(self.store, self.evaluator, self.registry.by_name(info.ruleset), info):
+            for batch in batches:
                 SCREENED.inc(len(batch))
                 yield batch
                 if not still_wanted():
                     log.info("screening of %s stopped: the caller went away or its deadline passed", info.round_id)
                     return
         finally:
+            batches.close()  # workers finish the slices they started before the checkpoint covers them
             self.checkpoint()
 
     def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:

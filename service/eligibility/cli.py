@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,26 +313,30 @@ def cmd_round_attest(args: argparse.Namespace) -> int:
     return 0
 
 
-def screen_round(c: Client, round_id: str, show_progress: bool = False) -> list[dict[str, Any]]:
-    """Screen a round through the client; decisions as JSON objects, in candidate order."""
-    out: list[dict[str, Any]] = []
+def iter_screen_round(c: Client, round_id: str, show_progress: bool = False) -> Iterator[dict[str, Any]]:
+    """Screen a round through the client; decisions as JSON objects, in candidate order, as they arrive."""
     total = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates if show_progress else 0
     with render.Progress("screening", total, show_progress) as bar:
         for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
-            out.extend(render.decision_dict_from_entry(r) for r in chunk.records)
+            for r in chunk.records:
+                yield render.decision_dict_from_entry(r)
             bar.advance(len(chunk.records))
-    return out
+
+
+def screen_round(c: Client, round_id: str, show_progress: bool = False) -> list[dict[str, Any]]:
+    """The same, all at once."""
+    return list(iter_screen_round(c, round_id, show_progress))
 
 
 def cmd_round_screen(args: argparse.Namespace) -> int:
     with _client(args) as c:
-        decisions = screen_round(c, args.round, show_progress=not _json(args))
-    if _json(args):
-        for d in decisions:
-            render.jsonl(d)
-    else:
-        render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates"))
-        render.console.print(render.summary_table(decisions))
+        if _json(args):  # streamed: a province's round is never held in memory
+            for d in iter_screen_round(c, args.round):
+                render.jsonl(d)
+            return 0
+        decisions = screen_round(c, args.round, show_progress=True)
+    render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates"))
+    render.console.print(render.summary_table(decisions))
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import date
 from typing import Protocol
 
@@ -76,9 +76,10 @@ def eval_input(round_: RoundInfo, cand: HasFacts, flags: list[StoredFlag], attes
     )
 
 
-def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo,
-                 batch: int = 2000) -> Iterator[list[Decided]]:
-    """Screen every candidate of a round; each batch is recorded in one transaction, then yielded.
+def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo, batch: int = 2000,
+                 after: int = 0, upto: int | None = None) -> Generator[list[Decided], None, None]:
+    """Screen every candidate of a round (or those with after < seq <= upto); each batch is recorded in one
+    transaction, then yielded.
 
     A candidate with flags on record goes through the evaluator (durable-rules, shadow-checked).
     A candidate with none (most of a round) can only meet the profile checks, whose outcome
@@ -92,7 +93,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
     as_of = round_.as_of.isoformat()
     by_kind: dict[tuple[date, bool, tuple[str, ...]], Result] = {}
     by_matches: dict[frozenset[Match], Result] = {}
-    for rows in store.screen_rows(round_.round_id, batch):
+    for rows in store.screen_rows(round_.round_id, batch, after, upto):
         flags = store.flags_for_persons([r.person_key for r in rows])
         now = utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []

@@ -240,19 +240,37 @@ class SqlStore:
             yield [_candidate(r) for r in rows]
             last = rows[-1]["seq"]
 
-    def screen_rows(self, round_id: str, batch: int = 1000) -> Iterator[list[ScreenRow]]:
-        """A round's candidates in order, in batches, as screening reads them (no sealed ID)."""
-        last = 0
+    def screen_rows(self, round_id: str, batch: int = 1000, after: int = 0,
+                    upto: int | None = None) -> Iterator[list[ScreenRow]]:
+        """A round's candidates (after < seq <= upto) in order, in batches, as screening reads them (no sealed ID)."""
+        last = after
+        top = upto if upto is not None else 2**62
         while True:
             rows = self._query(
                 "SELECT seq, person_key, id_masked, name, village, township, positions, party_member, birth_date "
-                "FROM candidates WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT ?", (round_id, last, batch))
+                "FROM candidates WHERE round_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (round_id, last, top, batch))
             if not rows:
                 return
             yield [ScreenRow(r["seq"], r["person_key"], r["id_masked"], r["name"], r["village"], r["township"],
                              tuple(r["positions"].split("+")) if r["positions"] else (), bool(r["party_member"]),
                              date.fromisoformat(r["birth_date"])) for r in rows]
             last = rows[-1]["seq"]
+
+    def seq_slices(self, round_id: str, size: int) -> Iterator[tuple[int, int]]:
+        """(after, upto) bounds of consecutive slices of at most size candidates of a round, in order."""
+        after = 0
+        while True:
+            rows = self._query("SELECT seq FROM candidates WHERE round_id = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
+                               (round_id, after, size - 1))
+            if rows:
+                yield after, int(rows[0]["seq"])
+                after = int(rows[0]["seq"])
+                continue
+            last = self._query("SELECT max(seq) AS n FROM candidates WHERE round_id = ? AND seq > ?", (round_id, after))
+            if last and last[0]["n"] is not None:
+                yield after, int(last[0]["n"])
+            return
 
     def candidate(self, round_id: str, person_key: str) -> StoredCandidate | None:
         """One candidate of a round, or None."""

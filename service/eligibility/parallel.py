@@ -1,0 +1,134 @@
+"""Screening a large round across worker processes.
+
+Screening is CPU-bound Python (evaluation, canonical encoding, hashing) and one process runs one
+thread at a time, so a round of at least `screen_parallel_from` candidates is cut into slices of
+consecutive candidates, and each slice is screened and recorded by a worker process with the
+same code the server runs in-process (screening.screen_round), over its own store connection.
+The store's write lock serialises the workers' commits exactly as it does for several replicas
+on one database, so the log stays one sequence; each slice is one transaction. The server
+streams each slice's logged bytes back in candidate order as the slices finish.
+
+Workers are spawned (not forked: the server has gRPC threads), on the first large screening,
+and use the ruleset version the server chose (by hash). They ignore SIGINT/SIGTERM (the server
+decides when to stop, and a stream in flight finishes during its grace period) and exit on
+their own within a second if the server process disappears.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from .evaluator import Evaluator
+from .home import Config
+from .observability import DISAGREEMENTS, configure_logging
+from .registry import Registry
+from .screening import Decided, screen_round
+from .store import Store, open_store
+
+log = logging.getLogger("eligibility.parallel")
+
+Slice = tuple[int, int]
+"""Candidates of a round with after < seq <= upto."""
+
+_worker: tuple[Store, Registry, Evaluator] | None = None
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:  # the server is gone: nobody will read what we would record
+            os._exit(0)
+
+
+def _init_worker(config: Config, parent: int) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-server").start()
+    configure_logging()
+    store = open_store(config.database)
+    _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset), Evaluator())
+
+
+def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[tuple[int, int, bytes]], int]:
+    """In a worker: screen and record one slice; (seq, leaf index, logged bytes) each, and disagreements."""
+    assert _worker is not None, "worker not initialised"
+    store, registry, evaluator = _worker
+    info = store.get_round(round_id, count=False)
+    assert info is not None, f"round {round_id} vanished"
+    before = evaluator.disagreements
+    out: list[tuple[int, int, bytes]] = []
+    for batch in screen_round(store, evaluator, registry.by_hash(ruleset_hash), info, after=part[0], upto=part[1]):
+        out.extend((d.seq, d.leaf_index, d.data) for d in batch)
+    return out, evaluator.disagreements - before
+
+
+class ScreeningPool:
+    """Worker processes for large screenings, started on first use."""
+
+    def __init__(self, config: Config, workers: int) -> None:
+        """Up to `workers` processes for this home's configuration."""
+        self.config = config
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker, initargs=(self.config, os.getpid()))
+            return self._pool
+
+    def screen(self, round_id: str, ruleset_hash: str, slices: Iterator[Slice],
+               still_wanted: Callable[[], bool]) -> Generator[list[Decided], None, None]:
+        """Screen the slices in the workers, two per worker in flight; recorded decisions in slice order.
+
+        Once still_wanted() is false no further slice is started; slices already started finish
+        (they are recorded either way) before this returns, so a checkpoint made then covers them.
+        """
+        pool = self._executor()
+        pending: deque[Future[tuple[list[tuple[int, int, bytes]], int]]] = deque()
+        try:
+            for part in slices:
+                pending.append(pool.submit(_screen_slice, round_id, ruleset_hash, part))
+                if len(pending) >= 2 * self.workers:
+                    yield self._collect(pending.popleft())
+                    if not still_wanted():
+                        return
+            while pending:
+                yield self._collect(pending.popleft())
+                if not still_wanted():
+                    return
+        finally:
+            for f in pending:
+                f.cancel()
+            for f in pending:
+                if not f.cancelled():
+                    try:
+                        f.result()
+                    except Exception:  # noqa: BLE001 - reported by the slice that was collected, if any
+                        log.exception("a screening slice failed after its caller went away")
+
+    @staticmethod
+    def _collect(f: Future[tuple[list[tuple[int, int, bytes]], int]]) -> list[Decided]:
+        rows, disagreements = f.result()
+        if disagreements:
+            DISAGREEMENTS.inc(disagreements)
+        return [Decided(seq, leaf, data) for seq, leaf, data in rows]
+
+    def close(self) -> None:
+        """Stop the workers (after the slices they are screening)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None

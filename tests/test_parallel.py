@@ -1,0 +1,179 @@
+"""Large rounds screened by worker processes: the same decisions as in the server process, one log."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from eligibility.auditlog import public_key_text
+from eligibility.client import connect
+from eligibility.home import init_home
+from eligibility.render import decision_dict_from_entry
+from eligibility.store import SqliteStore
+from eligibility.v1 import eligibility_pb2 as pb
+from eligibility.verify import verify_store
+
+from .conftest import Server, configure, start_server, stop_server
+from .helpers import make_id
+
+KINDS = {"court": "criminal_conviction", "police": "administrative_detention", "petition": "petition_pending",
+         "discipline": "investigation"}
+AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
+
+
+def _people(n: int) -> list[tuple[str, pb.CandidateInput]]:
+    out = []
+    for i in range(n):
+        born = date(2009, 1 + i % 12, 1 + i % 28) if i % 50 == 0 else date(1960 + i % 40, 1 + i % 12, 1 + i % 28)
+        pid = make_id(born=born)
+        out.append((pid, pb.CandidateInput(row=i + 2, id_number=pid, name=f"人{i}", village=f"村{i % 7}",
+                                           township="桃源乡", position="party_secretary" if i % 37 == 0 else "vc_member",
+                                           party_member="no")))
+    return out
+
+
+def _load(s: Server, people: list[tuple[str, pb.CandidateInput]], attest: bool = True) -> str:
+    for n, (agency, kind) in enumerate(KINDS.items()):
+        rows = [pb.FlagInput(row=i + 2, id_number=pid, name=f"人{i}" if i % 23 else "别名", kind=kind,
+                             reference=f"{agency}-{i}", decided_on=(date(2026, 12, 1) - timedelta(days=200 * (i % 11))).isoformat())
+                for i, (pid, _) in enumerate(people) if i % (9 + n) == 0]
+        with connect(s.config, agency, s.address) as c:
+            assert all(r.status == pb.ROW_STATUS_CREATED for ch in c.submit_flags(rows) for r in ch)
+    with connect(s.config, "district", s.address) as c:
+        rnd, _ = c.create_round("big", "2026-12-01", [c_ for _, c_ in people])
+    assert rnd.candidates == len(people)
+    if attest:
+        for agency in AGENCIES:
+            with connect(s.config, agency, s.address) as c:
+                c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=rnd.round_id))
+    return str(rnd.round_id)
+
+
+def _screen(s: Server, round_id: str) -> list[dict[str, object]]:
+    with connect(s.config, "district", s.address) as c:
+        return [decision_dict_from_entry(r) for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(
+            round_id=round_id, records_only=True)) for r in ch.records]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _home(tmp_path: Path, name: str, workers: int, parallel_from: int = 100) -> Path:
+    home = tmp_path / name
+    init_home(home)
+    configure(home, screen_workers=workers, screen_parallel_from=parallel_from)
+    return home
+
+
+def test_workers_decide_exactly_as_the_server_process(tmp_path: Path) -> None:
+    people = _people(1500)
+    par, one = start_server(_home(tmp_path, "par", 2)), start_server(_home(tmp_path, "one", 0))
+    try:
+        results = {}
+        for s in (par, one):
+            round_id = _load(s, people)
+            decided = _screen(s, round_id)
+            assert [d["name"] for d in decided] == [f"人{i}" for i in range(1500)]  # candidate order
+            results[s.home.name] = [(d["name"], d["overall"], d["verdicts"],
+                                     [(t["rule_id"], t["verdict"]) for t in d["trace"]]) for d in decided]  # type: ignore[attr-defined]
+            with connect(s.config, "auditor", s.address) as c:
+                replayed = [r for ch in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=round_id))
+                            for r in ch.results]
+            assert len(replayed) == 1500 and all(r.match for r in replayed)
+        assert len(_children(par.proc.pid)) == 2  # the screening ran in the workers
+        assert _children(one.proc.pid) == []
+        assert results["par"] == results["one"]
+        overall = {o for _, o, _, _ in results["par"]}
+        assert {"ELIGIBLE", "INELIGIBLE", "NEEDS_REVIEW"} <= overall  # the round is not trivially uniform
+    finally:
+        stop_server(par)
+        stop_server(one)
+    store = SqliteStore(par.home / "eligibility.db")
+    try:
+        key = public_key_text(par.config.signing_key().public_key())
+        assert verify_store(store, key)[0] == []
+        n = store.log_size()
+        assert [leaf for (leaf,) in store.backend.execute(
+            "SELECT idx FROM log ORDER BY idx").fetchall()] == list(range(n))  # one sequence, no gaps
+        assert tuple(store.backend.execute("SELECT count(*), count(DISTINCT person_key) FROM decisions").fetchone()) == (1500, 1500)
+    finally:
+        store.close()
+
+
+def test_caller_gone_midway_slices_started_are_recorded_and_checkpointed(tmp_path: Path) -> None:
+    home = _home(tmp_path, "gone", 2)
+    s = start_server(home)
+    try:
+        round_id = _load(s, _people(12_000), attest=False)
+        with connect(s.config, "district", s.address) as c:
+            call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, records_only=True),
+                                        metadata=c.metadata, timeout=120)
+            assert len(next(call).records) == 2000
+            call.cancel()
+        store = SqliteStore(home / "eligibility.db")
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # the server checkpoints once the started slices are in
+                cps = store.checkpoints()
+                if cps and cps[-1][0] == store.log_size() and store.backend.execute(
+                        "SELECT count(*) FROM decisions").fetchone()[0] > 0:
+                    break
+                time.sleep(0.2)
+            recorded = store.backend.execute("SELECT count(*) FROM decisions").fetchone()[0]
+            assert 2000 <= recorded < 12_000, recorded  # stopped early, nothing half-written
+            assert recorded % 2000 == 0  # whole slices only
+            assert store.checkpoints()[-1][0] == store.log_size()
+        finally:
+            store.close()
+        assert len(_screen(s, round_id)) == 12_000  # a second screening decides everyone
+        with connect(s.config, "auditor", s.address) as c:
+            assert all(r.match for ch in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=round_id))
+                       for r in ch.results)
+    finally:
+        stop_server(s)
+
+
+def test_sigterm_during_a_parallel_screening_finishes_the_stream(tmp_path: Path) -> None:
+    home = _home(tmp_path, "term", 2)
+    s = start_server(home)
+    round_id = _load(s, _people(8000))
+    with connect(s.config, "district", s.address) as c:
+        call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, records_only=True),
+                                    metadata=c.metadata, timeout=120)
+        got = len(next(call).records)
+        workers = _children(s.proc.pid)
+        os.kill(s.proc.pid, signal.SIGTERM)
+        got += sum(len(ch.records) for ch in call)
+    assert got == 8000
+    assert s.proc.wait(30) == 0
+    if s.proc.stdout:
+        s.proc.stdout.close()
+    assert workers
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)  # the workers (and multiprocessing's helper) went with it
+    store = SqliteStore(home / "eligibility.db")
+    try:
+        assert store.backend.execute("SELECT count(*) FROM decisions").fetchone()[0] == 8000
+        assert verify_store(store, public_key_text(s.config.signing_key().public_key()))[0] == []
+    finally:
+        store.close()
