@@ -38,7 +38,8 @@ def _people(n: int) -> list[tuple[str, pb.CandidateInput]]:
 def _load(s: Server, people: list[tuple[str, pb.CandidateInput]], attest: bool = True) -> str:
     for n, (agency, kind) in enumerate(KINDS.items()):
         rows = [pb.FlagInput(row=i + 2, id_number=pid, name=f"人{i}" if i % 23 else "别名", kind=kind,
-                             reference=f"{agency}-{i}", decided_on=(date(2026, 12, 1) - timedelta(days=200 * (i % 11))).isoformat())
+                             reference=f"{agency}-{i}",
+                             decided_on=(date(2026, 12, 1) - timedelta(days=200 * (i % 11))).isoformat())
                 for i, (pid, _) in enumerate(people) if i % (9 + n) == 0]
         with connect(s.config, agency, s.address) as c:
             assert all(r.status == pb.ROW_STATUS_CREATED for ch in c.submit_flags(rows) for r in ch)
@@ -113,7 +114,8 @@ def test_workers_decide_exactly_as_the_server_process(tmp_path: Path) -> None:
         n = store.log_size()
         assert [leaf for (leaf,) in store.backend.execute(
             "SELECT idx FROM log ORDER BY idx").fetchall()] == list(range(n))  # one sequence, no gaps
-        assert tuple(store.backend.execute("SELECT count(*), count(DISTINCT person_key) FROM decisions").fetchone()) == (1500, 1500)
+        counts = store.backend.execute("SELECT count(*), count(DISTINCT person_key) FROM decisions").fetchone()
+        assert tuple(counts) == (1500, 1500)
     finally:
         store.close()
 
