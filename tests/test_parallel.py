@@ -80,7 +80,7 @@ def _alive(pid: int) -> bool:
 def _home(tmp_path: Path, name: str, workers: int, parallel_from: int = 100) -> Path:
     home = tmp_path / name
     init_home(home)
-    configure(home, screen_workers=workers, screen_parallel_from=parallel_from)
+    configure(home, workers=workers, screen_parallel_from=parallel_from)
     return home
 
 

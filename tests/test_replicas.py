@@ -45,7 +45,7 @@ def test_two_replicas_one_log_same_verdicts(pg_cluster, tmp_path: Path) -> None:
     home = tmp_path / "home"
     init_home(home)
     use_database(home, url)
-    configure(home, screen_workers=2, screen_parallel_from=300)  # each replica screens in two worker processes too
+    configure(home, workers=2, screen_parallel_from=300)  # each replica screens in two worker processes too
     a, b = start_server(home), start_server(home)
     try:
         people = [make_id(born=date(1960 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(1200)]

@@ -18,10 +18,10 @@ from .dates import check_plausible, parse_iso
 from .domain import AGENCY_ORDER
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .evaluator import Evaluator
-from .flags import FlagRow, retract_flag, submit_flags
+from .flags import FlagRow, Submission, prepare_submission, retract_flag, store_submission
 from .home import Config
 from .observability import FLAGS, SCREENED
-from .parallel import ScreeningPool
+from .parallel import WorkerPool
 from .records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
@@ -45,7 +45,7 @@ class App:
         self.ids = config.id_protector()
         self.signer = Signer(self.store, config.signing_key(), config.log_origin)
         self._checkpoint_lock = threading.Lock()
-        self.pool = ScreeningPool(config, config.screen_workers) if config.screen_workers > 0 else None
+        self.pool = WorkerPool(config, config.workers) if config.workers > 0 else None
 
     def close(self) -> None:
         """Stop the screening workers, release the store."""
@@ -56,15 +56,41 @@ class App:
     # ---- flags (agencies) ----
     def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> list[RowOutcome]:
         """Validate and store an agency's flags."""
+        return self.store_flags(self.prepare_flags(agency, rows, correction, reason))
+
+    def prepare_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> Submission:
+        """Check an agency's rows (no store access, no lock: concurrent submissions overlap here)."""
         _agency_only(agency)
-        outcomes = submit_flags(self.store, self.registry.default, self.ids, agency, rows,
-                                correction=correction, reason=reason)
+        return prepare_submission(self.registry.default, self.ids, agency, rows, correction=correction, reason=reason)
+
+    def store_flags(self, sub: Submission) -> list[RowOutcome]:
+        """Store a checked submission (one transaction)."""
+        outcomes = store_submission(self.store, sub)
+        self._count(sub.agency, outcomes)
+        return outcomes
+
+    def submit_flags_in_worker(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
+                               idempotency: tuple[str, str] | None) -> bytes | None:
+        """Check and store a large submission in a worker process: the SubmitFlagsResponse bytes.
+
+        None when there are no workers or the submission is small (the caller does it in process).
+        idempotency: (key, request digest) when the request carries a key.
+        """
+        _agency_only(agency)
+        if self.pool is None or len(rows) < self.config.intake_parallel_from:
+            return None
+        data, outcomes = self.pool.submit_flags(agency, rows, correction, reason,
+                                                (agency, *idempotency) if idempotency else None)
+        if outcomes is not None:
+            self._count(agency, outcomes)
+        return data
+
+    def _count(self, agency: str, outcomes: list[RowOutcome]) -> None:
         for o in outcomes:
             FLAGS.labels(agency, o.status).inc()
             for e in o.errors:
                 if e.code == "PERMISSION_DENIED":
                     log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, o.key, e.message)
-        return outcomes
 
     def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
         """Retract one of the agency's flags."""

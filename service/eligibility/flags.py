@@ -84,13 +84,23 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
                      decided_on=decided_on, end_date=end_date, term_months=term, note=note)
 
 
-def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
-                 rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
-    """Validate and store an agency's rows; valid rows are kept whatever happens to the others.
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """An agency's rows, checked, keyed and sealed without touching the store: what its transaction needs."""
 
-    The agency's reference is the idempotency key: the same content again is UNCHANGED; different
-    content for an existing reference is a conflict unless submitted as a correction.
-    """
+    agency: str
+    rows: Sequence[FlagRow]
+    drafts: dict[int, FlagDraft]  # row position -> valid draft (the first row of each reference)
+    keys: dict[int, str]  # row position -> keyed hash of the person
+    sealed: dict[int, bytes]  # row position -> the ID number, encrypted
+    outcomes: dict[int, RowOutcome]  # row position -> rejection found while checking
+    correction: bool
+    reason: str
+
+
+def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow], *,
+                       correction: bool = False, reason: str = "") -> Submission:
+    """Check every row, hash and seal the ID numbers: the CPU-bound part, done before any lock is taken."""
     reason = reason.strip()
     if correction and not reason:
         raise InvalidInputError("a correction needs a reason", field="reason")
@@ -109,13 +119,29 @@ def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
         else:
             first_row[key] = r.row
             drafts[i] = checked
-    keys = {i: ids.person_key(d.id_number) for i, d in drafts.items()}  # validation and hashing outside the lock
+    return Submission(agency, rows, drafts, {i: ids.person_key(d.id_number) for i, d in drafts.items()},
+                      {i: ids.seal(d.id_number) for i, d in drafts.items()}, outcomes, correction, reason)
+
+
+def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
+    """Create, keep or correct the versions of a checked submission in one transaction; one outcome per row.
+
+    The agency's reference is the idempotency key: the same content again is UNCHANGED; different
+    content for an existing reference is a conflict unless submitted as a correction.
+    """
     with store.transaction():  # the latest versions read are the ones the new versions follow
-        return _store(store, ids, agency, rows, drafts, keys, outcomes, correction, reason)
+        return _store(store, sub)
 
 
-def _store(store: Store, ids: IdProtector, agency: str, rows: Sequence[FlagRow], drafts: dict[int, FlagDraft],
-           keys: dict[int, str], outcomes: dict[int, RowOutcome], correction: bool, reason: str) -> list[RowOutcome]:
+def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
+                 rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
+    """Validate and store an agency's rows; valid rows are kept whatever happens to the others."""
+    return store_submission(store, prepare_submission(ruleset, ids, agency, rows, correction=correction, reason=reason))
+
+
+def _store(store: Store, sub: Submission) -> list[RowOutcome]:
+    agency, rows, drafts, keys, outcomes = sub.agency, sub.rows, sub.drafts, sub.keys, dict(sub.outcomes)
+    correction, reason = sub.correction, sub.reason
     heads = store.flag_heads(agency, [d.reference for d in drafts.values()])
     now = utc_now()
     new: list[StoredFlag] = []
@@ -141,7 +167,7 @@ def _store(store: Store, ids: IdProtector, agency: str, rows: Sequence[FlagRow],
             version, status = head.version + 1, "CORRECTED"
         fields = {k: v for k, v in d.__dict__.items() if k != "id_number"}
         new.append(StoredFlag(**fields, version=version, status="active", person_key=keys[i],
-                              id_masked=mask(d.id_number), id_sealed=ids.seal(d.id_number),
+                              id_masked=mask(d.id_number), id_sealed=sub.sealed[i],
                               reason=reason if correction else "", recorded_at=now, versions=version))
         outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]
     store.append_flag_versions(new)
@@ -170,4 +196,4 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         return new, True
 
 
-__all__ = ["FlagRow", "submit_flags", "retract_flag", "validate_flag"]
+__all__ = ["FlagRow", "Submission", "prepare_submission", "retract_flag", "store_submission", "submit_flags", "validate_flag"]

@@ -44,8 +44,9 @@ class Config(BaseModel):
     log_origin: str = "eligibility"
     max_concurrent_rpcs: int = 48
     shutdown_grace_seconds: float = 10.0
-    screen_workers: int = 0
+    workers: int = 0
     screen_parallel_from: int = 4000
+    intake_parallel_from: int = 1000
     log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
@@ -158,8 +159,9 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
         'log_key_file = "keys/log-ed25519.key"  # signs checkpoints; keys/log.pub verifies them\n'
         "max_concurrent_rpcs = 48        # more calls at once get RESOURCE_EXHAUSTED immediately\n"
         "shutdown_grace_seconds = 10     # on SIGTERM, in-flight calls get this long to finish\n"
-        f"screen_workers = {default_screen_workers()}               # processes screening large rounds (0: in the server)\n"
-        "screen_parallel_from = 4000     # rounds with at least this many candidates use them\n"
+        f"workers = {default_workers()}                     # processes for large screenings and submissions (0: none)\n"
+        "screen_parallel_from = 4000     # rounds with at least this many candidates are screened by the workers\n"
+        "intake_parallel_from = 1000     # flag submissions with at least this many rows are stored by the workers\n"
     )
     return load_config(home)
 
@@ -188,11 +190,12 @@ def load_config(home: Path) -> Config:
         log_key_file=home / data.get("log_key_file", "keys/log-ed25519.key"),
         max_concurrent_rpcs=int(data.get("max_concurrent_rpcs", 48)),
         shutdown_grace_seconds=float(data.get("shutdown_grace_seconds", 10.0)),
-        screen_workers=max(0, int(data.get("screen_workers", default_screen_workers()))),
+        workers=max(0, int(data.get("workers", default_workers()))),
         screen_parallel_from=max(1, int(data.get("screen_parallel_from", 4000))),
+        intake_parallel_from=max(1, int(data.get("intake_parallel_from", 1000))),
     )
 
 
-def default_screen_workers() -> int:
-    """One screening process per core, at most 8."""
+def default_workers() -> int:
+    """One worker process per core, at most 8."""
     return min(8, os.cpu_count() or 1)

@@ -1,7 +1,15 @@
-"""Screening a large round across worker processes.
+"""Worker processes for the CPU-bound use cases: screening a large round, storing a large flag submission.
 
-Screening is CPU-bound Python (evaluation, canonical encoding, hashing) and one process runs one
-thread at a time, so a round of at least `screen_parallel_from` candidates is cut into slices of
+One Python process runs one thread at a time, and both are CPU-bound (checking rows, evaluation,
+canonical encoding, hashing). The workers run the same code the server runs in-process, each
+over its own store connection; the store's write lock serialises their commits exactly as it
+does for several replicas on one database, so the log stays one sequence.
+
+Flags: a submission of at least `intake_parallel_from` rows is checked and stored by a worker
+(one transaction, with its idempotency key and response when it has one), so the chunks an
+agency's client sends together are checked in parallel.
+
+Screening: a round of at least `screen_parallel_from` candidates is cut into slices of
 consecutive candidates, and each slice is screened and recorded by a worker process with the
 same code the server runs in-process (screening.screen_round), over its own store connection.
 The store's write lock serialises the workers' commits exactly as it does for several replicas
@@ -27,8 +35,11 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from .evaluator import Evaluator
+from .flags import FlagRow, prepare_submission, store_submission
 from .home import Config
 from .observability import DISAGREEMENTS, configure_logging
+from .protect import IdProtector
+from .records import RowOutcome
 from .registry import Registry
 from .screening import Decided, screen_round
 from .store import Store, open_store
@@ -38,7 +49,7 @@ log = logging.getLogger("eligibility.parallel")
 Slice = tuple[int, int]
 """Candidates of a round with after < seq <= upto."""
 
-_worker: tuple[Store, Registry, Evaluator] | None = None
+_worker: tuple[Store, Registry, Evaluator, IdProtector] | None = None
 
 
 def _watch_parent(parent: int) -> None:
@@ -55,13 +66,14 @@ def _init_worker(config: Config, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-server").start()
     configure_logging()
     store = open_store(config.database)
-    _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset), Evaluator())
+    _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset), Evaluator(),
+               config.id_protector())
 
 
 def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[tuple[int, int, bytes]], int]:
     """In a worker: screen and record one slice; (seq, leaf index, logged bytes) each, and disagreements."""
     assert _worker is not None, "worker not initialised"
-    store, registry, evaluator = _worker
+    store, registry, evaluator, _ = _worker
     info = store.get_round(round_id, count=False)
     assert info is not None, f"round {round_id} vanished"
     before = evaluator.disagreements
@@ -71,8 +83,36 @@ def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[t
     return out, evaluator.disagreements - before
 
 
-class ScreeningPool:
-    """Worker processes for large screenings, started on first use."""
+Idempotency = tuple[str, str, str]
+"""(role, key, request digest) of a request that carries an idempotency key."""
+
+
+def _submit_flags(agency: str, rows: list[FlagRow], correction: bool, reason: str,
+                  idempotency: Idempotency | None) -> tuple[bytes, list[RowOutcome] | None]:
+    """In a worker: check and store a submission; (SubmitFlagsResponse bytes, outcomes if stored now).
+
+    With an idempotency key, a request seen before gets its remembered response (and no outcomes).
+    """
+    from .api.convert import row_result  # the one protobuf boundary, as in the server
+    from .api.idempotency import run_once
+    from .v1 import eligibility_pb2 as pb
+    assert _worker is not None, "worker not initialised"
+    store, registry, _, ids = _worker
+    sub = prepare_submission(registry.default, ids, agency, rows, correction=correction, reason=reason)
+    stored: list[RowOutcome] = []
+
+    def write() -> bytes:
+        stored.extend(store_submission(store, sub))
+        return pb.SubmitFlagsResponse(results=[row_result(o) for o in stored]).SerializeToString(deterministic=True)
+    if idempotency is None:
+        return write(), stored
+    role, key, digest = idempotency
+    data = run_once(store, role, key, "SubmitFlags", digest, write)
+    return data, stored or None
+
+
+class WorkerPool:
+    """Worker processes for large screenings and submissions, started on first use."""
 
     def __init__(self, config: Config, workers: int) -> None:
         """Up to `workers` processes for this home's configuration."""
@@ -118,6 +158,11 @@ class ScreeningPool:
                         f.result()
                     except Exception:  # noqa: BLE001 - reported by the slice that was collected, if any
                         log.exception("a screening slice failed after its caller went away")
+
+    def submit_flags(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
+                     idempotency: Idempotency | None) -> tuple[bytes, list[RowOutcome] | None]:
+        """Check and store a submission in a worker (see _submit_flags)."""
+        return self._executor().submit(_submit_flags, agency, rows, correction, reason, idempotency).result()
 
     @staticmethod
     def _collect(f: Future[tuple[list[tuple[int, int, bytes]], int]]) -> list[Decided]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 
@@ -20,11 +20,16 @@ from ..records import utc_now
 from ..v1 import eligibility_pb2 as pb
 from .auth import current_role
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 METADATA_KEY = "idempotency-key"
 
 
-def _key(context: grpc.ServicerContext) -> str:
+def idempotency_key(context: grpc.ServicerContext) -> str:
+    """The request's idempotency key, or an empty string."""
     for k, v in context.invocation_metadata():
         if k == METADATA_KEY and isinstance(v, str):
             if not 8 <= len(v) <= 128:
@@ -37,24 +42,46 @@ def idempotent(fn: F) -> F:
     """Decorate a unary write servicer method (inside @mapped) of a servicer with `.app`."""
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
-        key = _key(context)
-        if not key:
-            return fn(self, request, context)
-        store = self.app.store
-        role = current_role()
-        method = fn.__name__
-        digest = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
-        with store.transaction():
-            earlier = store.remembered(role, key)
-            if earlier is not None:
-                if earlier[0] != method or earlier[1] != digest:
-                    raise InvalidInputError(f"idempotency-key {key[:16]}... was used for a different request",
-                                            field=METADATA_KEY)
-                return _response_type(method).FromString(earlier[2])
-            response = fn(self, request, context)
-            store.remember(role, key, method, digest, response.SerializeToString(deterministic=True), utc_now())
-            return response
+        return once(self.app.store, fn.__name__, request, context, lambda: fn(self, request, context))
     return wrapper  # type: ignore[return-value]
+
+
+def once(store: Store, method: str, request: Any, context: grpc.ServicerContext, write: Callable[[], R]) -> R:
+    """Run write() (a method's writes, returning its response) once per idempotency key.
+
+    For a method that first does work needing no store (e.g. checking rows), do that work before
+    calling this: only write() runs inside the transaction, so concurrent requests overlap there.
+    """
+    key = idempotency_key(context)
+    if not key:
+        return write()
+    made: list[R] = []
+
+    def produce() -> bytes:
+        made.append(write())
+        return made[0].SerializeToString(deterministic=True)  # type: ignore[attr-defined, no-any-return]
+    data = run_once(store, current_role(), key, method, request_digest(request), produce)
+    return made[0] if made else _response_type(method).FromString(data)
+
+
+def run_once(store: Store, role: str, key: str, method: str, digest: str, write: Callable[[], bytes]) -> bytes:
+    """The serialized response to the first request with this key: write() runs for it, in one transaction
+    with the remembered response; a later request with the key gets that response, unless it differs."""
+    with store.transaction():
+        earlier = store.remembered(role, key)
+        if earlier is not None:
+            if earlier[0] != method or earlier[1] != digest:
+                raise InvalidInputError(f"idempotency-key {key[:16]}... was used for a different request",
+                                        field=METADATA_KEY)
+            return earlier[2]
+        data = write()
+        store.remember(role, key, method, digest, data, utc_now())
+        return data
+
+
+def request_digest(request: Any) -> str:
+    """What identifies a request's content."""
+    return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _response_type(method: str) -> Any:

@@ -11,7 +11,7 @@ from ..v1 import eligibility_pb2 as pb
 from ..v1 import eligibility_pb2_grpc as pbg
 from . import convert
 from .auth import AGENCIES, current_role
-from .idempotency import idempotent
+from .idempotency import idempotency_key, idempotent, once, request_digest
 from .status import mapped, mapped_stream
 
 CHUNK = 1000
@@ -25,12 +25,17 @@ class FlagServicer(pbg.FlagServiceServicer):
         self.app = app
 
     @mapped
-    @idempotent
     def SubmitFlags(self, request: pb.SubmitFlagsRequest, context: grpc.ServicerContext) -> pb.SubmitFlagsResponse:
-        """Submit many flags."""
+        """Submit many flags: rows are checked before the write transaction (idempotent by key)."""
         rows = [convert.flag_row(f) for f in request.flags]
-        outcomes = self.app.submit_flags(current_role(), rows, request.correction, request.reason)
-        return pb.SubmitFlagsResponse(results=[convert.row_result(o) for o in outcomes])
+        key = idempotency_key(context)
+        data = self.app.submit_flags_in_worker(current_role(), rows, request.correction, request.reason,
+                                               (key, request_digest(request)) if key else None)
+        if data is not None:
+            return pb.SubmitFlagsResponse.FromString(data)
+        sub = self.app.prepare_flags(current_role(), rows, request.correction, request.reason)
+        return once(self.app.store, "SubmitFlags", request, context, lambda: pb.SubmitFlagsResponse(
+            results=[convert.row_result(o) for o in self.app.store_flags(sub)]))
 
     @mapped
     @idempotent
