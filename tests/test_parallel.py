@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+
+import grpc
 
 from eligibility.auditlog import public_key_text
 from eligibility.client import connect
@@ -70,6 +73,18 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _workers(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    out = []
+    for child in _children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.append(child)
+        except FileNotFoundError:
+            continue
+    return out
+
+
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -80,7 +95,7 @@ def _alive(pid: int) -> bool:
 def _home(tmp_path: Path, name: str, workers: int, parallel_from: int = 100) -> Path:
     home = tmp_path / name
     init_home(home)
-    configure(home, workers=workers, screen_parallel_from=parallel_from)
+    configure(home, workers=workers, screen_parallel_from=parallel_from, intake_parallel_from=parallel_from)
     return home
 
 
@@ -99,7 +114,7 @@ def test_workers_decide_exactly_as_the_server_process(tmp_path: Path) -> None:
                 replayed = [r for ch in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=round_id))
                             for r in ch.results]
             assert len(replayed) == 1500 and all(r.match for r in replayed)
-        assert len(_children(par.proc.pid)) == 2  # the screening ran in the workers
+        assert _workers(par.proc.pid)  # the screening ran in the workers (spawned as needed, up to 2)
         assert _children(one.proc.pid) == []
         assert results["par"] == results["one"]
         overall = {o for _, o, _, _ in results["par"]}
@@ -161,7 +176,7 @@ def test_sigterm_during_a_parallel_screening_finishes_the_stream(tmp_path: Path)
         call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, records_only=True),
                                     metadata=c.metadata, timeout=120)
         got = len(next(call).records)
-        workers = _children(s.proc.pid)
+        workers = _children(s.proc.pid)  # the workers and multiprocessing's helper
         os.kill(s.proc.pid, signal.SIGTERM)
         got += sum(len(ch.records) for ch in call)
     assert got == 8000
@@ -177,5 +192,59 @@ def test_sigterm_during_a_parallel_screening_finishes_the_stream(tmp_path: Path)
     try:
         assert store.backend.execute("SELECT count(*) FROM decisions").fetchone()[0] == 8000
         assert verify_store(store, public_key_text(s.config.signing_key().public_key()))[0] == []
+    finally:
+        store.close()
+
+
+def _submission(people: list[tuple[str, pb.CandidateInput]]) -> list[pb.FlagInput]:
+    rows = [pb.FlagInput(row=i + 2, id_number=pid, name=f"人{i}", kind="criminal_conviction", reference=f"法-{i}",
+                         decided_on="2024-03-01") for i, (pid, _) in enumerate(people)]
+    rows[3].decided_on = "2024-02-30"  # invalid date
+    rows[5].kind = "cult"  # police's kind: PERMISSION_DENIED for court
+    rows[7].reference = rows[6].reference  # duplicate reference in the submission
+    rows[9].id_number = rows[9].id_number[:-1] + ("0" if rows[9].id_number[-1] != "0" else "1")  # bad check digit
+    return rows
+
+
+def _outcomes(resp: pb.SubmitFlagsResponse) -> list[tuple[int, str, int, int, list[tuple[str, str]]]]:
+    return [(r.row, r.key, r.status, r.version, [(e.field, e.code) for e in r.errors]) for r in resp.results]
+
+
+def test_large_submissions_are_stored_by_workers_idempotently(tmp_path: Path) -> None:
+    people = _people(600)
+    rows = _submission(people)
+    par = start_server(_home(tmp_path, "par", 2))
+    one = start_server(_home(tmp_path, "one", 0))
+    try:
+        with connect(one.config, "court", one.address) as c:
+            expected = _outcomes(c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=rows)))
+        with connect(par.config, "court", par.address) as c:
+            md = (*c.metadata, ("idempotency-key", "same-key-for-all-six"))
+            req = pb.SubmitFlagsRequest(flags=rows)
+            with ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(lambda _: c.flags.SubmitFlags(req, metadata=md, timeout=60), range(6)))
+            assert len({a.SerializeToString(deterministic=True) for a in answers}) == 1  # one response, six times
+            assert _outcomes(answers[0]) == expected  # as the server process decides
+            statuses = [r.status for r in answers[0].results]
+            assert statuses.count(pb.ROW_STATUS_REJECTED) == 4 and statuses.count(pb.ROW_STATUS_CREATED) == 596
+            assert [e.code for e in answers[0].results[5].errors] == ["PERMISSION_DENIED"]
+            try:
+                c.flags.SubmitFlags(pb.SubmitFlagsRequest(flags=rows[:300]), metadata=md, timeout=60)
+                raise AssertionError("a reused key with another request must be refused")
+            except grpc.RpcError as e:
+                assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
+            again = c.call(c.flags.SubmitFlags, pb.SubmitFlagsRequest(flags=rows))  # a fresh key: the same file again
+            assert {r.status for r in again.results} == {pb.ROW_STATUS_UNCHANGED, pb.ROW_STATUS_REJECTED}
+            versions = [f for ch in c.stream(c.flags.ListFlags, pb.ListFlagsRequest(all_versions=True)) for f in ch.flags]
+            assert len(versions) == 596 and {f.version for f in versions} == {1}
+        assert _workers(par.proc.pid)  # the submissions were stored by the workers
+        with connect(par.config, "auditor", par.address) as c:
+            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
+    finally:
+        stop_server(par)
+        stop_server(one)
+    store = SqliteStore(par.home / "eligibility.db")
+    try:
+        assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
     finally:
         store.close()
