@@ -14,6 +14,7 @@ import grpc
 from eligibility.auditlog import public_key_text
 from eligibility.client import connect
 from eligibility.home import init_home
+from eligibility.parallel import SLICE
 from eligibility.render import decision_dict_from_entry
 from eligibility.store import SqliteStore
 from eligibility.v1 import eligibility_pb2 as pb
@@ -143,7 +144,7 @@ def test_caller_gone_midway_slices_started_are_recorded_and_checkpointed(tmp_pat
         with connect(s.config, "district", s.address) as c:
             call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, records_only=True),
                                         metadata=c.metadata, timeout=120)
-            assert len(next(call).records) == 2000
+            assert len(next(call).records) == SLICE
             call.cancel()
         store = SqliteStore(home / "eligibility.db")
         try:
@@ -156,7 +157,7 @@ def test_caller_gone_midway_slices_started_are_recorded_and_checkpointed(tmp_pat
                 time.sleep(0.2)
             recorded = store.backend.execute("SELECT count(*) FROM decisions").fetchone()[0]
             # how far it got depends on when the server notices; what it recorded is whole slices
-            assert 2000 <= recorded <= 12_000 and recorded % 2000 == 0, recorded
+            assert SLICE <= recorded <= 12_000 and recorded % SLICE == 0, recorded
             assert store.checkpoints()[-1][0] == store.log_size()
         finally:
             store.close()

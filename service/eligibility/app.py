@@ -21,7 +21,7 @@ from .evaluator import Evaluator
 from .flags import FlagRow, Submission, prepare_submission, retract_flag, store_submission
 from .home import Config
 from .observability import FLAGS, SCREENED
-from .parallel import WorkerPool
+from .parallel import SLICE, WorkerPool
 from .records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag, utc_now
 from .reevaluate import Comparison, known_at_stamp, reevaluate
 from .registry import Registry
@@ -159,7 +159,7 @@ class App:
         ruleset = self.registry.by_name(info.ruleset)
         batches: Generator[list[Decided], None, None]
         if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
-            batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, 2000), still_wanted)
+            batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, SLICE), still_wanted)
         else:
             batches = screen_round(self.store, self.evaluator, ruleset, info)
         try:

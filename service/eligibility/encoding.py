@@ -22,11 +22,17 @@ def _encoded(result: Result) -> tuple[Result, bytes, orjson.Fragment]:
     hit = _RESULTS.get(id(result))
     if hit is not None and hit[0] is result:
         return hit
-    data = orjson.dumps(result.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    data = orjson.dumps(result_body(result), option=orjson.OPT_SORT_KEYS)
     if len(_RESULTS) > 1024:
         _RESULTS.clear()
     entry = _RESULTS[id(result)] = (result, data, orjson.Fragment(data))
     return entry
+
+
+def result_body(result: Result) -> dict[str, Any]:
+    """Result as model_dump(mode="json") gives it (every field of ours is a str, int or a tuple of models)."""
+    return {"overall": result.overall, "verdicts": dict(result.verdicts),
+            "trace": [{**t.__dict__, "flags": [dict(f.__dict__) for f in t.flags]} for t in result.trace]}
 
 
 def result_bytes(result: Result) -> bytes:

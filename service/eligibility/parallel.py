@@ -36,6 +36,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from .evaluator import Evaluator
 from .flags import FlagRow, prepare_submission, store_submission
+from .gctuning import tune_for_throughput
 from .home import Config
 from .observability import DISAGREEMENTS, configure_logging
 from .protect import IdProtector
@@ -48,6 +49,10 @@ log = logging.getLogger("eligibility.parallel")
 
 Slice = tuple[int, int]
 """Candidates of a round with after < seq <= upto."""
+
+SLICE = 1000
+"""Candidates per slice (one transaction): small enough that the slices in flight stay well inside the memory
+budget (each decision record is ~5 KB, held by a worker, the pipe and the server), large enough to commit rarely."""
 
 _worker: tuple[Store, Registry, Evaluator, IdProtector] | None = None
 
@@ -68,6 +73,7 @@ def _init_worker(config: Config, parent: int) -> None:
     store = open_store(config.database)
     _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset), Evaluator(),
                config.id_protector())
+    tune_for_throughput()
 
 
 def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[tuple[int, int, bytes]], int]:

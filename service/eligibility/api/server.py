@@ -14,6 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ..app import App
+from ..gctuning import tune_for_throughput
 from ..home import Config, HomeError, is_loopback
 from ..observability import MetricsInterceptor, configure_logging
 from ..v1 import eligibility_pb2 as pb
@@ -66,6 +67,7 @@ def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: 
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     app = App(config)
+    tune_for_throughput()
     server, port = build_server(app, listen, plaintext, max_concurrent=config.max_concurrent_rpcs)
     host = listen.rsplit(":", 1)[0]
     metrics_at = ""

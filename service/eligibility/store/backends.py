@@ -117,10 +117,12 @@ class SqliteBackend(Backend):
         self.path = str(path)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._conn.row_factory = sqlite3.Row
+        # a new database gets 16 KiB pages (decision records are ~5 KB: fewer overflow pages); no effect later
+        self._conn.execute("PRAGMA page_size=16384")
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages (default 2 MiB): indexes of a province stay hot
+        self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages (default 2 MiB): hot index pages stay cached
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run one statement."""
