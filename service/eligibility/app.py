@@ -18,7 +18,7 @@ from .dates import check_plausible, parse_iso
 from .domain import AGENCY_ORDER
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .evaluator import Evaluator
-from .flags import FlagRow, Submission, prepare_submission, retract_flag, store_submission
+from .flags import FlagRow, Submission, Tally, prepare_submission, retract_flag, store_submission, tally
 from .home import Config
 from .observability import FLAGS, SCREENED
 from .parallel import SLICE, WorkerPool
@@ -66,7 +66,7 @@ class App:
     def store_flags(self, sub: Submission) -> list[RowOutcome]:
         """Store a checked submission (one transaction)."""
         outcomes = store_submission(self.store, sub)
-        self._count(sub.agency, outcomes)
+        self._count(sub.agency, tally(outcomes))
         return outcomes
 
     def submit_flags_in_worker(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
@@ -79,18 +79,18 @@ class App:
         _agency_only(agency)
         if self.pool is None or len(rows) < self.config.intake_parallel_from:
             return None
-        data, outcomes = self.pool.submit_flags(agency, rows, correction, reason,
-                                                (agency, *idempotency) if idempotency else None)
-        if outcomes is not None:
-            self._count(agency, outcomes)
+        data, counted = self.pool.submit_flags(agency, rows, correction, reason,
+                                               (agency, *idempotency) if idempotency else None)
+        if counted is not None:
+            self._count(agency, counted)
         return data
 
-    def _count(self, agency: str, outcomes: list[RowOutcome]) -> None:
-        for o in outcomes:
-            FLAGS.labels(agency, o.status).inc()
-            for e in o.errors:
-                if e.code == "PERMISSION_DENIED":
-                    log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, o.key, e.message)
+    @staticmethod
+    def _count(agency: str, counted: Tally) -> None:
+        for status, n in counted.statuses.items():
+            FLAGS.labels(agency, status).inc(n)
+        for reference, message in counted.refused:
+            log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, reference, message)
 
     def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
         """Retract one of the agency's flags."""

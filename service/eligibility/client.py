@@ -89,7 +89,7 @@ class Client:
         return iter(method(request, metadata=self.metadata, timeout=timeout or self.timeout * 60))
 
     def submit_flags(self, rows: list[pb.FlagInput], correction: bool = False, reason: str = "",
-                     chunk: int = 5000, in_flight: int = 2) -> Iterator[list[pb.RowResult]]:
+                     chunk: int = 5000, in_flight: int = 3) -> Iterator[list[pb.RowResult]]:
         """Submit flags in chunks; yields the results of each chunk (one per row), in order.
 
         Up to in_flight chunks are sent before the first answer is read, so the server checks one

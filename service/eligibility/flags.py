@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InvalidInputError, NotFoundError
 from .idnumbers import mask
@@ -93,6 +94,7 @@ class Submission:
     drafts: dict[int, FlagDraft]  # row position -> valid draft (the first row of each reference)
     keys: dict[int, str]  # row position -> keyed hash of the person
     sealed: dict[int, bytes]  # row position -> the ID number, encrypted
+    masked: dict[int, str]  # row position -> the ID number, masked
     outcomes: dict[int, RowOutcome]  # row position -> rejection found while checking
     correction: bool
     reason: str
@@ -120,17 +122,25 @@ def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Se
             first_row[key] = r.row
             drafts[i] = checked
     return Submission(agency, rows, drafts, {i: ids.person_key(d.id_number) for i, d in drafts.items()},
-                      {i: ids.seal(d.id_number) for i, d in drafts.items()}, outcomes, correction, reason)
+                      {i: ids.seal(d.id_number) for i, d in drafts.items()},
+                      {i: mask(d.id_number) for i, d in drafts.items()}, outcomes, correction, reason)
 
 
 def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
     """Create, keep or correct the versions of a checked submission in one transaction; one outcome per row.
 
     The agency's reference is the idempotency key: the same content again is UNCHANGED; different
-    content for an existing reference is a conflict unless submitted as a correction.
+    content for an existing reference is a conflict unless submitted as a correction. Only what
+    needs the records on file happens under the write lock; the outcomes are built after it.
     """
     with store.transaction():  # the latest versions read are the ones the new versions follow
-        return _store(store, sub)
+        done = _store(store, sub)
+    outcomes = dict(sub.outcomes)
+    for i, (status, version, problem) in done.items():
+        row, key = sub.rows[i].row, sub.drafts[i].reference
+        outcomes[i] = (_reject(row, key, "reference", *problem) if problem else
+                       RowOutcome(row=row, key=key, status=status, version=version))  # type: ignore[arg-type]
+    return [outcomes[i] for i in range(len(sub.rows))]
 
 
 def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
@@ -139,39 +149,55 @@ def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
     return store_submission(store, prepare_submission(ruleset, ids, agency, rows, correction=correction, reason=reason))
 
 
-def _store(store: Store, sub: Submission) -> list[RowOutcome]:
-    agency, rows, drafts, keys, outcomes = sub.agency, sub.rows, sub.drafts, sub.keys, dict(sub.outcomes)
-    correction, reason = sub.correction, sub.reason
-    heads = store.flag_heads(agency, [d.reference for d in drafts.values()])
+def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str, str] | None]]:
+    """Inside the transaction: row position -> (status, version, or the (message, code) of a refusal)."""
+    drafts, keys, correction = sub.drafts, sub.keys, sub.correction
+    heads = store.flag_heads(sub.agency, [d.reference for d in drafts.values()])
     now = utc_now()
     new: list[StoredFlag] = []
+    done: dict[int, tuple[str, int, tuple[str, str] | None]] = {}
     for i, d in drafts.items():
-        r = rows[i]
         head = heads.get(d.reference)
         if head is None:
             if correction:
-                outcomes[i] = _reject(r.row, d.reference, "reference", f"no flag {d.reference} on record to correct",
-                                      "NOT_FOUND")
+                done[i] = ("REJECTED", 0, (f"no flag {d.reference} on record to correct", "NOT_FOUND"))
                 continue
             version, status = 1, "CREATED"
         elif head.content() == d.content(keys[i]) and head.status == "active":
-            outcomes[i] = RowOutcome(row=r.row, key=d.reference, status="UNCHANGED", version=head.version)
+            done[i] = ("UNCHANGED", head.version, None)
             continue
         elif not correction:
             what = "was retracted" if head.status == "retracted" else "is on record with different content"
-            outcomes[i] = _reject(r.row, d.reference, "reference",
-                                  f"flag {d.reference} {what} (version {head.version}); submit it as a correction "
-                                  f"with a reason to change it", "FAILED_PRECONDITION")
+            done[i] = ("REJECTED", 0, (f"flag {d.reference} {what} (version {head.version}); submit it as a "
+                                       f"correction with a reason to change it", "FAILED_PRECONDITION"))
             continue
         else:
             version, status = head.version + 1, "CORRECTED"
-        fields = {k: v for k, v in d.__dict__.items() if k != "id_number"}
-        new.append(StoredFlag(**fields, version=version, status="active", person_key=keys[i],
-                              id_masked=mask(d.id_number), id_sealed=sub.sealed[i],
-                              reason=reason if correction else "", recorded_at=now, versions=version))
-        outcomes[i] = RowOutcome(row=r.row, key=d.reference, status=status, version=version)  # type: ignore[arg-type]
+        fields = dict(d.__dict__)
+        del fields["id_number"]  # kept only sealed
+        fields.update(version=version, status="active", person_key=keys[i], id_masked=sub.masked[i],
+                      id_sealed=sub.sealed[i], reason=sub.reason if correction else "", recorded_at=now, versions=version)
+        new.append(StoredFlag.model_validate(fields))
+        done[i] = (status, version, None)
     store.append_flag_versions(new)
-    return [outcomes[i] for i in range(len(rows))]
+    return done
+
+
+class Tally(NamedTuple):
+    """What a submission did, for metrics and the refusal log: rows by status, and the refused rows."""
+
+    statuses: dict[str, int]
+    refused: list[tuple[str, str]]  # (reference, message) of rows refused as another agency's kind
+
+
+def tally(outcomes: Sequence[RowOutcome]) -> Tally:
+    """Count a submission's outcomes."""
+    statuses: dict[str, int] = {}
+    refused: list[tuple[str, str]] = []
+    for o in outcomes:
+        statuses[o.status] = statuses.get(o.status, 0) + 1
+        refused += [(o.key, e.message) for e in o.errors if e.code == "PERMISSION_DENIED"]
+    return Tally(statuses, refused)
 
 
 def _reject(row: int, key: str, field: str, message: str, code: str) -> RowOutcome:
@@ -196,4 +222,5 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         return new, True
 
 
-__all__ = ["FlagRow", "Submission", "prepare_submission", "retract_flag", "store_submission", "submit_flags", "validate_flag"]
+__all__ = ["FlagRow", "Submission", "Tally", "prepare_submission", "retract_flag", "store_submission", "submit_flags",
+           "tally", "validate_flag"]

@@ -35,7 +35,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from .evaluator import Evaluator
-from .flags import FlagRow, prepare_submission, store_submission
+from .flags import FlagRow, Tally, prepare_submission, store_submission, tally
 from .gctuning import tune_for_throughput
 from .home import Config
 from .observability import DISAGREEMENTS, configure_logging
@@ -94,10 +94,10 @@ Idempotency = tuple[str, str, str]
 
 
 def _submit_flags(agency: str, rows: list[FlagRow], correction: bool, reason: str,
-                  idempotency: Idempotency | None) -> tuple[bytes, list[RowOutcome] | None]:
-    """In a worker: check and store a submission; (SubmitFlagsResponse bytes, outcomes if stored now).
+                  idempotency: Idempotency | None) -> tuple[bytes, Tally | None]:
+    """In a worker: check and store a submission; (SubmitFlagsResponse bytes, its tally if stored now).
 
-    With an idempotency key, a request seen before gets its remembered response (and no outcomes).
+    With an idempotency key, a request seen before gets its remembered response (and no tally).
     """
     from .api.convert import row_result  # the one protobuf boundary, as in the server
     from .api.idempotency import run_once
@@ -111,10 +111,10 @@ def _submit_flags(agency: str, rows: list[FlagRow], correction: bool, reason: st
         stored.extend(store_submission(store, sub))
         return pb.SubmitFlagsResponse(results=[row_result(o) for o in stored]).SerializeToString(deterministic=True)
     if idempotency is None:
-        return write(), stored
+        return write(), tally(stored)
     role, key, digest = idempotency
     data = run_once(store, role, key, "SubmitFlags", digest, write)
-    return data, stored or None
+    return data, tally(stored) if stored else None
 
 
 class WorkerPool:
@@ -166,7 +166,7 @@ class WorkerPool:
                         log.exception("a screening slice failed after its caller went away")
 
     def submit_flags(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
-                     idempotency: Idempotency | None) -> tuple[bytes, list[RowOutcome] | None]:
+                     idempotency: Idempotency | None) -> tuple[bytes, Tally | None]:
         """Check and store a submission in a worker (see _submit_flags)."""
         return self._executor().submit(_submit_flags, agency, rows, correction, reason, idempotency).result()
 
