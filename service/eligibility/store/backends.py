@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS attestations (
   note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
 CREATE TABLE IF NOT EXISTS log (
   idx BIGINT PRIMARY KEY, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
+CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
 CREATE TABLE IF NOT EXISTS decisions (
   seq BIGINT PRIMARY KEY, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
