@@ -32,12 +32,16 @@ class LogEntry(NamedTuple):
     hash: bytes
 
 
-def encode_entry(index: int, prev: bytes, type_: str, body: dict[str, Any]) -> bytes:
+Body = dict[str, Any] | orjson.Fragment
+"""An entry's body: a JSON object, or its canonical bytes already made (outside the write lock)."""
+
+
+def encode_entry(index: int, prev: bytes, type_: str, body: Body) -> bytes:
     """The canonical bytes of an entry."""
     return orjson.dumps({"index": index, "prev": prev.hex(), "type": type_, "body": body}, option=orjson.OPT_SORT_KEYS)
 
 
-def chain_entries(start: int, prev: bytes, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
+def chain_entries(start: int, prev: bytes, items: list[tuple[str, Body]]) -> list[LogEntry]:
     """Encode consecutive entries from position start, each naming its predecessor's leaf hash."""
     out = []
     for i, (type_, body) in enumerate(items):

@@ -128,14 +128,15 @@ class Engine:
         }]
         for i, flag, rule in countable_flags(ruleset, inp):
             window = rule.window_for(flag.level)
+            elapsed = months_elapsed(flag.decided_on, inp.as_of)
             fact: dict[str, Any] = {
                 "sid": sid, "id": f"f{i}", "idx": i, "type": "flag", "as_of_day": day,
                 "agency": flag.agency, "kind": flag.kind, "level": flag.level,
                 "days_since": day - flag.decided_on.toordinal(),
-                "elapsed_months": months_elapsed(flag.decided_on, inp.as_of),
+                "elapsed_months": elapsed,
                 "days_left": (flag.end_date.toordinal() - day) if flag.end_date else _NO_END,
                 # an open window with only a term: whole months of the term still to run
-                "term_left": (flag.term_months - months_elapsed(flag.decided_on, inp.as_of))
+                "term_left": (flag.term_months - elapsed)
                 if window.type == "open" and flag.term_months and not flag.end_date else _NO_END,
             }
             if window.type == "term_plus_months":

@@ -125,14 +125,14 @@ class ScreenRow(NamedTuple):
 
 
 class PreparedDecision(NamedTuple):
-    """A decision ready to be logged: its body (the canonical record as a dict) and the columns indexed."""
+    """A decision ready to be logged: its body (the record's canonical bytes) and the columns indexed."""
 
     decision_id: str
     round_id: str
     person_key: str
     recorded_at: str
     ruleset_hash: str
-    body: dict[str, Any]
+    body: orjson.Fragment
 
 
 class RoundInfo(_Rec):

@@ -7,12 +7,14 @@ from collections.abc import Generator
 from datetime import date
 from typing import Protocol
 
+import orjson
+
 from .domain import CandidateFacts, EvalInput, Result
 from .encoding import decision_body, flagless_decision_body
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
 from .facts import Match
-from .records import DecisionRecord, PreparedDecision, RoundInfo, StoredFlag, utc_now
+from .records import DecisionRecord, PreparedDecision, RoundInfo, StoredFlag, canonical, utc_now
 from .reference import profile_matches
 from .ruleset import Ruleset
 from .store import Store
@@ -58,7 +60,7 @@ def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_
 def prepared(rec: DecisionRecord) -> PreparedDecision:
     """A decision record ready to be logged."""
     return PreparedDecision(rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
-                            rec.ruleset_hash, decision_body(rec))
+                            rec.ruleset_hash, orjson.Fragment(canonical(decision_body(rec))))
 
 
 class HasFacts(Protocol):
@@ -112,7 +114,8 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
                 by_kind[kind] = result
             out.append(PreparedDecision(
                 new_id := new_decision_id(), round_.round_id, r.person_key, now, ruleset.hash,
-                flagless_decision_body(new_id, round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION,
-                                       r, attested, result)))
+                orjson.Fragment(canonical(flagless_decision_body(
+                    new_id, round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION, r, attested,
+                    result)))))
         yield [Decided(seq, leaf, data) for seq, leaf, data in store.append_decisions(out)]
 

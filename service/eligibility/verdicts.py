@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .domain import PROFILE, EvalInput, FlagFacts, FlagRef, Result, TraceEntry, Verdict, overall_of, same_name
 from .facts import Match
@@ -44,6 +44,38 @@ def _profile_entry(ruleset: Ruleset, rule: ProfileRule) -> TraceEntry:
     )
 
 
+_NOTHING_FOUND: dict[tuple[str, date, str, str], TraceEntry] = {}
+
+
+def _nothing_found(ruleset: Ruleset, as_of: date, agency: str, attested_at: str) -> TraceEntry:
+    """What an agency (or the profile check) with no finding gets: what was checked; shared, as it
+    depends only on the ruleset version, as_of, the agency and its attestation."""
+    key = (ruleset.hash, as_of, agency, attested_at)
+    entry = _NOTHING_FOUND.get(key)
+    if entry is not None:
+        return entry
+    if agency == PROFILE:
+        checks = [p.id for p in ruleset.profile if p.in_effect(as_of)]
+        entry = TraceEntry(agency=PROFILE, verdict="PASS", rule_id="PROFILE-CHECKED", effect="checked",
+                           detail=f"checked {', '.join(checks)} on {as_of}", ruleset_hash=ruleset.hash)
+    else:
+        checked = [r.id for r in ruleset.rules if r.agency == agency and r.in_effect(as_of)]
+        if attested_at:
+            entry = TraceEntry(
+                agency=agency, verdict="PASS", rule_id="ATTESTED", effect="checked",
+                detail=f"{agency} attested review at {attested_at}; no flag in force under "
+                f"{', '.join(checked)}", ruleset_hash=ruleset.hash)
+        else:
+            entry = TraceEntry(
+                agency=agency, verdict="PENDING", rule_id="NOT-ATTESTED", effect="awaiting_attestation",
+                detail=f"no flag in force under {', '.join(checked)}, but {agency} has not attested "
+                f"its review of this round", ruleset_hash=ruleset.hash)
+    if len(_NOTHING_FOUND) > 4096:
+        _NOTHING_FOUND.clear()
+    _NOTHING_FOUND[key] = entry
+    return entry
+
+
 def assemble(ruleset: Ruleset, inp: EvalInput, agreed: frozenset[Match], disputed: frozenset[Match] = frozenset(),
              disputed_detail: str = "") -> Result:
     """Build the Result from firings both evaluators agree on; disputed firings become REVIEW."""
@@ -68,26 +100,9 @@ def assemble(ruleset: Ruleset, inp: EvalInput, agreed: frozenset[Match], dispute
     for agency, found in entries.items():
         if found:
             verdict: Verdict = min((e.verdict for e in found), key=_SEVERITY.__getitem__)
-        elif agency == PROFILE:
-            verdict = "PASS"
-            checks = [p.id for p in ruleset.profile if p.in_effect(inp.as_of)]
-            found = [TraceEntry(agency=PROFILE, verdict="PASS", rule_id="PROFILE-CHECKED", effect="checked",
-                                detail=f"checked {', '.join(checks)} on {inp.as_of}", ruleset_hash=ruleset.hash)]
         else:
-            checked = [r.id for r in ruleset.rules if r.agency == agency and r.in_effect(inp.as_of)]
-            attested_at = inp.attestations.get(agency)
-            if attested_at:
-                verdict = "PASS"
-                found = [TraceEntry(
-                    agency=agency, verdict="PASS", rule_id="ATTESTED", effect="checked",
-                    detail=f"{agency} attested review at {attested_at}; no flag in force under "
-                    f"{', '.join(checked)}", ruleset_hash=ruleset.hash)]
-            else:
-                verdict = "PENDING"
-                found = [TraceEntry(
-                    agency=agency, verdict="PENDING", rule_id="NOT-ATTESTED", effect="awaiting_attestation",
-                    detail=f"no flag in force under {', '.join(checked)}, but {agency} has not attested "
-                    f"its review of this round", ruleset_hash=ruleset.hash)]
+            found = [_nothing_found(ruleset, inp.as_of, agency, inp.attestations.get(agency, ""))]
+            verdict = found[0].verdict
         verdicts[agency] = verdict
         trace.extend(sorted(found, key=lambda e: (_SEVERITY[e.verdict], e.rule_id, [f.reference for f in e.flags])))
     return Result(overall=overall_of(verdicts), verdicts=verdicts, trace=tuple(trace))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from ..auditlog import LogEntry, chain_entries, flag_body
+from ..auditlog import Body, LogEntry, chain_entries, flag_body
 from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredFlag
 from .backends import Backend
 
@@ -344,7 +344,7 @@ class SqlStore:
             c.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?)", (role, key, method, request_hash, response, now))
 
     # ---- the append-only log ----
-    def _log(self, c: Backend, items: list[tuple[str, dict[str, Any]]]) -> list[LogEntry]:
+    def _log(self, c: Backend, items: list[tuple[str, Body]]) -> list[LogEntry]:
         """Append entries inside the caller's transaction (the write lock makes the index unique)."""
         if not items:
             return []
