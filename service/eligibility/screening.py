@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Generator
 from datetime import date
 from typing import Protocol
@@ -42,8 +43,12 @@ class Decided:
 
 
 def new_decision_id() -> str:
-    """A fresh, unguessable decision id."""
-    return "dec-" + os.urandom(10).hex()
+    """A fresh decision id: 40 bits of the clock (ms) then 56 random bits.
+
+    Ids made close in time sort close together, so a screening appends to the end of the
+    decision-id index instead of touching a random page of it for every decision.
+    """
+    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{os.urandom(7).hex()}"
 
 
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo | None, as_of_round: EvalInput,

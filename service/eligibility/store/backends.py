@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
+# {pk}: SQLite's INTEGER PRIMARY KEY is the table's own row id (no separate index to keep up for the
+# log and the decisions, which grow by millions); PostgreSQL gets BIGINT PRIMARY KEY.
 _TABLES = """
 CREATE TABLE IF NOT EXISTS rulesets (
   hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, content {blob} NOT NULL,
@@ -38,16 +40,16 @@ CREATE TABLE IF NOT EXISTS attestations (
   round_id TEXT NOT NULL REFERENCES rounds(round_id), agency TEXT NOT NULL, attested_at TEXT NOT NULL,
   note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
 CREATE TABLE IF NOT EXISTS log (
-  idx BIGINT PRIMARY KEY, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
+  idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
 CREATE TABLE IF NOT EXISTS decisions (
-  seq BIGINT PRIMARY KEY, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
+  seq {pk}, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
   leaf_index BIGINT NOT NULL REFERENCES log(idx));
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
 CREATE INDEX IF NOT EXISTS decisions_person ON decisions (round_id, person_key, seq);
 CREATE TABLE IF NOT EXISTS checkpoints (
-  seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, body TEXT NOT NULL,
+  seq {pk}, size BIGINT NOT NULL, root {blob} NOT NULL, body TEXT NOT NULL,
   signature {blob} NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
   role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response {blob} NOT NULL,
@@ -123,7 +125,7 @@ class SqliteBackend(Backend):
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages (default 2 MiB): hot index pages stay cached
+        self._conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of pages (default 2 MiB): hot index pages stay cached
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run one statement."""
@@ -139,7 +141,7 @@ class SqliteBackend(Backend):
 
     def create_schema(self) -> None:
         """Create what is missing."""
-        for stmt in [*_statements(_TABLES.format(blob="BLOB")), *_SQLITE_GUARDS]:
+        for stmt in [*_statements(_TABLES.format(blob="BLOB", pk="INTEGER PRIMARY KEY")), *_SQLITE_GUARDS]:
             self._conn.execute(stmt)
 
     def close(self) -> None:
@@ -181,7 +183,7 @@ class PostgresBackend(Backend):
 
     def create_schema(self) -> None:
         """Create what is missing (serialised by the advisory lock, so replicas may start together)."""
-        for stmt in [*_statements(_TABLES.format(blob="BYTEA")), *_PG_GUARDS]:
+        for stmt in [*_statements(_TABLES.format(blob="BYTEA", pk="BIGINT PRIMARY KEY")), *_PG_GUARDS]:
             self._conn.execute(stmt)
 
     def close(self) -> None:
