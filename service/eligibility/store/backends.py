@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
   leaf_index BIGINT NOT NULL REFERENCES log(idx));
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
-CREATE INDEX IF NOT EXISTS decisions_person ON decisions (round_id, person_key, seq);
+DROP INDEX IF EXISTS decisions_person;
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq {pk}, size BIGINT NOT NULL, root {blob} NOT NULL, body TEXT NOT NULL,
   signature {blob} NOT NULL, created_at TEXT NOT NULL);

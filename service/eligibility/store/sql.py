@@ -324,11 +324,12 @@ class SqlStore:
 
     def latest_round_decisions(self, round_id: str) -> list[tuple[int, int, bytes]]:
         """The latest decision of each candidate of a round, in candidate order."""
+        # one pass over the round's decisions (no per-person index to keep up while screening)
         rows = self._query(
             "SELECT d.seq, d.leaf_index, l.data FROM candidates c "
-            "JOIN decisions d ON d.seq = (SELECT max(seq) FROM decisions x WHERE x.round_id = c.round_id "
-            "AND x.person_key = c.person_key) JOIN log l ON l.idx = d.leaf_index WHERE c.round_id = ? ORDER BY c.seq",
-            (round_id,))
+            "JOIN (SELECT person_key, max(seq) AS seq FROM decisions WHERE round_id = ? GROUP BY person_key) m "
+            "ON m.person_key = c.person_key JOIN decisions d ON d.seq = m.seq JOIN log l ON l.idx = d.leaf_index "
+            "WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
         return [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
 
     # ---- idempotent requests ----
