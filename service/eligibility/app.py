@@ -48,7 +48,7 @@ class App:
         self.pool = WorkerPool(config, config.workers) if config.workers > 0 else None
 
     def close(self) -> None:
-        """Stop the screening workers, release the store."""
+        """Stop the worker processes, release the store."""
         if self.pool is not None:
             self.pool.close()
         self.store.close()

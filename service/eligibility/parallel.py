@@ -10,16 +10,13 @@ Flags: a submission of at least `intake_parallel_from` rows is checked and store
 agency's client sends together are checked in parallel.
 
 Screening: a round of at least `screen_parallel_from` candidates is cut into slices of
-consecutive candidates, and each slice is screened and recorded by a worker process with the
-same code the server runs in-process (screening.screen_round), over its own store connection.
-The store's write lock serialises the workers' commits exactly as it does for several replicas
-on one database, so the log stays one sequence; each slice is one transaction. The server
+consecutive candidates; a worker screens and records each slice (screening.screen_round, one
+transaction per slice) under the ruleset version the server chose (by hash), and the server
 streams each slice's logged bytes back in candidate order as the slices finish.
 
-Workers are spawned (not forked: the server has gRPC threads), on the first large screening,
-and use the ruleset version the server chose (by hash). They ignore SIGINT/SIGTERM (the server
-decides when to stop, and a stream in flight finishes during its grace period) and exit on
-their own within a second if the server process disappears.
+Workers are spawned (not forked: the server has gRPC threads) on first use. They ignore
+SIGINT/SIGTERM (the server decides when to stop, and a stream in flight finishes during its
+grace period) and exit on their own within a second if the server process disappears.
 """
 
 from __future__ import annotations
