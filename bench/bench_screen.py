@@ -23,6 +23,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from helpers import child_pids  # noqa: E402  (tests/helpers.py, as the tests read /proc)
+
 from eligibility.cli import iter_screen_round  # noqa: E402
 from eligibility.client import connect  # noqa: E402
 from eligibility.domain import CandidateFacts, EvalInput, FlagFacts  # noqa: E402
@@ -90,17 +92,6 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(stat.parent.name))
-        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
-            continue
-    return out
-
-
 def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
     """Sample the resident memory (kB) of a process and its children (the screening workers) until stopped."""
     while not stop.is_set():
@@ -108,7 +99,7 @@ def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
             total = _rss_kb(pid)
         except FileNotFoundError:
             return
-        for child in _children(pid):
+        for child in child_pids(pid):
             try:
                 total += _rss_kb(child)
             except FileNotFoundError:

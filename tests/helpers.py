@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from pathlib import Path
 
 from eligibility.idnumbers import check_digit
 
@@ -32,3 +33,15 @@ def candidate(id_number: str, name: str = "张三", position: str = "vc_member",
     """A candidate row with all columns."""
     return {"id_number": id_number, "name": name, "village": village, "township": township, "position": position,
             "party_member": party_member}
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is pid (read from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return out

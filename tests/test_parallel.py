@@ -21,7 +21,7 @@ from eligibility.v1 import eligibility_pb2 as pb
 from eligibility.verify import verify_store
 
 from .conftest import Server, configure, start_server, stop_server
-from .helpers import make_id
+from .helpers import child_pids, make_id
 
 KINDS = {"court": "criminal_conviction", "police": "administrative_detention", "petition": "petition_pending",
          "discipline": "investigation"}
@@ -63,21 +63,10 @@ def _screen(s: Server, round_id: str) -> list[dict[str, object]]:
             round_id=round_id, records_only=True)) for r in ch.records]
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(stat.parent.name))
-        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
-            continue
-    return out
-
-
 def _workers(pid: int) -> list[int]:
     """The server's worker processes (not multiprocessing's resource tracker)."""
     out = []
-    for child in _children(pid):
+    for child in child_pids(pid):
         try:
             if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
                 out.append(child)
@@ -116,7 +105,7 @@ def test_workers_decide_exactly_as_the_server_process(tmp_path: Path) -> None:
                             for r in ch.results]
             assert len(replayed) == 1500 and all(r.match for r in replayed)
         assert _workers(par.proc.pid)  # the screening ran in the workers (spawned as needed, up to 2)
-        assert _children(one.proc.pid) == []
+        assert child_pids(one.proc.pid) == []
         assert results["par"] == results["one"]
         overall = {o for _, o, _, _ in results["par"]}
         assert {"ELIGIBLE", "INELIGIBLE", "NEEDS_REVIEW"} <= overall  # the round is not trivially uniform
@@ -177,7 +166,7 @@ def test_sigterm_during_a_parallel_screening_finishes_the_stream(tmp_path: Path)
         call = c.rounds.ScreenRound(pb.ScreenRoundRequest(round_id=round_id, records_only=True),
                                     metadata=c.metadata, timeout=120)
         got = len(next(call).records)
-        workers = _children(s.proc.pid)  # the workers and multiprocessing's helper
+        workers = child_pids(s.proc.pid)  # the workers and multiprocessing's helper
         os.kill(s.proc.pid, signal.SIGTERM)
         got += sum(len(ch.records) for ch in call)
     assert got == 8000

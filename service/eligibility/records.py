@@ -80,6 +80,14 @@ class StoredFlag(_Rec):
         )
 
 
+def candidate_facts(c: StoredCandidate | ScreenRow) -> CandidateFacts:
+    """A stored candidate, whichever way it was read, as the evaluator reads it."""
+    return CandidateFacts(
+        person_key=c.person_key, id_masked=c.id_masked, birth_date=c.birth_date, name=c.name,
+        positions=c.positions, party_member=c.party_member, village=c.village, township=c.township,
+    )
+
+
 class StoredCandidate(_Rec):
     """A candidate of a round."""
 
@@ -97,10 +105,7 @@ class StoredCandidate(_Rec):
 
     def facts(self) -> CandidateFacts:
         """The candidate as the evaluator reads it."""
-        return CandidateFacts(
-            person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
-            positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
-        )
+        return candidate_facts(self)
 
 
 class ScreenRow(NamedTuple):
@@ -118,10 +123,7 @@ class ScreenRow(NamedTuple):
 
     def facts(self) -> CandidateFacts:
         """The candidate as the evaluator reads it."""
-        return CandidateFacts(
-            person_key=self.person_key, id_masked=self.id_masked, birth_date=self.birth_date, name=self.name,
-            positions=self.positions, party_member=self.party_member, village=self.village, township=self.township,
-        )
+        return candidate_facts(self)
 
 
 class PreparedDecision(NamedTuple):
