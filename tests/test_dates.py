@@ -38,3 +38,25 @@ def test_last_day_and_first_lapsed_day(start: date, n: int) -> None:
 def test_bad_dates(text: str) -> None:
     with pytest.raises(InvalidInputError):
         parse_iso(text, field="decided_on")
+
+
+def _add_months_by_calendar(d: date, months: int) -> date:
+    """An independent definition: the standard library's calendar for the month length."""
+    import calendar
+    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2190, 1, 1)), st.integers(0, 120))
+def test_add_months_agrees_with_the_calendar(start: date, n: int) -> None:
+    assert add_months(start, n) == _add_months_by_calendar(start, n)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2190, 1, 1)),
+       st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 1, 1)))
+def test_months_elapsed_is_the_largest_whole_month(start: date, on: date) -> None:
+    m = months_elapsed(start, on)
+    if on < start:
+        assert m == 0
+    else:
+        assert _add_months_by_calendar(start, m) <= on < _add_months_by_calendar(start, m + 1)
