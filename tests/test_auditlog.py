@@ -299,32 +299,51 @@ def test_as_known_then_uses_only_versions_on_record_at_that_moment(cli, tmp_path
 
 
 def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Both shapes of record: one holding its result (a flagged candidate) and one naming a shared
+    result by hash (a candidate with nothing on record), each changed in the database file."""
     import sqlite3
-    pid = make_id()
-    path = write_csv(tmp_path / "cands.csv", [candidate(pid, "吴十")])
+    flagged, clean = make_id(), make_id()
+    assert cli("police", "flags", "submit", str(write_csv(tmp_path / "f.csv", [
+        flag(flagged, "criminal_investigation", f"公-rp-{flagged[-6:]}", "2026-10-01", name="吴十")]))).code == 0
+    path = write_csv(tmp_path / "cands.csv", [candidate(flagged, "吴十"), candidate(clean, "吴十一")])
     round_id = cli("district", "--format", "json", "round", "create", "--name", "t", "--as-of", "2026-12-01",
                    "--candidates", str(path)).jsonl()[0]["round_id"]
-    d = cli("district", "--format", "json", "round", "screen", round_id).jsonl()[0]
+    holds, names = cli("district", "--format", "json", "round", "screen", round_id).jsonl()
+    assert holds["overall"] == "INELIGIBLE" and names["overall"] == "PENDING"
     db = sqlite3.connect(server.config.database)
-    leaf = db.execute("SELECT leaf_index FROM decisions WHERE decision_id = ?", (d["decision_id"],)).fetchone()[0]
-    rec = db.execute("SELECT data FROM log WHERE idx = ?", (leaf,)).fetchone()[0]
-    tampered = bytes(rec).replace(b'"overall":"PENDING"', b'"overall":"ELIGIBLE"')
-    assert tampered != bytes(rec)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"), db:
-        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, leaf))
+    inline_leaf, named_leaf, result_leaf = db.execute(
+        "SELECT a.leaf_index, b.leaf_index, b.result_leaf FROM decisions a, decisions b "
+        "WHERE a.decision_id = ? AND b.decision_id = ?", (holds["decision_id"], names["decision_id"])).fetchone()
+    assert result_leaf is not None
 
-    def overwrite(data: bytes) -> None:
+    def data(leaf: int) -> bytes:
+        return bytes(db.execute("SELECT data FROM log WHERE idx = ?", (leaf,)).fetchone()[0])
+
+    assert b'"result":{' in data(inline_leaf) and b'"result_sha256":' in data(named_leaf)
+    tampered = data(inline_leaf).replace(b'"overall":"INELIGIBLE"', b'"overall":"ELIGIBLE"')
+    assert tampered != data(inline_leaf)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"), db:
+        db.execute("UPDATE log SET data = ? WHERE idx = ?", (tampered, inline_leaf))
+
+    def overwrite(leaf: int, new: bytes) -> None:
         with db:  # someone with the database file can still drop the guard; replay (and verify) still notice
             db.execute("DROP TRIGGER log_append_only_u")
-            db.execute("UPDATE log SET data = ? WHERE idx = ?", (data, leaf))
+            db.execute("UPDATE log SET data = ? WHERE idx = ?", (new, leaf))
             db.execute("CREATE TRIGGER log_append_only_u BEFORE UPDATE ON log "
                        "BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END")
-    overwrite(tampered)
+    originals = {leaf: data(leaf) for leaf in (inline_leaf, result_leaf)}
     try:
+        overwrite(inline_leaf, tampered)
         r = cli("auditor", "audit", "replay", "--round", round_id)
-        assert r.code == 1 and "MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed PENDING" in r.out
+        assert r.code == 1 and "1 MISMATCH" in r.out and "overall: recorded ELIGIBLE, replayed INELIGIBLE" in r.out
+        overwrite(inline_leaf, originals[inline_leaf])
+        # the shared result itself changed: every decision naming it no longer matches what the log holds
+        overwrite(result_leaf, originals[result_leaf].replace(b'"overall":"PENDING"', b'"overall":"ELIGIBLE"'))
+        r = cli("auditor", "audit", "replay", "--round", round_id)
+        assert r.code == 1 and "1 MISMATCH" in r.out and "not the result logged for it" in r.out
     finally:
-        overwrite(bytes(rec))  # the shared server's log must verify again for the other tests
+        for leaf, original in originals.items():
+            overwrite(leaf, original)  # the shared server's log must verify again for the other tests
         db.close()
     assert cli("auditor", "audit", "replay", "--round", round_id).code == 0
 
@@ -350,3 +369,24 @@ def test_compact_range_extended_later_equals_the_whole_tree() -> None:
                 tree.append(h)
             assert (tree.size, tree.root()) == (second, merkle.root(hashes[:second]))
         assert kept.size == first  # copies never change the range they came from
+
+
+def test_verify_finds_a_decision_naming_a_result_no_earlier_entry_holds() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from eligibility.auditlog import chain_entries, public_key_text
+    from eligibility.records import canonical, result_sha256
+    from eligibility.verify import verify_log
+    result = {"overall": "ELIGIBLE", "trace": [], "verdicts": {}}
+    name = result_sha256(canonical(result))
+    key = public_key_text(Ed25519PrivateKey.generate().public_key())
+    good = chain_entries(0, b"", [("result", result), ("decision", {"decision_id": "dec-1", "result_sha256": name})])
+    assert not [p for p in verify_log([e.data for e in good], [], key)[0] if "names result" in p]
+    for entries in (
+        chain_entries(0, b"", [("decision", {"decision_id": "dec-1", "result_sha256": name}), ("result", result)]),
+        chain_entries(0, b"", [("result", {**result, "overall": "PENDING"}),
+                               ("decision", {"decision_id": "dec-1", "result_sha256": name})]),
+    ):
+        problems, _ = verify_log([e.data for e in entries], [], key)
+        assert any(p.startswith("entry ") and "decision dec-1 names result" in p and "which no earlier entry holds" in p
+                   for p in problems), problems

@@ -12,10 +12,10 @@ from pathlib import Path
 import grpc
 
 from eligibility.auditlog import public_key_text
+from eligibility.cli import iter_screen_round
 from eligibility.client import connect
 from eligibility.home import init_home
 from eligibility.parallel import SLICE
-from eligibility.render import decision_dict_from_entry
 from eligibility.store import SqliteStore
 from eligibility.v1 import eligibility_pb2 as pb
 from eligibility.verify import verify_store
@@ -59,8 +59,7 @@ def _load(s: Server, people: list[tuple[str, pb.CandidateInput]], attest: bool =
 
 def _screen(s: Server, round_id: str) -> list[dict[str, object]]:
     with connect(s.config, "district", s.address) as c:
-        return [decision_dict_from_entry(r) for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(
-            round_id=round_id, records_only=True)) for r in ch.records]
+        return list(iter_screen_round(c, round_id))  # what `round screen --format json` prints
 
 
 def _workers(pid: int) -> list[int]:

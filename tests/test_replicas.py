@@ -30,13 +30,11 @@ def _flags(ids: list[str], agency: str, start: int) -> list[pb.FlagInput]:
 
 
 def _screen(s: Server, round_id: str) -> dict[str, tuple[str, dict[str, str]]]:
-    from eligibility.render import decision_dict_from_entry
+    from eligibility.cli import iter_screen_round
     out = {}
     with connect(s.config, "district", s.address) as c:
-        for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
-            for r in ch.records:
-                d = decision_dict_from_entry(r)
-                out[d["id_number"] + d["name"]] = (d["overall"], d["verdicts"])
+        for d in iter_screen_round(c, round_id):
+            out[d["id_number"] + d["name"]] = (d["overall"], d["verdicts"])
     return out
 
 

@@ -84,6 +84,70 @@ def test_decisions_round_trip(store: Store) -> None:
                          ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp,
                          result=Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=()))
     from eligibility.screening import prepared
-    [(seq, leaf, data)] = store.append_decisions([prepared(rec)])
-    assert store.get_decision("dec-1") == (seq, leaf, data)
-    assert DecisionRecord.from_entry(data) == rec
+    [stored] = store.append_decisions([prepared(rec)])
+    assert stored.result_index == -1 and stored.result == b""  # the record holds its result
+    assert store.get_decision("dec-1") == stored
+    assert DecisionRecord.from_entry(stored.data) == rec
+
+
+def test_a_shared_result_is_logged_once_and_read_back_with_every_record_naming_it(store: Store) -> None:
+    import orjson
+
+    from eligibility.domain import CandidateFacts, EvalInput, Result
+    from eligibility.encoding import decision_body, shared_result
+    from eligibility.errors import RecordError
+    from eligibility.records import PreparedDecision, canonical
+    result = Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=())
+    other = Result(overall="ELIGIBLE", verdicts={"court": "PASS"}, trace=())
+
+    def named(n: int, res: Result) -> tuple[PreparedDecision, DecisionRecord]:
+        inp = EvalInput(as_of=date(2026, 12, 1), candidate=CandidateFacts(
+            person_key=f"p{n}", id_masked="m", birth_date=date(1980, 1, 1), name="甲", positions=("vc_member",),
+            party_member=False), flags=(), attestations={})
+        rec = DecisionRecord(decision_id=f"dec-{n}", round_id="R-1", recorded_at="t", as_of=date(2026, 12, 1),
+                             ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp, result=res)
+        body = decision_body(rec)
+        del body["result"]
+        body["result_sha256"] = shared_result(res)[0]
+        return PreparedDecision(rec.decision_id, "R-1", f"p{n}", "t", "h", orjson.Fragment(canonical(body)),
+                                *shared_result(res)), rec
+
+    first = [named(n, result) for n in range(3)]
+    stored = store.append_decisions([p for p, _ in first])
+    assert store.log_size() == 4  # one result entry, then three decisions
+    assert {s.result_index for s in stored} == {0} and [s.leaf_index for s in stored] == [1, 2, 3]
+    assert orjson.loads(stored[0].result)["type"] == "result"
+    later = [named(3, result), named(4, other)]
+    again = store.append_decisions([p for p, _ in later])
+    # the new result is logged before the decisions of its transaction
+    assert again[0].result_index == 0 and again[1].result_index == 4 and store.log_size() == 7
+    for s, (_, rec) in zip([*stored, *again], [*first, *later], strict=True):
+        assert store.get_decision(rec.decision_id) == s
+        assert DecisionRecord.from_entry(s.data, s.result) == rec
+    assert [d for batch in store.round_decisions("R-1") for d in batch] == [*stored, *again]
+    with pytest.raises(RecordError, match="not the result logged for it"):
+        DecisionRecord.from_entry(again[1].data, again[0].result)
+    with pytest.raises(RecordError, match="its entry is missing"):
+        DecisionRecord.from_entry(again[1].data)
+
+
+def test_a_database_from_before_shared_results_is_brought_up_to_date(tmp_path: Path) -> None:
+    import sqlite3
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)  # the decisions table as the previous release made it
+    old.executescript("CREATE TABLE log (idx INTEGER PRIMARY KEY, type TEXT NOT NULL, data BLOB NOT NULL, "
+                      "hash BLOB NOT NULL); CREATE TABLE decisions (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL "
+                      "UNIQUE, round_id TEXT NOT NULL, person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+                      "ruleset_hash TEXT NOT NULL, leaf_index BIGINT NOT NULL REFERENCES log(idx));")
+    old.close()
+    store = SqliteStore(path)
+    try:
+        assert "result_leaf" in store.backend.columns("decisions")
+        test_a_shared_result_is_logged_once_and_read_back_with_every_record_naming_it(store)
+    finally:
+        store.close()
+    again = SqliteStore(path)  # opening it again changes nothing
+    try:
+        assert "result_leaf" in again.backend.columns("decisions") and again.log_size() == 7
+    finally:
+        again.close()

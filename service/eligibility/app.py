@@ -243,8 +243,8 @@ class App:
             attested = {}
         flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
         record = decide(self.evaluator, rs, info if info.round_id else None, eval_input(info, cand, flags, attested))
-        ((seq, leaf, data),) = self.store.append_decisions([prepared(record)])
-        return Decided(seq, leaf, data, record)
+        (stored,) = self.store.append_decisions([prepared(record)])
+        return Decided(stored, record)
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:
@@ -252,19 +252,18 @@ class App:
         found = self.store.get_decision(decision_id.strip())
         if found is None:
             raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
-        seq, leaf, data = found
-        return Decided(seq, leaf, data)
+        return Decided(found)
 
     def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
         """Decisions recorded for a round: the latest per candidate, or all in log order."""
         self.get_round(round_id, count=False)
         if all_:
             for batch in self.store.round_decisions(round_id.strip()):
-                yield [Decided(s, leaf, d) for s, leaf, d in batch]
+                yield [Decided(d) for d in batch]
             return
         rows = self.store.latest_round_decisions(round_id.strip())
         for i in range(0, len(rows), 1000):
-            yield [Decided(s, leaf, d) for s, leaf, d in rows[i:i + 1000]]
+            yield [Decided(d) for d in rows[i:i + 1000]]
 
     def replay_decision(self, decision_id: str) -> ReplayOutcome:
         """Replay one decision."""
@@ -274,7 +273,7 @@ class App:
         """Replay every decision recorded for a round."""
         self.get_round(round_id, count=False)
         for batch in self.store.round_decisions(round_id.strip()):
-            yield [replay_entry(self.registry, self.evaluator, data) for _, _, data in batch]
+            yield [replay_entry(self.registry, self.evaluator, d.data, d.result) for d in batch]
 
     # ---- rules ----
     def rulesets(self) -> list[Ruleset]:

@@ -22,6 +22,7 @@ from .domain import ROLES
 from .errors import EligibilityError
 from .files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
 from .home import DEFAULT_LISTEN, REPO_RULES, Config, init_home, load_config
+from .records import canonical, result_sha256
 from .v1 import eligibility_pb2 as pb
 
 DEFAULT_HOME = Path.home() / ".eligibility"
@@ -316,10 +317,12 @@ def cmd_round_attest(args: argparse.Namespace) -> int:
 def iter_screen_round(c: Client, round_id: str, show_progress: bool = False) -> Iterator[dict[str, Any]]:
     """Screen a round through the client; decisions as JSON objects, in candidate order, as they arrive."""
     total = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates if show_progress else 0
+    results = render.NamedResults()
     with render.Progress("screening", total, show_progress) as bar:
         for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
+            results.add(chunk.results)
             for r in chunk.records:
-                yield render.decision_dict_from_entry(r)
+                yield render.decision_dict_from_entry(r, results)
             bar.advance(len(chunk.records))
 
 
@@ -343,9 +346,11 @@ def cmd_round_screen(args: argparse.Namespace) -> int:
 def round_decisions(c: Client, round_id: str) -> list[dict[str, Any]]:
     """The latest recorded decision of each candidate of a round, as JSON objects."""
     out: list[dict[str, Any]] = []
+    results = render.NamedResults()
     for chunk in c.stream(c.audit.ListRoundDecisions, pb.ListRoundDecisionsRequest(round_id=round_id,
                                                                                    records_only=True)):
-        out.extend(render.decision_dict_from_entry(r) for r in chunk.records)
+        results.add(chunk.results)
+        out.extend(render.decision_dict_from_entry(r, results) for r in chunk.records)
     for n, d in enumerate(out):
         d["seq"] = n
     return out
@@ -402,6 +407,8 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
     dd = render.decision_dict(d)
     if _json(args):
         dd["record"] = d.record.decode()
+        if d.result_record:
+            dd["result_record"] = d.result_record.decode()
         render.jsonl(dd)
     else:
         print("\n".join(render.explain(dd, args.lang)))
@@ -451,23 +458,42 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_prove(args: argparse.Namespace) -> int:
-    """Prove a decision is in the log, and check the proof here against the signed checkpoint."""
+    """Prove a decision is in the log (and the shared result it names, if it names one), and check the
+    proofs here against the signed checkpoint."""
     from .auditlog import load_public_key
     from .merkle import leaf_hash, verify_inclusion
+    key = load_public_key((_config(args).home / "keys" / "log.pub").read_text())
+
+    def included(resp: pb.GetInclusionProofResponse, entry: bytes, signed_root: bytes) -> bool:
+        return resp.leaf == entry and verify_inclusion(leaf_hash(resp.leaf), resp.leaf_index, resp.tree_size,
+                                                       list(resp.proof), signed_root)
+
     with _client(args) as c:
         d = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=args.decision)).decision
         resp = c.call(c.audit.GetInclusionProof, pb.GetInclusionProofRequest(leaf_index=d.leaf_index))
-    key = load_public_key((_config(args).home / "keys" / "log.pub").read_text())
-    key.verify(resp.checkpoint.signature, resp.checkpoint.body.encode())
-    ok = resp.leaf == d.record and verify_inclusion(leaf_hash(resp.leaf), resp.leaf_index, resp.tree_size,
-                                                    list(resp.proof), resp.checkpoint.root)
+        key.verify(resp.checkpoint.signature, resp.checkpoint.body.encode())
+        ok = decision_ok = included(resp, d.record, resp.checkpoint.root)
+        result: dict[str, Any] = {}
+        if d.result_record:  # the record names a shared result: that entry must be in the same signed tree, and be it
+            named = orjson.loads(d.record)["body"]["result_sha256"]
+            entry = orjson.loads(d.result_record)
+            of_result = c.call(c.audit.GetInclusionProof, pb.GetInclusionProofRequest(
+                leaf_index=entry["index"], tree_size=resp.tree_size))
+            holds = (entry["type"] == "result" and result_sha256(canonical(entry["body"])) == named
+                     and included(of_result, d.result_record, resp.checkpoint.root))
+            ok = decision_ok and holds
+            result = {"result_sha256": named, "result_leaf_index": entry["index"], "result_verified": holds}
     if _json(args):
         render.jsonl({"decision_id": d.decision_id, "leaf_index": d.leaf_index, "tree_size": resp.tree_size,
-                      "proof": [p.hex() for p in resp.proof], "checkpoint": _cp_dict(resp.checkpoint), "verified": ok})
+                      "proof": [p.hex() for p in resp.proof], "checkpoint": _cp_dict(resp.checkpoint), **result,
+                      "verified": ok})
     else:
         print(f"decision {d.decision_id} is entry {d.leaf_index} of {resp.tree_size}; audit path of "
-              f"{len(resp.proof)} hashes {'VERIFIES' if ok else 'DOES NOT VERIFY'} against the signed root "
+              f"{len(resp.proof)} hashes {'VERIFIES' if decision_ok else 'DOES NOT VERIFY'} against the signed root "
               f"{resp.checkpoint.root.hex()[:16]}...")
+        if result:
+            print(f"its result (named by hash {result['result_sha256'][:16]}...) is entry {result['result_leaf_index']}"
+                  f", proven in the same tree: {'VERIFIES' if result['result_verified'] else 'DOES NOT VERIFY'}")
     return 0 if ok else 1
 
 

@@ -56,3 +56,9 @@ class EngineError(EligibilityError):
     """The rule engine failed (an action raised, or the engine state is unusable)."""
 
     code = "INTERNAL"
+
+
+class RecordError(EligibilityError):
+    """A stored record that does not hold together (a decision naming a result the log does not have)."""
+
+    code = "DATA_LOSS"

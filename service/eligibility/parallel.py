@@ -37,7 +37,7 @@ from .gctuning import tune_for_throughput
 from .home import Config
 from .observability import DISAGREEMENTS, configure_logging
 from .protect import IdProtector
-from .records import RowOutcome
+from .records import RowOutcome, StoredDecision
 from .registry import Registry
 from .screening import Decided, screen_round
 from .store import Store, open_store
@@ -73,16 +73,19 @@ def _init_worker(config: Config, parent: int) -> None:
     tune_for_throughput()
 
 
-def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[tuple[int, int, bytes]], int]:
-    """In a worker: screen and record one slice; (seq, leaf index, logged bytes) each, and disagreements."""
+def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[StoredDecision], int]:
+    """In a worker: screen and record one slice; each decision as stored, and the disagreements.
+
+    (Decisions naming one shared result hold the same bytes object for it: pickled once.)
+    """
     assert _worker is not None, "worker not initialised"
     store, registry, evaluator, _ = _worker
     info = store.get_round(round_id, count=False)
     assert info is not None, f"round {round_id} vanished"
     before = evaluator.disagreements
-    out: list[tuple[int, int, bytes]] = []
+    out: list[StoredDecision] = []
     for batch in screen_round(store, evaluator, registry.by_hash(ruleset_hash), info, after=part[0], upto=part[1]):
-        out.extend((d.seq, d.leaf_index, d.data) for d in batch)
+        out.extend(d.stored for d in batch)
     return out, evaluator.disagreements - before
 
 
@@ -140,7 +143,7 @@ class WorkerPool:
         (they are recorded either way) before this returns, so a checkpoint made then covers them.
         """
         pool = self._executor()
-        pending: deque[Future[tuple[list[tuple[int, int, bytes]], int]]] = deque()
+        pending: deque[Future[tuple[list[StoredDecision], int]]] = deque()
         try:
             for part in slices:
                 pending.append(pool.submit(_screen_slice, round_id, ruleset_hash, part))
@@ -168,11 +171,11 @@ class WorkerPool:
         return self._executor().submit(_submit_flags, agency, rows, correction, reason, idempotency).result()
 
     @staticmethod
-    def _collect(f: Future[tuple[list[tuple[int, int, bytes]], int]]) -> list[Decided]:
+    def _collect(f: Future[tuple[list[StoredDecision], int]]) -> list[Decided]:
         rows, disagreements = f.result()
         if disagreements:
             DISAGREEMENTS.inc(disagreements)
-        return [Decided(seq, leaf, data) for seq, leaf, data in rows]
+        return [Decided(d) for d in rows]
 
     def close(self) -> None:
         """Stop the workers (after the slices they are screening)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any, Literal, NamedTuple
 
@@ -9,6 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from .domain import CandidateFacts, EvalInput, FlagFacts, Result
+from .errors import RecordError
 
 
 def canonical(obj: Any) -> bytes:
@@ -127,7 +129,11 @@ class ScreenRow(NamedTuple):
 
 
 class PreparedDecision(NamedTuple):
-    """A decision ready to be logged: its body (the record's canonical bytes) and the columns indexed."""
+    """A decision ready to be logged: its body (the record's canonical bytes) and the columns indexed.
+
+    A record that names its result by hash (result_sha256) comes with that result's canonical
+    bytes, logged as a "result" entry before it unless the log already has it.
+    """
 
     decision_id: str
     round_id: str
@@ -135,6 +141,21 @@ class PreparedDecision(NamedTuple):
     recorded_at: str
     ruleset_hash: str
     body: orjson.Fragment
+    result_sha256: str = ""
+    result: bytes = b""
+
+
+class StoredDecision(NamedTuple):
+    """A recorded decision as the store returns it."""
+
+    seq: int
+    leaf_index: int
+    data: bytes
+    """Its log entry, exactly as appended."""
+    result_index: int = -1
+    """The log entry of the shared result its record names by hash (-1: the record holds its result)."""
+    result: bytes = b""
+    """That entry's bytes."""
 
 
 class RoundInfo(_Rec):
@@ -164,9 +185,30 @@ class DecisionRecord(_Rec):
     result: Result
 
     @classmethod
-    def from_entry(cls, data: bytes) -> DecisionRecord:
-        """Parse a decision from its logged entry bytes."""
-        return cls.model_validate(orjson.loads(data)["body"])
+    def from_entry(cls, data: bytes, result_entry: bytes = b"") -> DecisionRecord:
+        """Parse a decision from its logged entry bytes (and those of the result it names, if it names one)."""
+        body = orjson.loads(data)["body"]
+        if "result" not in body:
+            body["result"] = named_result(body, result_entry)
+            del body["result_sha256"]
+        return cls.model_validate(body)
+
+
+def result_sha256(result_canonical: bytes) -> str:
+    """The name of a shared result: the SHA-256 of its canonical JSON, hex."""
+    return hashlib.sha256(result_canonical).hexdigest()
+
+
+def named_result(body: dict[str, Any], result_entry: bytes) -> Any:
+    """The result a decision record names by hash, from that result's log entry (checked against the name)."""
+    name = body.get("result_sha256", "")
+    if not result_entry:
+        raise RecordError(f"decision {body.get('decision_id')} names result {name[:16]}... but its entry is missing")
+    result = orjson.loads(result_entry)["body"]
+    if result_sha256(canonical(result)) != name:
+        raise RecordError(f"decision {body.get('decision_id')} names result {name[:16]}..., "
+                         "which is not the result logged for it")
+    return result
 
 
 class FieldProblem(_Rec):

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from . import labels
 from .domain import AGENCY_ORDER, PROFILE
+from .errors import RecordError
+from .records import canonical, result_sha256
 from .v1 import eligibility_pb2 as pb
 
 SHORT = {"discipline": "DIS", "court": "CRT", "procuratorate": "PRO", "police": "POL", "justice": "JUS",
@@ -87,17 +89,50 @@ def decision_dict(d: pb.Decision) -> dict[str, Any]:
     }
 
 
-def decision_dict_from_entry(entry: bytes) -> dict[str, Any]:
-    """A decision as a JSON object, from its logged entry (the same shape as decision_dict)."""
+class NamedResults:
+    """The shared results that records name by hash ("result_sha256"), as a stream sends them.
+
+    Each result's hash is computed here from what was received, so a record is only ever joined
+    to the result that its hash names.
+    """
+
+    def __init__(self) -> None:
+        """None yet."""
+        self._by_name: dict[str, dict[str, Any]] = {}
+
+    def add(self, entries: Iterable[bytes]) -> None:
+        """Keep the results of these "result" log entries."""
+        for entry in entries:
+            result = orjson.loads(entry)["body"]
+            self._by_name[result_sha256(canonical(result))] = result
+
+    def of(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The result a decision record holds or names."""
+        if "result" in record:
+            return record["result"]  # type: ignore[no-any-return]
+        found = self._by_name.get(record["result_sha256"])
+        if found is None:
+            raise RecordError(f"decision {record['decision_id']} names result {record['result_sha256'][:16]}..., "
+                              "which was not sent with it")
+        return found
+
+
+_NO_NAMED_RESULTS = NamedResults()
+
+
+def decision_dict_from_entry(entry: bytes, results: NamedResults = _NO_NAMED_RESULTS) -> dict[str, Any]:
+    """A decision as a JSON object, from its logged entry (the same shape as decision_dict); the shared
+    result it may name is taken from results."""
     e = orjson.loads(entry)
     r = e["body"]
     c = r["inputs"]["candidate"]
+    result = results.of(r)
     return {
         "decision_id": r["decision_id"], "round_id": r["round_id"], "seq": 0, "leaf_index": e["index"],
         "recorded_at": r["recorded_at"], "as_of": r["as_of"], "ruleset": r["ruleset_name"],
         "ruleset_hash": r["ruleset_hash"], "engine_version": r["engine_version"], "name": c["name"],
         "id_number": c["id_masked"], "village": c["village"], "township": c["township"], "positions": c["positions"],
-        "overall": r["result"]["overall"], "verdicts": r["result"]["verdicts"], "trace": r["result"]["trace"],
+        "overall": result["overall"], "verdicts": result["verdicts"], "trace": result["trace"],
     }
 
 

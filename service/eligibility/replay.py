@@ -6,10 +6,11 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from .domain import EvalInput
-from .encoding import result_bytes
+from .encoding import result_bytes, shared_result
 from .engine import ENGINE_VERSION
+from .errors import RecordError
 from .evaluator import Evaluator
-from .records import DecisionRecord, canonical
+from .records import DecisionRecord, canonical, result_sha256
 from .registry import Registry
 
 
@@ -24,15 +25,39 @@ class ReplayOutcome(BaseModel):
     differences: tuple[str, ...] = ()
 
 
-def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes) -> ReplayOutcome:
-    """Replay a decision from its logged entry: parse only the inputs, compare result bytes directly."""
+_NAMED: dict[bytes, str] = {}
+
+
+def _logged_result_name(result_entry: bytes) -> str:
+    """The hash of the result a "result" log entry holds (computed once per distinct entry)."""
+    name = _NAMED.get(result_entry)
+    if name is None:
+        if len(_NAMED) > 256:
+            _NAMED.clear()
+        name = _NAMED[result_entry] = result_sha256(canonical(orjson.loads(result_entry)["body"]))
+    return name
+
+
+def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes, result_entry: bytes = b"") -> ReplayOutcome:
+    """Replay a decision from its logged entry (and that of the shared result it names, if it names one):
+    parse only the inputs, compare the result's canonical bytes, or their hash, directly."""
     body = orjson.loads(entry)["body"]
     inputs = EvalInput.model_validate(body["inputs"])
     again = evaluator.evaluate(registry.by_hash(body["ruleset_hash"]), inputs)
-    if orjson.dumps(body["result"], option=orjson.OPT_SORT_KEYS) == result_bytes(again):
+    if "result" in body:
+        same = orjson.dumps(body["result"], option=orjson.OPT_SORT_KEYS) == result_bytes(again)
+    else:
+        same = bool(result_entry) and body["result_sha256"] == shared_result(again)[0] == _logged_result_name(
+            result_entry)
+    if same:
         return ReplayOutcome(decision_id=body["decision_id"], name=inputs.candidate.name,
                              ruleset_hash=body["ruleset_hash"], match=True)
-    return replay(registry, evaluator, DecisionRecord.model_validate(body))
+    try:
+        record = DecisionRecord.from_entry(entry, result_entry)
+    except RecordError as e:  # the result it names is not what the log holds: a finding, not a failure
+        return ReplayOutcome(decision_id=body["decision_id"], name=inputs.candidate.name,
+                             ruleset_hash=body["ruleset_hash"], match=False, differences=(e.message,))
+    return replay(registry, evaluator, record)
 
 
 def replay(registry: Registry, evaluator: Evaluator, record: DecisionRecord) -> ReplayOutcome:

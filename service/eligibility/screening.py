@@ -11,34 +11,37 @@ from typing import Protocol
 import orjson
 
 from .domain import CandidateFacts, EvalInput, Result
-from .encoding import decision_body, flagless_decision_body
+from .encoding import decision_body, flagless_decision_body, shared_result
 from .engine import ENGINE_VERSION
 from .evaluator import Evaluator
 from .facts import Match
-from .records import DecisionRecord, PreparedDecision, RoundInfo, StoredFlag, canonical, utc_now
+from .records import DecisionRecord, PreparedDecision, RoundInfo, StoredDecision, StoredFlag, canonical, utc_now
 from .reference import profile_matches
 from .ruleset import Ruleset
 from .store import Store
 
 
 class Decided:
-    """A recorded decision: its sequence number, its entry in the log and the logged bytes.
+    """A recorded decision: its sequence number, its entry in the log and the logged bytes (and those
+    of the shared result it names, if it names one).
 
     The record (the parsed model) is kept when the caller already has it, else parsed from the
     logged bytes on first use: batch screening streams the bytes and never needs the model.
     """
 
-    __slots__ = ("seq", "leaf_index", "data", "_record")
+    __slots__ = ("stored", "seq", "leaf_index", "data", "result_index", "result", "_record")
 
-    def __init__(self, seq: int, leaf_index: int, data: bytes, record: DecisionRecord | None = None) -> None:
-        """A decision stored at seq, logged as entry leaf_index with these bytes."""
-        self.seq, self.leaf_index, self.data, self._record = seq, leaf_index, data, record
+    def __init__(self, stored: StoredDecision, record: DecisionRecord | None = None) -> None:
+        """A decision as the store returned it."""
+        self.stored = stored
+        self.seq, self.leaf_index, self.data, self.result_index, self.result = stored
+        self._record = record
 
     @property
     def record(self) -> DecisionRecord:
         """The decision record (parsed from the logged bytes if need be)."""
         if self._record is None:
-            self._record = DecisionRecord.from_entry(self.data)
+            self._record = DecisionRecord.from_entry(self.data, self.result)
         return self._record
 
 
@@ -94,7 +97,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
     date, Party membership and positions, through the profile rules they fire: the evaluator
     decides the first candidate for each set of profile firings and the others share its result
     (the reference evaluator's profile check picks the set); their records are built straight
-    from the row.
+    from the row and name that result by hash (logged once, see encoding.py).
     """
     attested = store.attestations(round_.round_id)
     as_of = round_.as_of.isoformat()
@@ -121,6 +124,6 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
                 new_id := new_decision_id(), round_.round_id, r.person_key, now, ruleset.hash,
                 orjson.Fragment(canonical(flagless_decision_body(
                     new_id, round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION, r, attested,
-                    result)))))
-        yield [Decided(seq, leaf, data) for seq, leaf, data in store.append_decisions(out)]
+                    result))), *shared_result(result)))
+        yield [Decided(d) for d in store.append_decisions(out)]
 

@@ -4,7 +4,8 @@ Checks, and reports by position: every entry is RFC 8785 canonical JSON (checked
 independent `rfc8785` library), names its own index and its predecessor's leaf hash; every
 checkpoint's Ed25519 signature; every checkpoint's root recomputed from the entries; sizes never
 shrink; consecutive checkpoints are consistent (RFC 9162 proof built and verified); every entry
-is covered by the last checkpoint.
+is covered by the last checkpoint; every decision that names a shared result by hash
+("result_sha256") follows a "result" entry holding exactly that result.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .auditlog import load_public_key, parse_checkpoint_body
 from .merkle import consistency_proof, leaf_hash, root, verify_consistency
+from .records import result_sha256
 
 if TYPE_CHECKING:
     from .store import Store
@@ -49,6 +51,7 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
     problems: list[str] = []
     key = load_public_key(public_key)
     hashes: list[bytes] = []
+    results: set[str] = set()  # the hashes of the results logged so far
     prev = b""
     for position, data in enumerate(entries):
         try:
@@ -66,6 +69,14 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
         if parsed.get("prev") != prev.hex():
             problems.append(f"entry {position}: does not follow entry {position - 1} (hash chain broken: the "
                             "previous entry was changed, removed or reordered)")
+        kind, body = parsed.get("type"), parsed.get("body")
+        if kind == "result":
+            results.add(result_sha256(rfc8785.dumps(body)))
+        elif kind == "decision" and isinstance(body, dict) and "result" not in body:
+            name = body.get("result_sha256")
+            if name not in results:
+                problems.append(f"entry {position}: decision {body.get('decision_id')} names result {str(name)[:16]}..., "
+                                "which no earlier entry holds")
         hashes.append(leaf_hash(data))
         prev = hashes[-1]
     last_size, last_root, last_time = 0, root([]), ""

@@ -87,7 +87,18 @@ def decision(d: Decided, with_record: bool = True) -> pb.Decision:
         ruleset_name=r.ruleset_name, ruleset_hash=r.ruleset_hash, engine_version=r.engine_version,
         candidate=_candidate_facts(r.inputs.candidate), overall=OVERALL[r.result.overall],
         verdicts=[pb.AgencyVerdict(agency=a, verdict=VERDICT[v]) for a, v in r.result.verdicts.items()],
-        trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=d.seq)
+        trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=d.seq,
+        result_record=d.result if with_record else b"")
+
+
+def new_results(batch: list[Decided], sent: set[int]) -> list[bytes]:
+    """The entries of the shared results a batch of records names that this stream has not sent yet."""
+    out = []
+    for d in batch:
+        if d.result_index >= 0 and d.result_index not in sent:
+            sent.add(d.result_index)
+            out.append(d.result)
+    return out
 
 
 def checkpoint(c: Checkpoint) -> pb.SignedCheckpoint:

@@ -108,9 +108,10 @@ class RoundServicer(pbg.RoundServiceServicer):
     def ScreenRound(self, request: pb.ScreenRoundRequest,
                     context: grpc.ServicerContext) -> Iterator[pb.ScreenRoundResponse]:
         """Screen a round; decisions stream back in chunks as they are recorded."""
+        sent: set[int] = set()
         for batch in self.app.screen_round(request.round_id, still_wanted=context.is_active):
             if request.records_only:
-                yield pb.ScreenRoundResponse(records=[d.data for d in batch])
+                yield pb.ScreenRoundResponse(records=[d.data for d in batch], results=convert.new_results(batch, sent))
             else:
                 yield pb.ScreenRoundResponse(decisions=[convert.decision(d, not request.omit_records) for d in batch])
 
@@ -153,9 +154,11 @@ class AuditServicer(pbg.AuditServiceServicer):
     def ListRoundDecisions(self, request: pb.ListRoundDecisionsRequest,
                            context: grpc.ServicerContext) -> Iterator[pb.ListRoundDecisionsResponse]:
         """Recorded decisions of a round."""
+        sent: set[int] = set()
         for batch in self.app.round_decisions(request.round_id, request.all):
             if request.records_only:
-                yield pb.ListRoundDecisionsResponse(records=[d.data for d in batch])
+                yield pb.ListRoundDecisionsResponse(records=[d.data for d in batch],
+                                                    results=convert.new_results(batch, sent))
             else:
                 yield pb.ListRoundDecisionsResponse(decisions=[convert.decision(d, False) for d in batch])
 

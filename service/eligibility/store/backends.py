@@ -45,7 +45,9 @@ CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
 CREATE TABLE IF NOT EXISTS decisions (
   seq {pk}, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
-  leaf_index BIGINT NOT NULL REFERENCES log(idx));
+  leaf_index BIGINT NOT NULL REFERENCES log(idx), result_leaf BIGINT REFERENCES log(idx));
+CREATE TABLE IF NOT EXISTS results (
+  sha256 TEXT PRIMARY KEY, leaf_index BIGINT NOT NULL REFERENCES log(idx));
 CREATE INDEX IF NOT EXISTS decisions_round ON decisions (round_id, seq);
 DROP INDEX IF EXISTS decisions_person;
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -55,6 +57,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
   role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response {blob} NOT NULL,
   created_at TEXT NOT NULL, PRIMARY KEY (role, key));
 """
+
+# Columns added after a release: (table, column, type), added to an older database when it is opened.
+_ADDED_COLUMNS = [
+    ("decisions", "result_leaf", "BIGINT REFERENCES log(idx)"),  # the shared result a record names by hash
+]
 
 _SQLITE_GUARDS = [
     "CREATE TRIGGER IF NOT EXISTS log_append_only_u BEFORE UPDATE ON log "
@@ -108,6 +115,16 @@ class Backend(ABC):
         """Create tables, indexes and the log's append-only guard (inside a transaction)."""
 
     @abstractmethod
+    def columns(self, table: str) -> set[str]:
+        """The columns a table has."""
+
+    def add_missing_columns(self) -> None:
+        """Bring a database made by an earlier version up to the current tables."""
+        for table, column, type_ in _ADDED_COLUMNS:
+            if column not in self.columns(table):
+                self.execute(f"ALTER TABLE {table} ADD COLUMN {column} {type_}")
+
+    @abstractmethod
     def close(self) -> None:
         """Close the connection."""
 
@@ -143,6 +160,11 @@ class SqliteBackend(Backend):
         """Create what is missing."""
         for stmt in [*_statements(_TABLES.format(blob="BLOB", pk="INTEGER PRIMARY KEY")), *_SQLITE_GUARDS]:
             self._conn.execute(stmt)
+        self.add_missing_columns()
+
+    def columns(self, table: str) -> set[str]:
+        """The columns a table has."""
+        return {r["name"] for r in self._conn.execute(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
         """Close."""
@@ -185,6 +207,13 @@ class PostgresBackend(Backend):
         """Create what is missing (serialised by the advisory lock, so replicas may start together)."""
         for stmt in [*_statements(_TABLES.format(blob="BYTEA", pk="BIGINT PRIMARY KEY")), *_PG_GUARDS]:
             self._conn.execute(stmt)
+        self.add_missing_columns()
+
+    def columns(self, table: str) -> set[str]:
+        """The columns a table has."""
+        return {r["column_name"] for r in self._conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s", (table,))}
 
     def close(self) -> None:
         """Close."""

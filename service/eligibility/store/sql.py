@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+import orjson
+
 from ..auditlog import Body, LogEntry, chain_entries, flag_body
-from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredFlag
+from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
 from .backends import Backend
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
@@ -293,44 +295,70 @@ class SqlStore:
         return {r["agency"]: r["attested_at"] for r in rows}
 
     # ---- decisions ----
-    def append_decisions(self, decisions: list[PreparedDecision]) -> list[tuple[int, int, bytes]]:
-        """Append decisions to the log in one transaction; (seq, leaf index, logged bytes) for each."""
+    def append_decisions(self, decisions: list[PreparedDecision]) -> list[StoredDecision]:
+        """Append decisions to the log in one transaction, each shared result they name logged first
+        unless the log has it already; each decision as stored."""
         with self.transaction() as c:
-            entries = self._log(c, [("decision", d.body) for d in decisions])
+            named = {d.result_sha256: d.result for d in decisions if d.result_sha256}
+            results: dict[str, tuple[int, bytes]] = {}
+            if named:
+                rows = c.query("SELECT r.sha256, r.leaf_index, l.data FROM results r JOIN log l ON l.idx = r.leaf_index "
+                               f"WHERE r.sha256 IN ({','.join('?' * len(named))})", tuple(named))
+                results = {r["sha256"]: (r["leaf_index"], bytes(r["data"])) for r in rows}
+            new = [(sha, data) for sha, data in named.items() if sha not in results]
+            items: list[tuple[str, Body]] = [("result", orjson.Fragment(data)) for _, data in new]
+            entries = self._log(c, items + [("decision", d.body) for d in decisions])
+            for (sha, _), e in zip(new, entries, strict=False):
+                results[sha] = (e.position, e.data)
+            if new:
+                c.executemany("INSERT INTO results (sha256, leaf_index) VALUES (?,?)",
+                              [(sha, results[sha][0]) for sha, _ in new])
             first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 AS n FROM decisions").fetchone()["n"])
+            out = [StoredDecision(first + i, e.position, e.data, *results.get(d.result_sha256, (-1, b"")))
+                   for i, (d, e) in enumerate(zip(decisions, entries[len(new):], strict=True))]
             c.executemany(
-                "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(first + i, d.decision_id, d.round_id, d.person_key, d.recorded_at, d.ruleset_hash, entry.position)
-                 for i, (d, entry) in enumerate(zip(decisions, entries, strict=True))])
-        return [(first + i, e.position, e.data) for i, e in enumerate(entries)]
+                "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index, "
+                "result_leaf) VALUES (?,?,?,?,?,?,?,?)",
+                [(s.seq, d.decision_id, d.round_id, d.person_key, d.recorded_at, d.ruleset_hash, s.leaf_index,
+                  s.result_index if s.result_index >= 0 else None) for d, s in zip(decisions, out, strict=True)])
+        return out
 
-    def get_decision(self, decision_id: str) -> tuple[int, int, bytes] | None:
-        """(seq, leaf index, logged bytes) of a decision, or None."""
-        rows = self._query("SELECT d.seq, d.leaf_index, l.data FROM decisions d JOIN log l ON l.idx = d.leaf_index "
-                           "WHERE d.decision_id = ?", (decision_id,))
-        return (rows[0]["seq"], rows[0]["leaf_index"], bytes(rows[0]["data"])) if rows else None
+    # a decision's entry, and the entry of the shared result it names (if any)
+    _DECISION = ("SELECT d.seq, d.leaf_index, l.data, d.result_leaf, r.data AS result FROM decisions d "
+                 "JOIN log l ON l.idx = d.leaf_index LEFT JOIN log r ON r.idx = d.result_leaf ")
 
-    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[tuple[int, int, bytes]]]:
+    @staticmethod
+    def _decision(row: Row) -> StoredDecision:
+        if row["result_leaf"] is None:
+            return StoredDecision(row["seq"], row["leaf_index"], bytes(row["data"]))
+        return StoredDecision(row["seq"], row["leaf_index"], bytes(row["data"]), row["result_leaf"],
+                              bytes(row["result"]))
+
+    def get_decision(self, decision_id: str) -> StoredDecision | None:
+        """A decision as stored, or None."""
+        rows = self._query(self._DECISION + "WHERE d.decision_id = ?", (decision_id,))
+        return self._decision(rows[0]) if rows else None
+
+    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredDecision]]:
         """Every decision recorded for a round, in log order, in batches."""
         last = 0
         while True:
-            rows = self._query("SELECT d.seq, d.leaf_index, l.data FROM decisions d JOIN log l ON l.idx = d.leaf_index "
-                               "WHERE d.round_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?", (round_id, last, batch))
+            rows = self._query(self._DECISION + "WHERE d.round_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
+                               (round_id, last, batch))
             if not rows:
                 return
-            yield [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
+            yield [self._decision(r) for r in rows]
             last = rows[-1]["seq"]
 
-    def latest_round_decisions(self, round_id: str) -> list[tuple[int, int, bytes]]:
+    def latest_round_decisions(self, round_id: str) -> list[StoredDecision]:
         """The latest decision of each candidate of a round, in candidate order."""
         # one pass over the round's decisions (no per-person index to keep up while screening)
         rows = self._query(
-            "SELECT d.seq, d.leaf_index, l.data FROM candidates c "
+            "SELECT d.seq, d.leaf_index, l.data, d.result_leaf, r.data AS result FROM candidates c "
             "JOIN (SELECT person_key, max(seq) AS seq FROM decisions WHERE round_id = ? GROUP BY person_key) m "
             "ON m.person_key = c.person_key JOIN decisions d ON d.seq = m.seq JOIN log l ON l.idx = d.leaf_index "
-            "WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
-        return [(r["seq"], r["leaf_index"], bytes(r["data"])) for r in rows]
+            "LEFT JOIN log r ON r.idx = d.result_leaf WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
+        return [self._decision(r) for r in rows]
 
     # ---- idempotent requests ----
     def remembered(self, role: str, key: str) -> tuple[str, str, bytes] | None:

@@ -1029,6 +1029,7 @@ class Decision(_message.Message):
     RECORD_FIELD_NUMBER: _builtins.int
     SEQ_FIELD_NUMBER: _builtins.int
     LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    RESULT_RECORD_FIELD_NUMBER: _builtins.int
     decision_id: _builtins.str
     round_id: _builtins.str
     recorded_at: _builtins.str
@@ -1043,6 +1044,10 @@ class Decision(_message.Message):
     """Sequence number among decisions."""
     leaf_index: _builtins.int
     """Index of this decision's entry in the append-only log (record holds that entry's exact bytes)."""
+    result_record: _builtins.bytes
+    """When the record names its result by hash ("result_sha256": a result shared by many decisions,
+    logged once): that result's log entry {"index","prev","type":"result","body":result}; else empty.
+    """
     @_builtins.property
     def candidate(self) -> Global___Candidate: ...
     @_builtins.property
@@ -1066,10 +1071,11 @@ class Decision(_message.Message):
         record: _builtins.bytes = ...,
         seq: _builtins.int = ...,
         leaf_index: _builtins.int = ...,
+        result_record: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["candidate", b"candidate"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "candidate", b"candidate", "decision_id", b"decision_id", "engine_version", b"engine_version", "leaf_index", b"leaf_index", "overall", b"overall", "record", b"record", "recorded_at", b"recorded_at", "round_id", b"round_id", "ruleset_hash", b"ruleset_hash", "ruleset_name", b"ruleset_name", "seq", b"seq", "trace", b"trace", "verdicts", b"verdicts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "candidate", b"candidate", "decision_id", b"decision_id", "engine_version", b"engine_version", "leaf_index", b"leaf_index", "overall", b"overall", "record", b"record", "recorded_at", b"recorded_at", "result_record", b"result_record", "round_id", b"round_id", "ruleset_hash", b"ruleset_hash", "ruleset_name", b"ruleset_name", "seq", b"seq", "trace", b"trace", "verdicts", b"verdicts"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1118,21 +1124,30 @@ class ScreenRoundResponse(_message.Message):
 
     DECISIONS_FIELD_NUMBER: _builtins.int
     RECORDS_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]: ...
     @_builtins.property
     def records(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]:
         """With records_only: each decision's log entry {"index","prev","type":"decision","body":record}."""
 
+    @_builtins.property
+    def results(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]:
+        """With records_only: the log entries {"index","prev","type":"result","body":result} of the shared
+        results these records name by "result_sha256" (the SHA-256 of the result's canonical JSON), each
+        sent once per stream, in the first chunk that names it.
+        """
+
     def __init__(
         self,
         *,
         decisions: _abc.Iterable[Global___Decision] | None = ...,
         records: _abc.Iterable[_builtins.bytes] | None = ...,
+        results: _abc.Iterable[_builtins.bytes] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions", "records", b"records"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions", "records", b"records", "results", b"results"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1619,19 +1634,25 @@ class ListRoundDecisionsResponse(_message.Message):
 
     DECISIONS_FIELD_NUMBER: _builtins.int
     RECORDS_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]: ...
     @_builtins.property
     def records(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]: ...
+    @_builtins.property
+    def results(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]:
+        """With records_only: the shared results the records name, as in ScreenRoundResponse.results."""
+
     def __init__(
         self,
         *,
         decisions: _abc.Iterable[Global___Decision] | None = ...,
         records: _abc.Iterable[_builtins.bytes] | None = ...,
+        results: _abc.Iterable[_builtins.bytes] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions", "records", b"records"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions", "records", b"records", "results", b"results"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
