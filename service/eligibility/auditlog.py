@@ -11,6 +11,7 @@ and every decision is an entry, written in the same transaction as the record it
 from __future__ import annotations
 
 import base64
+import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -108,17 +109,30 @@ class Signer:
         self.store = store
         self.key = key
         self.origin = origin
-        self._range = CompactRange()  # the tree as of the last checkpoint made here (the log only grows)
+        self._range = CompactRange()  # the tree of the entries read so far (the log only grows)
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> None:
+        """Extend the kept tree with the entries committed since it was last extended.
+
+        Outside any write transaction: committed entries never change and are always a prefix of
+        the log (appends are serialised), so a long screening can call this as it goes and the
+        checkpoint at its end has only the last entries left to read.
+        """
+        with self._lock:
+            size = self.store.log_size()
+            for h in self.store.iter_leaf_hashes(size, start=self._range.size):
+                self._range.append(h)
 
     def checkpoint(self) -> Checkpoint:
         """Sign the current size and root, keep the checkpoint, return it.
 
         In one write transaction: with several servers on one database, checkpoints are kept in
-        the order of their sizes and times. Only the entries appended since this signer's last
-        checkpoint are read: the tree of the earlier ones is kept as a compact range.
+        the order of their sizes and times. Only the entries appended since the kept tree was last
+        extended are read: the tree of the earlier ones is kept as a compact range.
         """
         from .records import utc_now
-        with self.store.transaction():
+        with self._lock, self.store.transaction():
             now = utc_now()
             size = self.store.log_size()
             tree = self._range.copy()
