@@ -151,3 +151,36 @@ def test_a_database_from_before_shared_results_is_brought_up_to_date(tmp_path: P
         assert "result_leaf" in again.backend.columns("decisions") and again.log_size() == 7
     finally:
         again.close()
+
+
+def test_every_flag_version_is_logged_exactly_as_stored(tmp_path: Path) -> None:
+    """New references get their version 1 made and encoded before the write lock (their time of
+    recording put in under it); corrections are made under it: either way the log holds flag_body
+    of the stored version, with the time it was recorded."""
+    import dataclasses
+
+    import orjson
+
+    from eligibility.app import App
+    from eligibility.auditlog import PENDING_TIME, flag_body
+    from eligibility.flags import FlagRow
+    from eligibility.home import init_home
+
+    from .helpers import make_id
+    app = App(init_home(tmp_path / "home"))
+    try:
+        ids = [make_id() for _ in range(4)]
+        rows = [FlagRow(row=i + 2, id_number=pid, name=f"张{i}", kind="criminal_conviction", reference=f"法-{i}",
+                        decided_on="2025-03-01", note='他说 "recorded_at":"0000-00-00T00:00:00.000000Z"' if i == 1 else "")
+                for i, pid in enumerate(ids)]
+        assert {o.status for o in app.submit_flags("court", rows, False, "")} == {"CREATED"}
+        again = app.submit_flags("court", [*rows[:2], dataclasses.replace(rows[2], decided_on="2025-04-01")],
+                                 True, "date corrected")
+        assert [o.status for o in again] == ["UNCHANGED", "UNCHANGED", "CORRECTED"]
+        stored = list(app.store.list_flags("court", all_versions=True))
+        assert len(stored) == 5 and all(f.recorded_at != PENDING_TIME for f in stored)
+        logged = [orjson.loads(data) for batch in app.store.leaves(0) for _, data in batch]
+        bodies = sorted((e["body"] for e in logged if e["type"] == "flag"), key=lambda b: (b["reference"], b["version"]))
+        assert bodies == [flag_body(f) for f in stored]
+    finally:
+        app.close()

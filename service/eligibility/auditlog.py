@@ -60,6 +60,35 @@ def flag_body(f: StoredFlag) -> dict[str, Any]:
             "term_months": f.term_months, "note": f.note, "reason": f.reason, "recorded_at": f.recorded_at}
 
 
+PENDING_TIME = "0000-00-00T00:00:00.000000Z"
+"""The time of recording of a version made before the write lock: replaced under it (where the time is taken)."""
+
+
+class FirstVersion(NamedTuple):
+    """Version 1 of a new reference, made and encoded before the write lock (with PENDING_TIME)."""
+
+    flag: StoredFlag
+    body: bytes
+    """flag_body(flag) as canonical JSON."""
+
+    @classmethod
+    def of(cls, flag: StoredFlag) -> FirstVersion:
+        """Encode a version made with PENDING_TIME."""
+        assert flag.recorded_at == PENDING_TIME
+        return cls(flag, orjson.dumps(flag_body(flag), option=orjson.OPT_SORT_KEYS))
+
+    def recorded(self, at: str) -> tuple[tuple[Any, ...], orjson.Fragment]:
+        """Its row for the flags table and its logged body, as recorded at this time."""
+        f = self.flag
+        # a name, note or reference cannot hold this text: a quote in them is escaped in JSON
+        pending = b'"recorded_at":"' + PENDING_TIME.encode() + b'"'
+        assert self.body.count(pending) == 1
+        return ((f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
+                 f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months,
+                 f.note, f.reason, at),
+                orjson.Fragment(self.body.replace(pending, b'"recorded_at":"' + at.encode() + b'"')))
+
+
 def entry_body(data: bytes) -> dict[str, Any]:
     """The body of a logged entry."""
     body: dict[str, Any] = orjson.loads(data)["body"]

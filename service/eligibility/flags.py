@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .auditlog import PENDING_TIME, FirstVersion
 from .errors import InvalidInputError, NotFoundError
 from .idnumbers import mask
 from .inputs import RowChecker
@@ -98,6 +99,17 @@ class Submission:
     outcomes: dict[int, RowOutcome]  # row position -> rejection found while checking
     correction: bool
     reason: str
+    first: dict[int, FirstVersion]  # row position -> its version 1, should the reference be new
+
+
+def _version(sub: Submission, i: int, version: int, recorded_at: str) -> StoredFlag:
+    """The stored version of the draft at row position i."""
+    fields = dict(sub.drafts[i].__dict__)
+    del fields["id_number"]  # kept only sealed
+    fields.update(version=version, status="active", person_key=sub.keys[i], id_masked=sub.masked[i],
+                  id_sealed=sub.sealed[i], reason=sub.reason if sub.correction else "", recorded_at=recorded_at,
+                  versions=version)
+    return StoredFlag.model_validate(fields)
 
 
 def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow], *,
@@ -121,9 +133,12 @@ def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Se
         else:
             first_row[key] = r.row
             drafts[i] = checked
-    return Submission(agency, rows, drafts, {i: ids.person_key(d.id_number) for i, d in drafts.items()},
-                      {i: ids.seal(d.id_number) for i, d in drafts.items()},
-                      {i: mask(d.id_number) for i, d in drafts.items()}, outcomes, correction, reason)
+    sub = Submission(agency, rows, drafts, {i: ids.person_key(d.id_number) for i, d in drafts.items()},
+                     {i: ids.seal(d.id_number) for i, d in drafts.items()},
+                     {i: mask(d.id_number) for i, d in drafts.items()}, outcomes, correction, reason, {})
+    if not correction:  # most rows of a submission are new references: their version 1 is made here, outside the lock
+        sub.first.update((i, FirstVersion.of(_version(sub, i, 1, PENDING_TIME))) for i in drafts)
+    return sub
 
 
 def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
@@ -155,14 +170,17 @@ def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str
     heads = store.flag_heads(sub.agency, [d.reference for d in drafts.values()])
     now = utc_now()
     new: list[StoredFlag] = []
+    first: list[FirstVersion] = []
     done: dict[int, tuple[str, int, tuple[str, str] | None]] = {}
     for i, d in drafts.items():
         head = heads.get(d.reference)
         if head is None:
             if correction:
                 done[i] = ("REJECTED", 0, (f"no flag {d.reference} on record to correct", "NOT_FOUND"))
-                continue
-            version, status = 1, "CREATED"
+            else:
+                first.append(sub.first[i])
+                done[i] = ("CREATED", 1, None)
+            continue
         elif head.content() == d.content(keys[i]) and head.status == "active":
             done[i] = ("UNCHANGED", head.version, None)
             continue
@@ -171,14 +189,9 @@ def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str
             done[i] = ("REJECTED", 0, (f"flag {d.reference} {what} (version {head.version}); submit it as a "
                                        f"correction with a reason to change it", "FAILED_PRECONDITION"))
             continue
-        else:
-            version, status = head.version + 1, "CORRECTED"
-        fields = dict(d.__dict__)
-        del fields["id_number"]  # kept only sealed
-        fields.update(version=version, status="active", person_key=keys[i], id_masked=sub.masked[i],
-                      id_sealed=sub.sealed[i], reason=sub.reason if correction else "", recorded_at=now, versions=version)
-        new.append(StoredFlag.model_validate(fields))
-        done[i] = (status, version, None)
+        new.append(_version(sub, i, head.version + 1, now))
+        done[i] = ("CORRECTED", head.version + 1, None)
+    store.append_first_versions(first, now)
     store.append_flag_versions(new)
     return done
 

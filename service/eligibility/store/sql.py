@@ -17,12 +17,13 @@ from typing import Any
 
 import orjson
 
-from ..auditlog import Body, LogEntry, chain_entries, flag_body
+from ..auditlog import Body, FirstVersion, LogEntry, chain_entries, flag_body
 from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
 from .backends import Backend
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
+_INSERT_FLAG = f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 
 
 Row = Any
@@ -132,12 +133,20 @@ class SqlStore:
             older = [(f.agency, f.reference) for f in flags if f.version > 1]  # a first version has nothing before it
             if older:
                 c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
-            c.executemany(
-                f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-                [(f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
-                  f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None,
-                  f.term_months, f.note, f.reason, f.recorded_at) for f in flags])
+            c.executemany(_INSERT_FLAG, [(
+                f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
+                f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months,
+                f.note, f.reason, f.recorded_at) for f in flags])
             self._log(c, [("flag", flag_body(f)) for f in flags])
+
+    def append_first_versions(self, first: list[FirstVersion], recorded_at: str) -> None:
+        """Store version 1 of new references, made before the write lock, as recorded at this time."""
+        if not first:
+            return
+        rows, bodies = zip(*(v.recorded(recorded_at) for v in first), strict=True)
+        with self.transaction() as c:
+            c.executemany(_INSERT_FLAG, list(rows))
+            self._log(c, [("flag", body) for body in bodies])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
