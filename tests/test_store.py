@@ -184,3 +184,30 @@ def test_every_flag_version_is_logged_exactly_as_stored(tmp_path: Path) -> None:
         assert bodies == [flag_body(f) for f in stored]
     finally:
         app.close()
+
+
+def test_flags_are_found_by_person_through_the_short_key_index_also_after_an_upgrade(tmp_path: Path) -> None:
+    import sqlite3
+    path = tmp_path / "f.db"
+    SqliteStore(path).close()
+    old = sqlite3.connect(path)  # as the previous release indexed flags by person
+    old.executescript("DROP INDEX flags_person_prefix; CREATE INDEX flags_person ON flags (person_key);")
+    old.close()
+    store = SqliteStore(path)
+    try:
+        names = {r["name"] for r in store.backend.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "flags_person_prefix" in names and "flags_person" not in names
+        flags = [StoredFlag(agency="court", reference=f"r{i}", version=1, status="active", person_key=key,
+                            id_masked="m", id_sealed=b"s", name="甲", kind="criminal_conviction",
+                            decided_on=date(2025, 1, 1), recorded_at="t")
+                 for i, key in enumerate(["ab" * 32, "ab" * 8 + "cd" * 24, "ef" * 32])]  # two share the 16-digit prefix
+        store.append_flag_versions(flags)
+        found = store.flags_for_persons(["ab" * 32, "ab" * 8 + "cd" * 24, "00" * 32])
+        assert {k: [f.reference for f in v] for k, v in found.items()} == {"ab" * 32: ["r0"], "ab" * 8 + "cd" * 24: ["r1"]}
+        from eligibility.store.sql import _of_persons
+        where, params = _of_persons(["ab" * 32, "ef" * 32])  # as flags_for_persons asks
+        plan = " ".join(r["detail"] for r in store.backend.query(
+            f"EXPLAIN QUERY PLAN SELECT * FROM flags WHERE is_latest = 1 AND {where}", tuple(params)))
+        assert "flags_person_prefix" in plan
+    finally:
+        store.close()

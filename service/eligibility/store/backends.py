@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS flags (
   reason TEXT NOT NULL, recorded_at TEXT NOT NULL, is_latest INTEGER NOT NULL,
   PRIMARY KEY (agency, reference, version));
 DROP INDEX IF EXISTS flags_latest_person;
-CREATE INDEX IF NOT EXISTS flags_person ON flags (person_key);
+DROP INDEX IF EXISTS flags_person;
+CREATE INDEX IF NOT EXISTS flags_person_prefix ON flags (substr(person_key, 1, 16));
 CREATE TABLE IF NOT EXISTS rounds (
   round_id TEXT PRIMARY KEY, name TEXT NOT NULL, as_of TEXT NOT NULL, ruleset TEXT NOT NULL,
   created_at TEXT NOT NULL, created_by TEXT NOT NULL);

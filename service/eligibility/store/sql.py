@@ -29,6 +29,18 @@ _INSERT_FLAG = f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?
 Row = Any
 
 
+def _of_persons(person_keys: list[str]) -> tuple[str, list[str]]:
+    """(condition, parameters) selecting the flags on these persons.
+
+    The flags are indexed by the first 16 hex digits (64 bits) of the person's keyed hash: a
+    quarter of the index that the whole 64-digit key would make, for the same lookups (the whole
+    key is compared too), so more of it stays cached while a million flags arrive in random order.
+    """
+    marks = ",".join("?" * len(person_keys))
+    return (f"substr(person_key, 1, 16) IN ({marks}) AND person_key IN ({marks})",
+            [k[:16] for k in person_keys] + person_keys)
+
+
 def _flag(row: Row) -> StoredFlag:
     return StoredFlag(
         agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
@@ -165,9 +177,9 @@ class SqlStore:
         out: dict[str, list[StoredFlag]] = {}
         for i in range(0, len(person_keys), 500):
             part = person_keys[i:i + 500]
-            rows = self._query(
-                f"SELECT {_FLAG_COLS} FROM flags WHERE is_latest = 1 AND person_key IN "
-                f"({','.join('?' * len(part))}) ORDER BY agency, reference", part)
+            where, params = _of_persons(part)
+            rows = self._query(f"SELECT {_FLAG_COLS} FROM flags WHERE is_latest = 1 AND {where} ORDER BY agency, reference",
+                               params)
             for r in rows:
                 out.setdefault(r["person_key"], []).append(_flag(r))
         return out
@@ -177,10 +189,11 @@ class SqlStore:
         out: dict[str, list[StoredFlag]] = {}
         for i in range(0, len(person_keys), 500):
             part = person_keys[i:i + 500]
+            where, params = _of_persons(part)
             rows = self._query(
                 f"SELECT {_FLAG_COLS} FROM flags WHERE recorded_at <= ? AND (agency, reference) IN "
-                f"(SELECT agency, reference FROM flags WHERE person_key IN ({','.join('?' * len(part))})) "
-                "ORDER BY agency, reference, version", [known_at, *part])
+                f"(SELECT agency, reference FROM flags WHERE {where}) ORDER BY agency, reference, version",
+                [known_at, *params])
             latest: dict[tuple[str, str], StoredFlag] = {}
             for r in rows:
                 latest[(r["agency"], r["reference"])] = _flag(r)
