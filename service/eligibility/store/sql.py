@@ -30,15 +30,15 @@ Row = Any
 
 
 def _of_persons(person_keys: list[str]) -> tuple[str, list[str]]:
-    """(condition, parameters) selecting the flags on these persons.
+    """(condition, parameters) selecting the flags on these persons, and perhaps a few others: the
+    caller keeps the rows whose person_key is one of these.
 
     The flags are indexed by the first 16 hex digits (64 bits) of the person's keyed hash: a
-    quarter of the index that the whole 64-digit key would make, for the same lookups (the whole
-    key is compared too), so more of it stays cached while a million flags arrive in random order.
+    quarter of the index that the whole 64-digit key would make, so more of it stays cached while
+    a million flags arrive in random order. (Comparing the whole key in SQL too would let SQLite
+    fold a single `person_key = ?` into the prefix and scan the table instead.)
     """
-    marks = ",".join("?" * len(person_keys))
-    return (f"substr(person_key, 1, 16) IN ({marks}) AND person_key IN ({marks})",
-            [k[:16] for k in person_keys] + person_keys)
+    return f"substr(person_key, 1, 16) IN ({','.join('?' * len(person_keys))})", [k[:16] for k in person_keys]
 
 
 def _flag(row: Row) -> StoredFlag:
@@ -175,13 +175,14 @@ class SqlStore:
     def flags_for_persons(self, person_keys: list[str]) -> dict[str, list[StoredFlag]]:
         """Latest versions (including retracted ones) of every agency's flags on these persons."""
         out: dict[str, list[StoredFlag]] = {}
+        wanted = set(person_keys)
         for i in range(0, len(person_keys), 500):
-            part = person_keys[i:i + 500]
-            where, params = _of_persons(part)
+            where, params = _of_persons(person_keys[i:i + 500])
             rows = self._query(f"SELECT {_FLAG_COLS} FROM flags WHERE is_latest = 1 AND {where} ORDER BY agency, reference",
                                params)
             for r in rows:
-                out.setdefault(r["person_key"], []).append(_flag(r))
+                if r["person_key"] in wanted:
+                    out.setdefault(r["person_key"], []).append(_flag(r))
         return out
 
     def flags_known_at(self, person_keys: list[str], known_at: str) -> dict[str, list[StoredFlag]]:
