@@ -237,3 +237,21 @@ def test_large_submissions_are_stored_by_workers_idempotently(tmp_path: Path) ->
         assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
     finally:
         store.close()
+
+
+def test_workers_start_while_a_large_round_is_filled(tmp_path: Path) -> None:
+    """No worker for a small round; a round reaching screen_parallel_from starts them before its screening."""
+    s = start_server(_home(tmp_path, "warm", 2, parallel_from=300))
+    try:
+        people = _people(400)
+        with connect(s.config, "district", s.address) as c:
+            c.create_round("small", "2026-12-01", [p for _, p in people[:50]])
+            time.sleep(0.5)
+            assert _workers(s.proc.pid) == []
+            c.create_round("large", "2026-12-01", [p for _, p in people])
+        deadline = time.monotonic() + 30
+        while len(_workers(s.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_workers(s.proc.pid)) == 2
+    finally:
+        stop_server(s)

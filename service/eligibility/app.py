@@ -113,12 +113,20 @@ class App:
                          created_at=utc_now(), created_by=role)
         self.store.create_round(info)
         outcomes = add_candidates(self.store, rs, self.ids, info.round_id, rows)
+        self._expect_screening(info.round_id)
         return self.get_round(info.round_id), outcomes
 
     def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
         """Add a chunk of candidates to a round."""
         info = self.get_round(round_id, count=False)
-        return add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
+        outcomes = add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
+        self._expect_screening(round_id)
+        return outcomes
+
+    def _expect_screening(self, round_id: str) -> None:
+        """A round large enough for the workers will be screened soon: start them while it is being filled."""
+        if self.pool is not None and self.store.next_candidate_seq(round_id) > self.config.screen_parallel_from:
+            self.pool.warm()
 
     def get_round(self, round_id: str, count: bool = True) -> RoundInfo:
         """A round, or NotFoundError."""

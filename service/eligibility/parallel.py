@@ -89,6 +89,10 @@ def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[S
     return out, evaluator.disagreements - before
 
 
+def _ready() -> None:
+    """Nothing: submitted to start a worker."""
+
+
 Idempotency = tuple[str, str, str]
 """(role, key, request digest) of a request that carries an idempotency key."""
 
@@ -126,6 +130,7 @@ class WorkerPool:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._warmed = False
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -134,6 +139,16 @@ class WorkerPool:
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker, initargs=(self.config, os.getpid()))
             return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now, without waiting for them (a large screening is coming): each loads the
+        server's code, rulesets and connection (about a second) while the caller does something else."""
+        if self._warmed:
+            return
+        self._warmed = True
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_ready)
 
     def screen(self, round_id: str, ruleset_hash: str, slices: Iterator[Slice],
                still_wanted: Callable[[], bool]) -> Generator[list[Decided], None, None]:
