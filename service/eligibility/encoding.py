@@ -21,18 +21,31 @@ import orjson
 from .domain import CandidateFacts, EvalInput, FlagFacts, Result
 from .records import ScreenRow, result_sha256
 
-_RESULTS: dict[int, tuple[Result, bytes, orjson.Fragment, str]] = {}
+_RESULTS: dict[int, tuple[Result, bytes, orjson.Fragment]] = {}
+_NAMES: dict[int, tuple[Result, str]] = {}
 
 
-def _encoded(result: Result) -> tuple[Result, bytes, orjson.Fragment, str]:
+def _encoded(result: Result) -> tuple[Result, bytes, orjson.Fragment]:
     hit = _RESULTS.get(id(result))
     if hit is not None and hit[0] is result:
         return hit
     data = orjson.dumps(result_body(result), option=orjson.OPT_SORT_KEYS)
     if len(_RESULTS) > 1024:
         _RESULTS.clear()
-    entry = _RESULTS[id(result)] = (result, data, orjson.Fragment(data), result_sha256(data))
+    entry = _RESULTS[id(result)] = (result, data, orjson.Fragment(data))
     return entry
+
+
+def _name(result: Result) -> str:
+    """The hash that records name a shared result by (computed once per shared result)."""
+    hit = _NAMES.get(id(result))
+    if hit is not None and hit[0] is result:
+        return hit[1]
+    if len(_NAMES) > 1024:
+        _NAMES.clear()
+    name = result_sha256(_encoded(result)[1])
+    _NAMES[id(result)] = (result, name)
+    return name
 
 
 def result_body(result: Result) -> dict[str, Any]:
@@ -53,8 +66,7 @@ def result_fragment(result: Result) -> orjson.Fragment:
 
 def shared_result(result: Result) -> tuple[str, bytes]:
     """(name, canonical bytes) of a result that records name by hash."""
-    _, data, _, name = _encoded(result)
-    return name, data
+    return _name(result), _encoded(result)[1]
 
 
 def _candidate(c: CandidateFacts | ScreenRow) -> dict[str, Any]:
@@ -92,4 +104,4 @@ def flagless_decision_body(decision_id: str, round_id: str, recorded_at: str, as
     return {"decision_id": decision_id, "round_id": round_id, "recorded_at": recorded_at, "as_of": as_of,
             "ruleset_name": ruleset_name, "ruleset_hash": ruleset_hash, "engine_version": engine_version,
             "inputs": {"as_of": as_of, "candidate": _candidate(cand), "flags": [], "attestations": attestations},
-            "result_sha256": _encoded(result)[3]}
+            "result_sha256": _name(result)}
