@@ -77,16 +77,12 @@ class FirstVersion(NamedTuple):
         assert flag.recorded_at == PENDING_TIME
         return cls(flag, orjson.dumps(flag_body(flag), option=orjson.OPT_SORT_KEYS))
 
-    def recorded(self, at: str) -> tuple[tuple[Any, ...], orjson.Fragment]:
-        """Its row for the flags table and its logged body, as recorded at this time."""
-        f = self.flag
+    def logged(self, at: str) -> orjson.Fragment:
+        """Its logged body, as recorded at this time."""
         # a name, note or reference cannot hold this text: a quote in them is escaped in JSON
         pending = b'"recorded_at":"' + PENDING_TIME.encode() + b'"'
         assert self.body.count(pending) == 1
-        return ((f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
-                 f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months,
-                 f.note, f.reason, at),
-                orjson.Fragment(self.body.replace(pending, b'"recorded_at":"' + at.encode() + b'"')))
+        return orjson.Fragment(self.body.replace(pending, b'"recorded_at":"' + at.encode() + b'"'))
 
 
 def entry_body(data: bytes) -> dict[str, Any]:

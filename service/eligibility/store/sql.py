@@ -41,6 +41,13 @@ def _of_persons(person_keys: list[str]) -> tuple[str, list[str]]:
     return f"substr(person_key, 1, 16) IN ({','.join('?' * len(person_keys))})", [k[:16] for k in person_keys]
 
 
+def _flag_row(f: StoredFlag, recorded_at: str) -> tuple[Any, ...]:
+    """A flag version's row for _INSERT_FLAG, recorded at this time."""
+    return (f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind, f.level,
+            f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months, f.note, f.reason,
+            recorded_at)
+
+
 def _flag(row: Row) -> StoredFlag:
     return StoredFlag(
         agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
@@ -145,20 +152,16 @@ class SqlStore:
             older = [(f.agency, f.reference) for f in flags if f.version > 1]  # a first version has nothing before it
             if older:
                 c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
-            c.executemany(_INSERT_FLAG, [(
-                f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind,
-                f.level, f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months,
-                f.note, f.reason, f.recorded_at) for f in flags])
+            c.executemany(_INSERT_FLAG, [_flag_row(f, f.recorded_at) for f in flags])
             self._log(c, [("flag", flag_body(f)) for f in flags])
 
     def append_first_versions(self, first: list[FirstVersion], recorded_at: str) -> None:
         """Store version 1 of new references, made before the write lock, as recorded at this time."""
         if not first:
             return
-        rows, bodies = zip(*(v.recorded(recorded_at) for v in first), strict=True)
         with self.transaction() as c:
-            c.executemany(_INSERT_FLAG, list(rows))
-            self._log(c, [("flag", body) for body in bodies])
+            c.executemany(_INSERT_FLAG, [_flag_row(v.flag, recorded_at) for v in first])
+            self._log(c, [("flag", v.logged(recorded_at)) for v in first])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
