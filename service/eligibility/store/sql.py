@@ -411,8 +411,9 @@ class SqlStore:
         return entries
 
     def log_size(self) -> int:
-        """Number of entries in the log."""
-        return int(self._query("SELECT count(*) AS n FROM log")[0]["n"])
+        """Number of entries in the log: its last position + 1 (positions run from 0 without a gap, which
+        every checkpoint checks as it reads them), found in the key's index instead of counting millions."""
+        return int(self._query("SELECT coalesce(max(idx), -1) + 1 AS n FROM log")[0]["n"])
 
     def leaf_hashes(self, size: int) -> list[bytes]:
         """The first size leaf hashes, in order."""
