@@ -22,7 +22,7 @@ from .domain import ROLES
 from .errors import EligibilityError
 from .files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
 from .home import DEFAULT_LISTEN, REPO_RULES, Config, init_home, load_config
-from .records import canonical, result_sha256
+from .records import logged_result
 from .v1 import eligibility_pb2 as pb
 
 DEFAULT_HOME = Path.home() / ".eligibility"
@@ -479,7 +479,7 @@ def cmd_audit_prove(args: argparse.Namespace) -> int:
             entry = orjson.loads(d.result_record)
             of_result = c.call(c.audit.GetInclusionProof, pb.GetInclusionProofRequest(
                 leaf_index=entry["index"], tree_size=resp.tree_size))
-            holds = (entry["type"] == "result" and result_sha256(canonical(entry["body"])) == named
+            holds = (entry["type"] == "result" and logged_result(d.result_record)[0] == named
                      and included(of_result, d.result_record, resp.checkpoint.root))
             ok = decision_ok and holds
             result = {"result_sha256": named, "result_leaf_index": entry["index"], "result_verified": holds}

@@ -98,10 +98,10 @@ def decision_body(rec: Any) -> dict[str, Any]:
 
 def flagless_decision_body(decision_id: str, round_id: str, recorded_at: str, as_of: str, ruleset_name: str,
                            ruleset_hash: str, engine_version: str, cand: ScreenRow, attestations: dict[str, str],
-                           result: Result) -> dict[str, Any]:
+                           result_name: str) -> dict[str, Any]:
     """The record of a candidate with no flag on record, straight from the row (no model objects); it
     names its (shared) result by hash instead of holding it."""
     return {"decision_id": decision_id, "round_id": round_id, "recorded_at": recorded_at, "as_of": as_of,
             "ruleset_name": ruleset_name, "ruleset_hash": ruleset_hash, "engine_version": engine_version,
             "inputs": {"as_of": as_of, "candidate": _candidate(cand), "flags": [], "attestations": attestations},
-            "result_sha256": _name(result)}
+            "result_sha256": result_name}

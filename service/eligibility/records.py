@@ -199,13 +199,19 @@ def result_sha256(result_canonical: bytes) -> str:
     return hashlib.sha256(result_canonical).hexdigest()
 
 
+def logged_result(result_entry: bytes) -> tuple[str, Any]:
+    """(name, result) of a "result" log entry: the hash that records name it by, and the result itself."""
+    result = orjson.loads(result_entry)["body"]
+    return result_sha256(canonical(result)), result
+
+
 def named_result(body: dict[str, Any], result_entry: bytes) -> Any:
     """The result a decision record names by hash, from that result's log entry (checked against the name)."""
     name = body.get("result_sha256", "")
     if not result_entry:
         raise RecordError(f"decision {body.get('decision_id')} names result {name[:16]}... but its entry is missing")
-    result = orjson.loads(result_entry)["body"]
-    if result_sha256(canonical(result)) != name:
+    logged_name, result = logged_result(result_entry)
+    if logged_name != name:
         raise RecordError(f"decision {body.get('decision_id')} names result {name[:16]}..., "
                          "which is not the result logged for it")
     return result

@@ -15,7 +15,7 @@ from rich.table import Table
 from . import labels
 from .domain import AGENCY_ORDER, PROFILE
 from .errors import RecordError
-from .records import canonical, result_sha256
+from .records import logged_result
 from .v1 import eligibility_pb2 as pb
 
 SHORT = {"discipline": "DIS", "court": "CRT", "procuratorate": "PRO", "police": "POL", "justice": "JUS",
@@ -103,8 +103,8 @@ class NamedResults:
     def add(self, entries: Iterable[bytes]) -> None:
         """Keep the results of these "result" log entries."""
         for entry in entries:
-            result = orjson.loads(entry)["body"]
-            self._by_name[result_sha256(canonical(result))] = result
+            name, result = logged_result(entry)
+            self._by_name[name] = result
 
     def of(self, record: dict[str, Any]) -> dict[str, Any]:
         """The result a decision record holds or names."""

@@ -10,7 +10,7 @@ from .encoding import result_bytes, shared_result
 from .engine import ENGINE_VERSION
 from .errors import RecordError
 from .evaluator import Evaluator
-from .records import DecisionRecord, canonical, result_sha256
+from .records import DecisionRecord, canonical, logged_result
 from .registry import Registry
 
 
@@ -34,7 +34,7 @@ def _logged_result_name(result_entry: bytes) -> str:
     if name is None:
         if len(_NAMED) > 256:
             _NAMED.clear()
-        name = _NAMED[result_entry] = result_sha256(canonical(orjson.loads(result_entry)["body"]))
+        name = _NAMED[result_entry] = logged_result(result_entry)[0]
     return name
 
 

@@ -120,10 +120,11 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
                 if result is None:
                     result = by_matches[matches] = evaluator.evaluate(ruleset, eval_input(round_, r, [], attested))
                 by_kind[kind] = result
+            name, result_data = shared_result(result)
             out.append(PreparedDecision(
                 new_id := new_decision_id(), round_.round_id, r.person_key, now, ruleset.hash,
                 orjson.Fragment(canonical(flagless_decision_body(
                     new_id, round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION, r, attested,
-                    result))), *shared_result(result)))
+                    name))), name, result_data))
         yield [Decided(d) for d in store.append_decisions(out)]
 
