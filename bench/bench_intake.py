@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_screen import person_id  # noqa: E402
 
-from eligibility.client import connect  # noqa: E402
-from eligibility.home import init_home  # noqa: E402
-from eligibility.v1 import eligibility_pb2 as pb  # noqa: E402
+from eligibility.console.client import connect
+from eligibility.home.setup import init_home
+from eligibility.v1 import eligibility_pb2 as pb
 
 
 def main() -> None:

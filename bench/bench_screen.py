@@ -25,15 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import child_pids  # noqa: E402  (tests/helpers.py, as the tests read /proc)
 
-from eligibility.cli import iter_screen_round  # noqa: E402
-from eligibility.client import connect  # noqa: E402
-from eligibility.domain import CandidateFacts, EvalInput, FlagFacts  # noqa: E402
-from eligibility.home import REPO_RULES, init_home  # noqa: E402
-from eligibility.idnumbers import check_digit  # noqa: E402
-from eligibility.reference import reference_matches  # noqa: E402
-from eligibility.ruleset import load_ruleset_file  # noqa: E402
-from eligibility.v1 import eligibility_pb2 as pb  # noqa: E402
-from eligibility.verdicts import assemble  # noqa: E402
+from eligibility.console.client import connect
+from eligibility.console.main import iter_screen_round
+from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
+from eligibility.engine.reference import reference_matches
+from eligibility.engine.verdicts import assemble
+from eligibility.home.setup import init_home
+from eligibility.intake.idnumbers import check_digit
+from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+from eligibility.v1 import eligibility_pb2 as pb
 
 AS_OF = date(2026, 12, 1)
 

@@ -13,12 +13,11 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from eligibility.candidates import CandidateRow, validate_candidate
     from eligibility.errors import InvalidInputError
-    from eligibility.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
-    from eligibility.flags import FlagRow, validate_flag
-    from eligibility.home import REPO_RULES
-    from eligibility.ruleset import load_ruleset_file
+    from eligibility.intake.candidates import CandidateRow, validate_candidate
+    from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+    from eligibility.intake.flags import FlagRow, validate_flag
+    from eligibility.rules.loader import REPO_RULES, load_ruleset_file
 
 RS = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
 TMP = Path(tempfile.mkdtemp(prefix="fuzz-"))

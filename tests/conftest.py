@@ -12,8 +12,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from eligibility.cli import main as cli_main
-from eligibility.home import Config, init_home
+from eligibility.console.main import main as cli_main
+from eligibility.home.config import Config
+from eligibility.home.setup import init_home
 
 
 @dataclass
@@ -30,14 +31,14 @@ def start_server(home: Path) -> Server:
     """Start the real server (a separate process) on a free loopback port."""
     with open(home / "server.log", "ab") as log:  # the child keeps its own handle
         proc = subprocess.Popen(
-            [sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen", "127.0.0.1:0"],
+            [sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--listen", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=log, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
         proc.wait(5)
         raise RuntimeError((home / "server.log").read_text())
-    from eligibility.home import load_config
+    from eligibility.home.config import load_config
     return Server(home, orjson.loads(line)["listening"], proc, load_config(home))
 
 

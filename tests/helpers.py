@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from pathlib import Path
 
-from eligibility.idnumbers import check_digit
+from eligibility.intake.idnumbers import check_digit
 
 _seq = itertools.count(1)
 

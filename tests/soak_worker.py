@@ -15,9 +15,9 @@ from pathlib import Path
 import grpc
 import orjson
 
-from eligibility.client import connect
-from eligibility.home import load_config
-from eligibility.idnumbers import check_digit
+from eligibility.console.client import connect
+from eligibility.home.config import load_config
+from eligibility.intake.idnumbers import check_digit
 from eligibility.v1 import eligibility_pb2 as pb
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from eligibility.client import connect
+from eligibility.console.client import connect
 from eligibility.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, write_csv
@@ -20,7 +20,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """The API suite runs against both stores: a SQLite home, and a home on a PostgreSQL database."""
     import uuid
 
-    from eligibility.home import init_home
+    from eligibility.home.setup import init_home
 
     from .conftest import start_server, stop_server, use_database
     home = tmp_path_factory.mktemp(f"api-{request.param}")

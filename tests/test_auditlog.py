@@ -11,10 +11,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from eligibility import merkle
-from eligibility.client import connect
+from eligibility.console.client import connect
+from eligibility.ledger import merkle
+from eligibility.ledger.verify import CHECKPOINTS, LEAVES, verify_export
 from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.verify import CHECKPOINTS, LEAVES, verify_export
 
 from .conftest import Server, write_csv
 from .helpers import candidate, flag, make_id
@@ -110,7 +110,7 @@ def _screened_round(cli, tmp_path: Path) -> tuple[str, list[dict]]:  # type: ign
 @pytest.fixture(scope="module")
 def exported(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A round screened, then the whole log exported through the CLI."""
-    from eligibility.cli import main
+    from eligibility.console.main import main
     tmp = tmp_path_factory.mktemp("exp")
     base = ["--home", str(server.home), "--server", server.address]
     pid = make_id()
@@ -133,7 +133,7 @@ def _key(server: Server) -> str:
 def test_export_verifies_offline(exported: Path, server: Server, capsys: pytest.CaptureFixture[str]) -> None:
     problems, figures = verify_export(exported, _key(server))
     assert problems == [] and figures["entries"] > 5 and figures["checkpoints"] >= 2
-    from eligibility.cli import main
+    from eligibility.console.main import main
     assert main(["audit", "verify", str(exported), "--public-key", str(server.home / "keys" / "log.pub")]) == 0
     assert "everything verifies" in capsys.readouterr().out
 
@@ -223,7 +223,7 @@ def test_swapped_or_forged_checkpoints(exported: Path, tmp_path: Path, server: S
 def test_a_re_signed_log_fails_against_the_trusted_key(exported: Path, tmp_path: Path, server: Server) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from eligibility.auditlog import public_key_text
+    from eligibility.ledger.checkpoint import public_key_text
     other = public_key_text(Ed25519PrivateKey.generate().public_key())
     assert any("bad signature" in p for p in verify_export(exported, other)[0])
 
@@ -374,9 +374,10 @@ def test_compact_range_extended_later_equals_the_whole_tree() -> None:
 def test_verify_finds_a_decision_naming_a_result_no_earlier_entry_holds() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from eligibility.auditlog import chain_entries, public_key_text
-    from eligibility.records import canonical, result_sha256
-    from eligibility.verify import verify_log
+    from eligibility.ledger.checkpoint import public_key_text
+    from eligibility.ledger.codec import canonical, result_sha256
+    from eligibility.ledger.entry import chain_entries
+    from eligibility.ledger.verify import verify_log
     result = {"overall": "ELIGIBLE", "trace": [], "verdicts": {}}
     name = result_sha256(canonical(result))
     key = public_key_text(Ed25519PrivateKey.generate().public_key())
@@ -395,7 +396,7 @@ def test_verify_finds_a_decision_naming_a_result_no_earlier_entry_holds() -> Non
 def test_a_signer_caught_up_during_appends_signs_the_same_root(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from eligibility.auditlog import Signer
+    from eligibility.review.signer import Signer
     from eligibility.store import SqliteStore
     store = SqliteStore(tmp_path / "s.db")
     try:

@@ -16,12 +16,12 @@ from pathlib import Path
 import grpc
 import pytest
 
-from eligibility.auditlog import public_key_text
-from eligibility.client import connect
-from eligibility.home import init_home
+from eligibility.console.client import connect
+from eligibility.home.setup import init_home
+from eligibility.ledger.checkpoint import public_key_text
+from eligibility.review.audit import verify_store
 from eligibility.store import SqliteStore
 from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.verify import verify_store
 
 from .conftest import Server, start_server
 from .helpers import make_id

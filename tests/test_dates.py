@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility.dates import add_months, months_elapsed, parse_iso
+from eligibility.engine.calendar import add_months, months_elapsed
 from eligibility.errors import InvalidInputError
+from eligibility.intake.dates import parse_iso
 
 
 def test_examples_from_the_mission() -> None:

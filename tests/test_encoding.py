@@ -7,10 +7,10 @@ from datetime import date
 import orjson
 from hypothesis import given, settings
 
-from eligibility.encoding import decision_body
-from eligibility.evaluator import Evaluator
-from eligibility.records import DecisionRecord
-from eligibility.screening import new_decision_id
+from eligibility.engine.evaluator import Evaluator
+from eligibility.ledger.codec import record_body
+from eligibility.ledger.records import DecisionRecord
+from eligibility.review.screening import new_decision_id
 
 from .test_engine import RS, inputs
 
@@ -23,14 +23,14 @@ def test_fast_encoding_matches_the_model(inp) -> None:  # type: ignore[no-untype
     rec = DecisionRecord(decision_id=new_decision_id(), round_id="R-x", recorded_at="2026-11-26T00:00:00.000000Z",
                          as_of=inp.as_of, ruleset_name=RS.name, ruleset_hash=RS.hash, engine_version="e",
                          inputs=inp, result=EV.evaluate(RS, inp))
-    fast = orjson.dumps(decision_body(rec), option=orjson.OPT_SORT_KEYS)
+    fast = orjson.dumps(record_body(rec), option=orjson.OPT_SORT_KEYS)
     slow = orjson.dumps(rec.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
     assert fast == slow
     assert DecisionRecord.model_validate(orjson.loads(fast)) == rec
 
 
 def test_shared_results_are_shared_only_when_equal() -> None:
-    from eligibility.domain import CandidateFacts, EvalInput
+    from eligibility.engine.model import CandidateFacts, EvalInput
     a = EvalInput(as_of=date(2026, 12, 1), candidate=CandidateFacts(
         person_key="a", id_masked="a", birth_date=date(1980, 1, 1), name="甲", positions=("vc_member",),
         party_member=False), flags=(), attestations={"court": "t"})
@@ -43,11 +43,23 @@ def test_shared_results_are_shared_only_when_equal() -> None:
 
 
 def test_flag_entries_match_the_model() -> None:
-    from eligibility.auditlog import flag_body
-    from eligibility.records import StoredFlag
+    from eligibility.ledger.codec import flag_body
+    from eligibility.ledger.records import StoredFlag
     for end, term in ((None, None), (date(2027, 1, 1), 12)):
         f = StoredFlag(agency="discipline", reference="D-1", version=2, status="retracted", person_key="k",
                        id_masked="m", id_sealed=b"x", name="甲", kind="party_sanction", level="probation",
                        decided_on=date(2025, 1, 1), end_date=end, term_months=term, note="n", reason="r",
                        recorded_at="t", versions=2)
         assert flag_body(f) == f.model_dump(mode="json", exclude={"id_sealed", "versions"})
+
+
+def test_round_and_candidate_entries_match_the_model() -> None:
+    from eligibility.ledger.codec import candidate_body, round_body
+    from eligibility.ledger.records import RoundInfo, StoredCandidate
+    r = RoundInfo(round_id="R-1", name="n", as_of=date(2026, 12, 1), ruleset="national-2021", created_at="t",
+                  created_by="district", candidates=3, attested={"court": "t"})
+    assert round_body(r) == r.model_dump(mode="json", exclude={"candidates", "attested"})
+    c = StoredCandidate(round_id="R-1", seq=2, person_key="k", id_masked="m", id_sealed=b"s", name="甲", village="v",
+                        township="t", positions=("party_secretary", "vc_director"), party_member=True,
+                        birth_date=date(1980, 1, 1))
+    assert candidate_body(c) == c.model_dump(mode="json", exclude={"id_sealed"})

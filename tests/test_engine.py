@@ -8,13 +8,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility.domain import CandidateFacts, EvalInput, FlagFacts
-from eligibility.engine import Engine, compile_ruleset
-from eligibility.evaluator import Evaluator
-from eligibility.facts import Match
-from eligibility.home import REPO_RULES
-from eligibility.reference import reference_matches
-from eligibility.ruleset import Ruleset, load_ruleset_file
+from eligibility.engine.durable_adapter import Engine, compile_ruleset
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
+from eligibility.engine.reference import reference_matches
+from eligibility.engine.windows import Match
+from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+from eligibility.rules.schema import Ruleset
 
 RS = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
 ENGINE = Engine()

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from eligibility.errors import InvalidInputError
-from eligibility.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
 
 ZH = "身份证号,姓名,村(社区),乡镇(街道),拟任职务,是否党员\n11010519491231002X,张三,桃源村,桃源乡,一肩挑,是\n"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from eligibility.evaluator import Evaluator
-from eligibility.golden import Case, Expect, coverage_problems, load_cases, run_case
-from eligibility.home import REPO_RULES
-from eligibility.ruleset import Ruleset, discover, load_ruleset_file
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.golden import Case, Expect, coverage_problems, load_cases, run_case
+from eligibility.rules.loader import REPO_RULES, discover, load_ruleset_file
+from eligibility.rules.schema import Ruleset
 
 RULESETS = [(load_ruleset_file(p), load_cases(p.parent / "cases.yaml")) for p in discover(REPO_RULES)]
 EVALUATOR = Evaluator()
@@ -45,13 +45,13 @@ def test_a_wrong_expectation_is_caught() -> None:
 
 
 def test_rules_test_command_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    from eligibility.cli import main
+    from eligibility.console.main import main
     assert main(["rules", "test", str(REPO_RULES)]) == 0
     assert "0 failure(s)" in capsys.readouterr().out
 
 
 def test_rules_lint_rejects_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from eligibility.cli import main
+    from eligibility.console.main import main
     d = tmp_path / "broken"
     d.mkdir()
     text = (REPO_RULES / "national-2021" / "ruleset.yaml").read_text().replace("effect: disqualify", "effect: maybe", 1)

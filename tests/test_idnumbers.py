@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility import idnumbers
 from eligibility.errors import InvalidInputError
+from eligibility.intake import idnumbers
 
 VALID = "11010519491231002X"  # the standard's own example
 

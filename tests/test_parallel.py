@@ -11,14 +11,14 @@ from pathlib import Path
 
 import grpc
 
-from eligibility.auditlog import public_key_text
-from eligibility.cli import iter_screen_round
-from eligibility.client import connect
-from eligibility.home import init_home
-from eligibility.parallel import SLICE
+from eligibility.console.client import connect
+from eligibility.console.main import iter_screen_round
+from eligibility.home.setup import init_home
+from eligibility.ledger.checkpoint import public_key_text
+from eligibility.review.audit import verify_store
+from eligibility.review.workers import SLICE
 from eligibility.store import SqliteStore
 from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.verify import verify_store
 
 from .conftest import Server, configure, start_server, stop_server
 from .helpers import child_pids, make_id

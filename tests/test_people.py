@@ -16,7 +16,7 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
-from eligibility.home import init_home
+from eligibility.home.setup import init_home
 
 from .conftest import Server, write_csv
 from .helpers import candidate, flag, make_id
@@ -29,7 +29,7 @@ AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_
 @pytest.fixture(scope="module")
 def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A small round in two townships with a failure, a review, a pending agency and a formula-looking name."""
-    from eligibility.cli import main
+    from eligibility.console.main import main
     tmp = tmp_path_factory.mktemp("rep")
     base = ["--home", str(server.home), "--server", server.address]
     a, b, c, d = (make_id() for _ in range(4))
@@ -43,7 +43,7 @@ def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type:
                               candidate(d, "赵四", "party_secretary", "yes", township="桃源乡", village="桃源村")])
     main([*base, "--as", "district", "--format", "json", "round", "create", "--name", "报表", "--as-of", "2026-12-01",
           "--candidates", str(tmp / "c.csv")])
-    from eligibility.client import connect
+    from eligibility.console.client import connect
     from eligibility.v1 import eligibility_pb2 as pb
     with connect(server.config, "district", server.address) as cl:
         round_id = cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
@@ -167,13 +167,13 @@ def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
     home = tmp_path / "ops"
     init_home(home)
     with open(home / "server.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--listen",
+        proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--listen",
                                  "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
                                 stderr=log, text=True)
     try:
         assert proc.stdout is not None
         info = orjson.loads(proc.stdout.readline())
-        from eligibility.cli import main
+        from eligibility.console.main import main
         base = ["--home", str(home), "--server", info["listening"]]
         pid = make_id()
         write_csv(tmp_path / "f.csv", [flag(pid, "cult", "公-m-1", "2001-01-01"), flag(pid, "investigation", "x", "2001-01-01")])
@@ -197,7 +197,7 @@ def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
     assert any("refused: role=auditor" in x["msg"] for x in lines)
     assert pid not in (home / "server.log").read_text()
 
-    from eligibility.cli import main
+    from eligibility.console.main import main
     assert main(["--home", str(home), "doctor"]) == 0
     os.chmod(home / "keys" / "id-enc.key", 0o644)
     (home / "credentials" / "court" / "client.pem").unlink()

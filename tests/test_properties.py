@@ -10,13 +10,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility.candidates import CandidateRow, validate_candidate
 from eligibility.errors import InvalidInputError
-from eligibility.files import FLAG_COLUMNS, FLAG_REQUIRED, read_rows
-from eligibility.flags import FlagRow, validate_flag
-from eligibility.home import REPO_RULES
-from eligibility.records import FieldProblem, FlagDraft
-from eligibility.ruleset import load_ruleset_file
+from eligibility.intake.candidates import CandidateRow, validate_candidate
+from eligibility.intake.files import FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+from eligibility.intake.flags import FlagRow, validate_flag
+from eligibility.intake.outcomes import FieldProblem, FlagDraft
+from eligibility.rules.loader import REPO_RULES, load_ruleset_file
 
 RS = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
 text = st.text(max_size=40)

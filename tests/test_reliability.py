@@ -17,8 +17,9 @@ import grpc
 import orjson
 import pytest
 
-from eligibility.client import Client, connect
-from eligibility.home import init_home, load_config
+from eligibility.console.client import Client, connect
+from eligibility.home.config import load_config
+from eligibility.home.setup import init_home
 from eligibility.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, start_server, stop_server, write_csv

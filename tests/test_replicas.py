@@ -8,12 +8,12 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from eligibility.auditlog import public_key_text
-from eligibility.client import connect
-from eligibility.home import init_home
+from eligibility.console.client import connect
+from eligibility.home.setup import init_home
+from eligibility.ledger.checkpoint import public_key_text
+from eligibility.review.audit import verify_store
 from eligibility.store import PostgresStore
 from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.verify import verify_store
 
 from .conftest import Server, configure, start_server, stop_server, use_database
 from .helpers import make_id
@@ -30,7 +30,7 @@ def _flags(ids: list[str], agency: str, start: int) -> list[pb.FlagInput]:
 
 
 def _screen(s: Server, round_id: str) -> dict[str, tuple[str, dict[str, str]]]:
-    from eligibility.cli import iter_screen_round
+    from eligibility.console.main import iter_screen_round
     out = {}
     with connect(s.config, "district", s.address) as c:
         for d in iter_screen_round(c, round_id):
@@ -100,7 +100,7 @@ def test_two_replicas_one_log_same_verdicts(pg_cluster, tmp_path: Path) -> None:
     try:
         idx = [r["idx"] for r in store._query("SELECT idx FROM log ORDER BY idx")]  # noqa: SLF001
         assert idx == list(range(len(idx)))
-        from eligibility.home import load_config
+        from eligibility.home.config import load_config
         problems, figures = verify_store(store, public_key_text(load_config(home).signing_key().public_key()))
         assert problems == [] and figures["checkpoints"] >= 5
         assert store._query("SELECT count(*) AS n FROM flags")[0]["n"] == 1200  # noqa: SLF001

@@ -12,9 +12,9 @@ import grpc
 import pytest
 
 from eligibility.api.auth import ALLOWED, PUBLIC
-from eligibility.client import Client, connect
-from eligibility.domain import ROLES
-from eligibility.home import init_home
+from eligibility.console.client import Client, connect
+from eligibility.engine.model import ROLES
+from eligibility.home.setup import init_home
 from eligibility.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, start_server, stop_server, write_csv
@@ -179,7 +179,7 @@ def test_exported_bundle_works_from_elsewhere(secured: Server, tmp_path: Path) -
 def test_plaintext_mode_refuses_non_loopback(tmp_path: Path) -> None:
     home = tmp_path / "h"
     init_home(home)
-    r = subprocess.run([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--plaintext",
+    r = subprocess.run([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
                         "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "loopback only" in r.stderr
 
@@ -187,13 +187,13 @@ def test_plaintext_mode_refuses_non_loopback(tmp_path: Path) -> None:
 def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
     home = tmp_path / "p"
     init_home(home)
-    proc = subprocess.Popen([sys.executable, "-m", "eligibility.cli", "--home", str(home), "serve", "--plaintext",
+    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
                              "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         import orjson
         assert proc.stdout is not None
         address = orjson.loads(proc.stdout.readline())["listening"]
-        from eligibility.home import load_config
+        from eligibility.home.config import load_config
         cfg = load_config(home)
         with connect(cfg, "auditor", address, plaintext=True) as c:
             assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
@@ -209,7 +209,7 @@ def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
 
 
 def test_database_and_logs_hold_no_raw_id_number(secured: Server, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from eligibility.cli import main
+    from eligibility.console.main import main
     ids = [make_id() for _ in range(3)]
     base = ["--home", str(secured.home), "--server", secured.address]
     flags_file = write_csv(tmp_path / "f.csv", [flag(ids[0], "cult", "P-raw-1", "2001-01-01"),

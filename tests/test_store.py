@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from eligibility.records import DecisionRecord, RoundInfo, StoredFlag
+from eligibility.ledger.codec import attestation_body, flag_body, parse_decision, round_body
+from eligibility.ledger.records import DecisionRecord, RoundInfo, StoredFlag
 from eligibility.store import PostgresStore, SqliteStore, Store
+
+
+def _append(store: Store, flags: list[StoredFlag]) -> None:
+    store.append_flag_versions(flags, [flag_body(f) for f in flags])
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -32,8 +37,8 @@ def _flag(ref: str, version: int, status: str = "active", recorded_at: str = "20
 
 
 def test_versions_are_kept_and_one_is_latest(store: Store) -> None:
-    store.append_flag_versions([_flag("A", 1)])
-    store.append_flag_versions([_flag("A", 2, "retracted", "2026-02-01T00:00:00.000000Z")])
+    _append(store, [_flag("A", 1)])
+    _append(store, [_flag("A", 2, "retracted", "2026-02-01T00:00:00.000000Z")])
     assert store.flag_heads("court", ["A"])["A"].version == 2
     assert [f.version for f in store.list_flags("court", all_versions=True)] == [1, 2]
     assert [f.status for f in store.flags_for_persons(["p1"])["p1"]] == ["retracted"]
@@ -43,12 +48,12 @@ def test_versions_are_kept_and_one_is_latest(store: Store) -> None:
 
 
 def test_log_is_one_chained_sequence_and_append_only(store: Store) -> None:
-    store.append_flag_versions([_flag("A", 1), _flag("B", 1)])
+    _append(store, [_flag("A", 1), _flag("B", 1)])
     info = RoundInfo(round_id="R-1", name="r", as_of=date(2026, 12, 1), ruleset="national-2021",
                      created_at="2026-01-01T00:00:00Z", created_by="district")
-    store.create_round(info)
-    assert store.attest("R-1", "court", "2026-01-02T00:00:00Z", "") is True
-    assert store.attest("R-1", "court", "2026-01-03T00:00:00Z", "") is False
+    store.create_round(info, round_body(info))
+    for at, first in (("2026-01-02T00:00:00Z", True), ("2026-01-03T00:00:00Z", False)):
+        assert store.attest("R-1", "court", at, "", attestation_body("R-1", "court", at, "")) is first
     assert store.log_size() == 4
     hashes = store.leaf_hashes(4)
     assert len(set(hashes)) == 4
@@ -61,7 +66,7 @@ def test_log_is_one_chained_sequence_and_append_only(store: Store) -> None:
 
 def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.append_flag_versions([_flag("C", 1)])
+        _append(store, [_flag("C", 1)])
         raise RuntimeError("crash")
     assert store.flag_heads("court", ["C"]) == {} and store.log_size() == 0
 
@@ -76,27 +81,27 @@ def test_idempotency_and_checkpoints(store: Store) -> None:
 
 
 def test_decisions_round_trip(store: Store) -> None:
-    from eligibility.domain import CandidateFacts, EvalInput, Result
+    from eligibility.engine.model import CandidateFacts, EvalInput, Result
     inp = EvalInput(as_of=date(2026, 12, 1), candidate=CandidateFacts(
         person_key="p9", id_masked="m", birth_date=date(1980, 1, 1), name="甲", positions=("vc_member",),
         party_member=False), flags=(), attestations={})
     rec = DecisionRecord(decision_id="dec-1", round_id="R-1", recorded_at="t", as_of=date(2026, 12, 1),
                          ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp,
                          result=Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=()))
-    from eligibility.screening import prepared
+    from eligibility.review.screening import prepared
     [stored] = store.append_decisions([prepared(rec)])
     assert stored.result_index == -1 and stored.result == b""  # the record holds its result
     assert store.get_decision("dec-1") == stored
-    assert DecisionRecord.from_entry(stored.data) == rec
+    assert parse_decision(stored.data) == rec
 
 
 def test_a_shared_result_is_logged_once_and_read_back_with_every_record_naming_it(store: Store) -> None:
     import orjson
 
-    from eligibility.domain import CandidateFacts, EvalInput, Result
-    from eligibility.encoding import decision_body, shared_result
+    from eligibility.engine.model import CandidateFacts, EvalInput, Result
     from eligibility.errors import RecordError
-    from eligibility.records import PreparedDecision, canonical
+    from eligibility.ledger.codec import canonical, record_body, shared_result
+    from eligibility.ledger.records import PreparedDecision
     result = Result(overall="PENDING", verdicts={"court": "PENDING"}, trace=())
     other = Result(overall="ELIGIBLE", verdicts={"court": "PASS"}, trace=())
 
@@ -106,7 +111,7 @@ def test_a_shared_result_is_logged_once_and_read_back_with_every_record_naming_i
             party_member=False), flags=(), attestations={})
         rec = DecisionRecord(decision_id=f"dec-{n}", round_id="R-1", recorded_at="t", as_of=date(2026, 12, 1),
                              ruleset_name="n", ruleset_hash="h", engine_version="e", inputs=inp, result=res)
-        body = decision_body(rec)
+        body = record_body(rec)
         del body["result"]
         body["result_sha256"] = shared_result(res)[0]
         return PreparedDecision(rec.decision_id, "R-1", f"p{n}", "t", "h", orjson.Fragment(canonical(body)),
@@ -123,12 +128,12 @@ def test_a_shared_result_is_logged_once_and_read_back_with_every_record_naming_i
     assert again[0].result_index == 0 and again[1].result_index == 4 and store.log_size() == 7
     for s, (_, rec) in zip([*stored, *again], [*first, *later], strict=True):
         assert store.get_decision(rec.decision_id) == s
-        assert DecisionRecord.from_entry(s.data, s.result) == rec
+        assert parse_decision(s.data, s.result) == rec
     assert [d for batch in store.round_decisions("R-1") for d in batch] == [*stored, *again]
     with pytest.raises(RecordError, match="not the result logged for it"):
-        DecisionRecord.from_entry(again[1].data, again[0].result)
+        parse_decision(again[1].data, again[0].result)
     with pytest.raises(RecordError, match="its entry is missing"):
-        DecisionRecord.from_entry(again[1].data)
+        parse_decision(again[1].data)
 
 
 def test_a_database_from_before_shared_results_is_brought_up_to_date(tmp_path: Path) -> None:
@@ -161,10 +166,10 @@ def test_every_flag_version_is_logged_exactly_as_stored(tmp_path: Path) -> None:
 
     import orjson
 
-    from eligibility.app import App
-    from eligibility.auditlog import PENDING_TIME, flag_body
-    from eligibility.flags import FlagRow
-    from eligibility.home import init_home
+    from eligibility.home.setup import init_home
+    from eligibility.intake.flags import FlagRow
+    from eligibility.ledger.codec import PENDING_TIME, flag_body
+    from eligibility.review.app import App
 
     from .helpers import make_id
     app = App(init_home(tmp_path / "home"))
@@ -201,7 +206,7 @@ def test_flags_are_found_by_person_through_the_short_key_index_also_after_an_upg
                             id_masked="m", id_sealed=b"s", name="甲", kind="criminal_conviction",
                             decided_on=date(2025, 1, 1), recorded_at="t")
                  for i, key in enumerate(["ab" * 32, "ab" * 8 + "cd" * 24, "ef" * 32])]  # two share the 16-digit prefix
-        store.append_flag_versions(flags)
+        _append(store, flags)
         found = store.flags_for_persons(["ab" * 32, "ab" * 8 + "cd" * 24, "00" * 32])
         assert {k: [f.reference for f in v] for k, v in found.items()} == {"ab" * 32: ["r0"], "ab" * 8 + "cd" * 24: ["r1"]}
         from eligibility.store.sql import _of_persons

@@ -21,8 +21,8 @@ from typing import Any
 import grpc
 import orjson
 
-from ..domain import AGENCY_ORDER, ROLES
-from ..pki import role_of
+from eligibility.engine.model import AGENCY_ORDER, ROLES
+from eligibility.home.pki import role_of
 
 log = logging.getLogger("eligibility.auth")
 ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")

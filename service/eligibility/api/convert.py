@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import orjson
 
-from ..auditlog import Checkpoint
-from ..candidates import CandidateRow
-from ..domain import CandidateFacts, TraceEntry
-from ..flags import FlagRow
-from ..records import RoundInfo, RowOutcome, StoredCandidate, StoredFlag
-from ..reevaluate import Comparison
-from ..replay import ReplayOutcome
-from ..ruleset import ProfileRule, Rule, Ruleset
-from ..screening import Decided
-from ..v1 import eligibility_pb2 as pb
+from eligibility.engine.model import CandidateFacts, TraceEntry
+from eligibility.intake.candidates import CandidateRow
+from eligibility.intake.flags import FlagRow
+from eligibility.intake.outcomes import RowOutcome
+from eligibility.ledger.checkpoint import Checkpoint
+from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
+from eligibility.review.replay import ReplayOutcome
+from eligibility.review.screening import Decided
+from eligibility.review.whatif import Comparison
+from eligibility.rules.schema import ProfileRule, Rule, Ruleset
+from eligibility.v1 import eligibility_pb2 as pb
 
 VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
 OVERALL = {"ELIGIBLE": pb.OVERALL_ELIGIBLE, "INELIGIBLE": pb.OVERALL_INELIGIBLE,

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 
-from ..errors import InvalidInputError
-from ..records import utc_now
-from ..v1 import eligibility_pb2 as pb
-from .auth import current_role
+from eligibility.api.auth import current_role
+from eligibility.errors import InvalidInputError
+from eligibility.review.idempotency import run_once
+from eligibility.v1 import eligibility_pb2 as pb
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from eligibility.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
@@ -62,21 +62,6 @@ def once(store: Store, method: str, request: Any, context: grpc.ServicerContext,
         return made[0].SerializeToString(deterministic=True)  # type: ignore[attr-defined, no-any-return]
     data = run_once(store, current_role(), key, method, request_digest(request), produce)
     return made[0] if made else _response_type(method).FromString(data)
-
-
-def run_once(store: Store, role: str, key: str, method: str, digest: str, write: Callable[[], bytes]) -> bytes:
-    """The serialized response to the first request with this key: write() runs for it, in one transaction
-    with the remembered response; a later request with the key gets that response, unless it differs."""
-    with store.transaction():
-        earlier = store.remembered(role, key)
-        if earlier is not None:
-            if earlier[0] != method or earlier[1] != digest:
-                raise InvalidInputError(f"idempotency-key {key[:16]}... was used for a different request",
-                                        field=METADATA_KEY)
-            return earlier[2]
-        data = write()
-        store.remember(role, key, method, digest, data, utc_now())
-        return data
 
 
 def request_digest(request: Any) -> str:

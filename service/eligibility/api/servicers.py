@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import grpc
 
-from ..app import App
-from ..v1 import eligibility_pb2 as pb
-from ..v1 import eligibility_pb2_grpc as pbg
-from . import convert
-from .auth import AGENCIES, current_role
-from .idempotency import idempotency_key, idempotent, once, request_digest
-from .status import mapped, mapped_stream
+from eligibility.api import convert
+from eligibility.api.auth import AGENCIES, current_role
+from eligibility.api.idempotency import idempotency_key, idempotent, once, request_digest
+from eligibility.api.status import mapped, mapped_stream
+from eligibility.review.app import App
+from eligibility.v1 import eligibility_pb2 as pb
+from eligibility.v1 import eligibility_pb2_grpc as pbg
 
 CHUNK = 1000
 

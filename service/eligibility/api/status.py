@@ -12,7 +12,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ..errors import EligibilityError
+from eligibility.errors import EligibilityError
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .backends import Backend, PostgresBackend, SqliteBackend
-from .sql import SqlStore
+from eligibility.store.backends import Backend, PostgresBackend, SqliteBackend
+from eligibility.store.sql import SqlStore
 
 Store = SqlStore
 

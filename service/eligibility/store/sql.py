@@ -9,24 +9,22 @@ One connection per process, shared by the server's threads behind a lock.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import orjson
 
-from ..auditlog import Body, FirstVersion, LogEntry, chain_entries, flag_body
-from ..records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
-from .backends import Backend
+from eligibility.ledger.codec import Body
+from eligibility.ledger.records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
+from eligibility.store.base import Row
+from eligibility.store.log import LogTables
 
 _FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
 _INSERT_FLAG = f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 
 
-Row = Any
 
 
 def _of_persons(person_keys: list[str]) -> tuple[str, list[str]]:
@@ -70,61 +68,17 @@ def _candidate(row: Row) -> StoredCandidate:
     )
 
 
-class SqlStore:
-    """The store over a backend (SQLite or PostgreSQL)."""
-
-    def __init__(self, backend: Backend) -> None:
-        """Open the store on a connected backend, creating the schema if needed."""
-        self.backend = backend
-        self.path = backend.path
-        self._lock = threading.RLock()
-        self._depth = 0
-        with self.transaction():
-            backend.create_schema()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self.backend.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Backend]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error).
-
-        Nested use joins the outer transaction, so a use case can read and write atomically
-        (e.g. look up a flag's latest version and append the next one) while helpers stay simple.
-        """
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self.backend
-                finally:
-                    self._depth -= 1
-                return
-            self.backend.begin()
-            self._depth = 1
-            try:
-                yield self.backend
-            except BaseException:
-                self.backend.rollback()
-                raise
-            finally:
-                self._depth = 0
-            self.backend.commit()
-
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        with self._lock:
-            return self.backend.query(sql, tuple(params))
+class SqlStore(LogTables):
+    """The store over a backend (SQLite or PostgreSQL): the tables indexed from the log, and the log."""
 
     # ---- rulesets ----
-    def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str) -> None:
-        """Keep a ruleset's canonical content by hash (replay needs old versions)."""
+    def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str, body: Body) -> None:
+        """Keep a ruleset's canonical content by hash (replay needs old versions); log body the first time."""
         with self.transaction() as c:
             cur = c.execute("INSERT INTO rulesets VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                             (hash_, name, version, content, now))
             if cur.rowcount == 1:
-                self._log(c, [("ruleset", {"name": name, "version": version, "hash": hash_, "first_loaded_at": now})])
+                self._log(c, [("ruleset", body)])
 
     def ruleset_content(self, hash_: str) -> bytes | None:
         """The canonical content of a ruleset version, or None."""
@@ -144,8 +98,9 @@ class SqlStore:
             out.update((r["reference"], _flag(r)) for r in rows)
         return out
 
-    def append_flag_versions(self, flags: list[StoredFlag]) -> None:
-        """Store new versions (each becomes the latest of its reference) in one transaction."""
+    def append_flag_versions(self, flags: list[StoredFlag], bodies: list[Body]) -> None:
+        """Store new versions (each becomes the latest of its reference) with their logged bodies, in one
+        transaction."""
         if not flags:
             return
         with self.transaction() as c:
@@ -153,15 +108,16 @@ class SqlStore:
             if older:
                 c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
             c.executemany(_INSERT_FLAG, [_flag_row(f, f.recorded_at) for f in flags])
-            self._log(c, [("flag", flag_body(f)) for f in flags])
+            self._log(c, [("flag", b) for b in bodies])
 
-    def append_first_versions(self, first: list[FirstVersion], recorded_at: str) -> None:
-        """Store version 1 of new references, made before the write lock, as recorded at this time."""
-        if not first:
+    def append_first_versions(self, flags: list[StoredFlag], bodies: list[Body], recorded_at: str) -> None:
+        """Store version 1 of new references, made before the write lock, as recorded at this time (the
+        bodies say that time; the versions were made before it was taken)."""
+        if not flags:
             return
         with self.transaction() as c:
-            c.executemany(_INSERT_FLAG, [_flag_row(v.flag, recorded_at) for v in first])
-            self._log(c, [("flag", v.logged(recorded_at)) for v in first])
+            c.executemany(_INSERT_FLAG, [_flag_row(f, recorded_at) for f in flags])
+            self._log(c, [("flag", b) for b in bodies])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
@@ -208,12 +164,12 @@ class SqlStore:
         return out
 
     # ---- rounds, candidates, attestations ----
-    def create_round(self, info: RoundInfo) -> None:
-        """Store a new round."""
+    def create_round(self, info: RoundInfo, body: Body) -> None:
+        """Store a new round and log its body."""
         with self.transaction() as c:
             c.execute("INSERT INTO rounds VALUES (?,?,?,?,?,?)", (
                 info.round_id, info.name, info.as_of.isoformat(), info.ruleset, info.created_at, info.created_by))
-            self._log(c, [("round", info.model_dump(mode="json", exclude={"candidates", "attested"}))])
+            self._log(c, [("round", body)])
 
     def get_round(self, round_id: str, count: bool = True) -> RoundInfo | None:
         """A round with its attestations and (unless count=False, which is cheaper) its candidate count."""
@@ -249,13 +205,13 @@ class SqlStore:
         return int(self._query("SELECT coalesce(max(seq), 0) + 1 AS n FROM candidates WHERE round_id = ?",
                                (round_id,))[0]["n"])
 
-    def add_candidates(self, candidates: list[StoredCandidate]) -> None:
-        """Store candidates in one transaction."""
+    def add_candidates(self, candidates: list[StoredCandidate], bodies: list[Body]) -> None:
+        """Store candidates and log their bodies in one transaction."""
         with self.transaction() as c:
             c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
                 (x.round_id, x.seq, x.person_key, x.id_masked, x.id_sealed, x.name, x.village, x.township, "+".join(x.positions),
                  int(x.party_member), x.birth_date.isoformat()) for x in candidates])
-            self._log(c, [("candidate", x.model_dump(mode="json", exclude={"id_sealed"})) for x in candidates])
+            self._log(c, [("candidate", b) for b in bodies])
 
     def candidates(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredCandidate]]:
         """A round's candidates in order, in batches."""
@@ -305,14 +261,14 @@ class SqlStore:
         rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND person_key = ?", (round_id, person_key))
         return _candidate(rows[0]) if rows else None
 
-    def attest(self, round_id: str, agency: str, at: str, note: str) -> bool:
+    def attest(self, round_id: str, agency: str, at: str, note: str, body: Body) -> bool:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
         with self.transaction() as c:
             cur = c.execute("INSERT INTO attestations VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                             (round_id, agency, at, note))
             added = bool(cur.rowcount == 1)
             if added:
-                self._log(c, [("attestation", {"round_id": round_id, "agency": agency, "attested_at": at, "note": note})])
+                self._log(c, [("attestation", body)])
             return added
 
     def attestations(self, round_id: str) -> dict[str, str]:
@@ -397,61 +353,3 @@ class SqlStore:
         """Keep a response for its idempotency key (inside the request's transaction)."""
         with self.transaction() as c:
             c.execute("INSERT INTO idempotency VALUES (?,?,?,?,?,?)", (role, key, method, request_hash, response, now))
-
-    # ---- the append-only log ----
-    def _log(self, c: Backend, items: list[tuple[str, Body]]) -> list[LogEntry]:
-        """Append entries inside the caller's transaction (the write lock makes the index unique)."""
-        if not items:
-            return []
-        last = c.execute("SELECT idx, hash FROM log ORDER BY idx DESC LIMIT 1").fetchone()
-        start, prev = (last["idx"] + 1, bytes(last["hash"])) if last else (0, b"")
-        entries = chain_entries(start, prev, items)
-        c.executemany("INSERT INTO log (idx, type, data, hash) VALUES (?,?,?,?)",
-                      [(e.position, e.type, e.data, e.hash) for e in entries])
-        return entries
-
-    def log_size(self) -> int:
-        """Number of entries in the log: its last position + 1 (positions run from 0 without a gap, which
-        every checkpoint checks as it reads them), found in the key's index instead of counting millions."""
-        return int(self._query("SELECT coalesce(max(idx), -1) + 1 AS n FROM log")[0]["n"])
-
-    def leaf_hashes(self, size: int) -> list[bytes]:
-        """The first size leaf hashes, in order."""
-        return [bytes(r["hash"]) for r in self._query("SELECT hash FROM log WHERE idx < ? ORDER BY idx", (size,))]
-
-    def iter_leaf_hashes(self, size: int, batch: int = 50_000, start: int = 0) -> Iterator[bytes]:
-        """The leaf hashes of entries start..size-1, in order, read in batches (constant memory)."""
-        while start < size:
-            rows = self._query("SELECT idx, hash FROM log WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?",
-                               (start, size, batch))
-            if not rows:
-                return
-            for r in rows:
-                yield bytes(r["hash"])
-            start = rows[-1]["idx"] + 1
-
-    def leaves(self, start: int = 0, batch: int = 5000) -> Iterator[list[tuple[int, bytes]]]:
-        """(index, data) of every entry from start, in batches."""
-        while True:
-            rows = self._query("SELECT idx, data FROM log WHERE idx >= ? ORDER BY idx LIMIT ?", (start, batch))
-            if not rows:
-                return
-            yield [(r["idx"], bytes(r["data"])) for r in rows]
-            start = rows[-1]["idx"] + 1
-
-    def leaf(self, index: int) -> bytes | None:
-        """One entry's data."""
-        rows = self._query("SELECT data FROM log WHERE idx = ?", (index,))
-        return bytes(rows[0]["data"]) if rows else None
-
-    def add_checkpoint(self, size: int, root: bytes, body: str, signature: bytes, created_at: str) -> None:
-        """Keep a signed checkpoint."""
-        with self.transaction() as c:
-            c.execute("INSERT INTO checkpoints (seq, size, root, body, signature, created_at) "
-                      "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ? FROM checkpoints",
-                      (size, root, body, signature, created_at))
-
-    def checkpoints(self) -> list[tuple[int, bytes, str, bytes, str]]:
-        """Every checkpoint, oldest first: (size, root, body, signature, created_at)."""
-        return [(r["size"], bytes(r["root"]), r["body"], bytes(r["signature"]), r["created_at"])
-                for r in self._query("SELECT * FROM checkpoints ORDER BY seq")]

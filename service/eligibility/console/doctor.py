@@ -1,0 +1,139 @@
+"""`eligibility doctor`: check a home and say what is wrong in plain words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography import x509
+
+from eligibility.engine.model import ROLES
+from eligibility.home.config import Config, load_config
+
+
+def _perm_ok(path: Path) -> bool:
+    return path.exists() and (path.stat().st_mode & 0o077) == 0
+
+
+def check_home(home: Path) -> list[tuple[bool, str]]:
+    """(ok, sentence) for every check; later checks are skipped when the home cannot be read at all."""
+    out: list[tuple[bool, str]] = []
+
+    def check(label: str, fn: Callable[[], str]) -> None:
+        try:
+            out.append((True, f"{label}: {fn()}"))
+        except Exception as e:  # noqa: BLE001 - every failure is reported in words
+            out.append((False, f"{label}: {e}"))
+
+    try:
+        cfg: Config = load_config(home)
+        out.append((True, f"config: {home / 'config.toml'} reads (listen {cfg.listen}, transport {cfg.transport})"))
+    except Exception as e:  # noqa: BLE001
+        return [(False, f"config: {e}")]
+
+    def keys() -> str:
+        for f in (cfg.id_hmac_key_file, cfg.id_enc_key_file, cfg.log_key_file):
+            if not f.exists():
+                raise RuntimeError(f"{f} is missing")
+            if not _perm_ok(f):
+                raise RuntimeError(f"{f} is readable by other users; run chmod 600 {f}")
+        cfg.id_protector().seal("000000000000000000")
+        cfg.signing_key()
+        return "ID-number keys and the log signing key are present, private (0600) and usable"
+    check("keys", keys)
+
+    def tls() -> str:
+        tls_dir = home / "tls"
+        ca = x509.load_pem_x509_certificate((tls_dir / "ca.pem").read_bytes())
+        server = x509.load_pem_x509_certificate((tls_dir / "server.pem").read_bytes())
+        server.verify_directly_issued_by(ca)
+        now = dt.datetime.now(dt.UTC)
+        days = (server.not_valid_after_utc - now).days
+        if days < 30:
+            raise RuntimeError(f"the server certificate expires in {days} days; re-run init on a new home or reissue")
+        revoked = cfg.authority.revoked()
+        problems = []
+        for role in ROLES:
+            pem = home / "credentials" / role / "client.pem"
+            if not pem.exists():
+                problems.append(f"{role} has no credential (eligibility credentials issue {role})")
+                continue
+            cert = x509.load_pem_x509_certificate(pem.read_bytes())
+            cert.verify_directly_issued_by(ca)
+            if format(cert.serial_number, "x") in revoked:
+                problems.append(f"{role}'s certificate is revoked (eligibility credentials issue {role})")
+            elif (cert.not_valid_after_utc - now).days < 30:
+                problems.append(f"{role}'s certificate expires within 30 days")
+        if problems:
+            raise RuntimeError("; ".join(problems))
+        return f"CA, server certificate ({days} days left) and {len(ROLES)} role credentials are valid"
+    check("certificates", tls)
+
+    def database() -> str:
+        if not isinstance(cfg.database, Path):
+            from eligibility.store import open_store
+            store = open_store(cfg.database)
+            try:
+                n = store._query("SELECT count(*) AS n FROM decisions")[0]["n"]  # noqa: SLF001 - a read-only probe
+            finally:
+                store.close()
+            return f"PostgreSQL {store.path} answers, {n} decisions"
+        if not cfg.database.exists():
+            return "no database yet (it is created when the server first starts)"
+        db = sqlite3.connect(f"file:{cfg.database}?mode=ro", uri=True)
+        try:
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise RuntimeError("SQLite integrity check failed; restore from a backup")
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            missing = {"flags", "rounds", "candidates", "decisions", "log", "checkpoints"} - tables
+            if missing:
+                raise RuntimeError(f"tables missing: {', '.join(sorted(missing))}")
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            n = db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        finally:
+            db.close()
+        return f"{cfg.database.name} is intact (journal {mode}), {n} decisions"
+    check("database", database)
+
+    def rules() -> str:
+        from eligibility.engine.evaluator import Evaluator
+        from eligibility.engine.golden import coverage_problems, load_cases, run_case
+        from eligibility.rules.loader import discover, load_ruleset_file
+        names, failures = [], []
+        ev = Evaluator()
+        for d in cfg.rules_dirs:
+            for path in discover(d):
+                rs = load_ruleset_file(path)
+                names.append(rs.label)
+                cases_path = path.parent / "cases.yaml"
+                cases = load_cases(cases_path).cases if cases_path.exists() else []
+                failures += [f"{rs.name}: {c.name}" for c in cases if run_case(rs, ev, c)]
+                failures += [f"{rs.name}: {p}" for p in coverage_problems(rs, cases)]
+        if cfg.default_ruleset not in {n.split("@")[0] for n in names}:
+            raise RuntimeError(f"the default ruleset {cfg.default_ruleset} is not under {cfg.rules_dirs}")
+        if failures:
+            raise RuntimeError(f"golden cases fail: {'; '.join(failures[:5])}")
+        return f"{', '.join(names)} load and pass their golden cases"
+    check("rulesets", rules)
+
+    def log() -> str:
+        if isinstance(cfg.database, Path) and not cfg.database.exists():
+            return "no log yet"
+        from eligibility.ledger.checkpoint import public_key_text
+        from eligibility.review.audit import verify_store
+        from eligibility.store import open_store
+        store = open_store(cfg.database)
+        try:
+            problems, figures = verify_store(store, public_key_text(cfg.signing_key().public_key()))
+        finally:
+            store.close()
+        pending = [p for p in problems if "not covered by any signed checkpoint" in p or p.startswith("no checkpoint")]
+        problems = [p for p in problems if p not in pending]
+        if problems:
+            raise RuntimeError(f"the decision log does not verify: {'; '.join(problems[:5])}")
+        note = " (the newest entries are not signed yet: the next screening or `audit checkpoint` signs them)"
+        return f"{figures['entries']} entries and {figures['checkpoints']} checkpoints verify" + (note if pending else "")
+    check("decision log", log)
+    return out

@@ -1,0 +1,148 @@
+"""The home directory: config, database, keys, the CA and per-role credentials (`eligibility init`)."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+
+import grpc
+import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel, ConfigDict
+
+from eligibility.engine.model import ROLES
+from eligibility.errors import EligibilityError, UnauthenticatedError
+from eligibility.home.pki import Authority
+from eligibility.intake.protect import IdProtector
+from eligibility.rules.loader import REPO_RULES
+
+DEFAULT_LISTEN = "127.0.0.1:50551"
+
+
+class HomeError(EligibilityError):
+    """The home directory is missing or broken."""
+
+    code = "FAILED_PRECONDITION"
+
+
+class Config(BaseModel):
+    """config.toml, resolved against the home directory."""
+
+    model_config = ConfigDict(frozen=True)
+    home: Path
+    listen: str = DEFAULT_LISTEN
+    database: Path | str
+    rules_dirs: tuple[Path, ...]
+    default_ruleset: str = "national-2021"
+    transport: str = "mtls"
+    log_origin: str = "eligibility"
+    max_concurrent_rpcs: int = 48
+    shutdown_grace_seconds: float = 10.0
+    workers: int = 0
+    screen_parallel_from: int = 4000
+    intake_parallel_from: int = 1000
+    log_key_file: Path
+    id_hmac_key_file: Path
+    id_enc_key_file: Path
+
+    def id_protector(self) -> IdProtector:
+        """Keys for matching and sealing ID numbers; they never go into the database."""
+        return IdProtector(bytes.fromhex(self.id_hmac_key_file.read_text().strip()),
+                           bytes.fromhex(self.id_enc_key_file.read_text().strip()))
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The log's checkpoint signing key."""
+        key = serialization.load_pem_private_key(self.log_key_file.read_bytes(), None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
+
+    @property
+    def authority(self) -> Authority:
+        """The home's CA."""
+        return Authority(self.home)
+
+    def _role_dir(self, role: str) -> Path:
+        if role not in ROLES:
+            raise UnauthenticatedError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        d = self.home / "credentials" / role
+        if not d.exists():
+            raise UnauthenticatedError(f"no credential for role {role} under {d.parent}")
+        return d
+
+    def channel_credentials(self, role: str) -> grpc.ChannelCredentials:
+        """The role's mTLS client credential (its key and certificate, and the CA to trust)."""
+        d = self._role_dir(role)
+        return grpc.ssl_channel_credentials(root_certificates=(d / "ca.pem").read_bytes(),
+                                            private_key=(d / "client.key").read_bytes(),
+                                            certificate_chain=(d / "client.pem").read_bytes())
+
+    def token_for(self, role: str) -> str:
+        """The role's bearer token, used only in loopback plaintext mode."""
+        return (self._role_dir(role) / "token").read_text().strip()
+
+    def token_digests(self) -> dict[str, str]:
+        """sha256(token) -> role, for the server in plaintext mode."""
+        data = orjson.loads((self.home / "credentials" / "digests.json").read_bytes())
+        return {digest: role for role, digest in data.items()}
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        """The server's certificate; clients must present a certificate from this home's CA."""
+        tls = self.home / "tls"
+        return grpc.ssl_server_credentials(
+            [((tls / "server.key").read_bytes(), (tls / "server.pem").read_bytes())],
+            root_certificates=(tls / "ca.pem").read_bytes(), require_client_auth=True)
+
+
+def digest(token: str) -> str:
+    """The stored form of a plaintext-mode token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_loopback(listen: str) -> bool:
+    """True when a HOST:PORT address is on the loopback interface."""
+    host = listen.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _database(home: Path, value: str) -> Path | str:
+    """A postgresql:// URL as it is; a SQLite file relative to the home."""
+    return value if value.startswith(("postgresql://", "postgres://")) else home / value
+
+
+def load_config(home: Path) -> Config:
+    """Read config.toml of a home."""
+    path = home / "config.toml"
+    if not path.exists():
+        raise HomeError(f"{home} is not an eligibility home (no config.toml); run `eligibility init --home {home}`")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise HomeError(f"{path} is not valid TOML: {e}") from None
+    return Config(
+        home=home, listen=data.get("listen", DEFAULT_LISTEN), database=_database(home, data.get("database", "eligibility.db")),
+        rules_dirs=tuple(home / d for d in data.get("rules_dirs", [str(REPO_RULES)])),
+        default_ruleset=data.get("default_ruleset", "national-2021"), transport=data.get("transport", "mtls"),
+        id_hmac_key_file=home / data.get("id_hmac_key_file", "keys/id-hmac.key"),
+        id_enc_key_file=home / data.get("id_enc_key_file", "keys/id-enc.key"),
+        log_origin=data.get("log_origin", "eligibility"),
+        log_key_file=home / data.get("log_key_file", "keys/log-ed25519.key"),
+        max_concurrent_rpcs=int(data.get("max_concurrent_rpcs", 48)),
+        shutdown_grace_seconds=float(data.get("shutdown_grace_seconds", 10.0)),
+        workers=max(0, int(data.get("workers", default_workers()))),
+        screen_parallel_from=max(1, int(data.get("screen_parallel_from", 4000))),
+        intake_parallel_from=max(1, int(data.get("intake_parallel_from", 1000))),
+    )
+
+
+def default_workers() -> int:
+    """One worker process per core, at most 8."""
+    return min(8, os.cpu_count() or 1)

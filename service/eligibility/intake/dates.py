@@ -1,0 +1,32 @@
+"""Dates as people type them: strict ISO dates, within a plausible range."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from eligibility.errors import InvalidInputError
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_iso(text: str, *, field: str = "date", row: int = 0) -> date:
+    """Parse a strict YYYY-MM-DD date (ASCII digits only) or raise InvalidInputError."""
+    m = _ISO.match(text) if text.isascii() else None
+    if not m:
+        raise InvalidInputError(f"{field}: expected a date as YYYY-MM-DD, got {text[:40]!r}", field=field, row=row)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InvalidInputError(f"{field}: {text} is not a calendar date", field=field, row=row) from None
+
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+def check_plausible(d: date, field: str, row: int = 0) -> date:
+    """Refuse dates outside 1900-01-01 .. 2199-12-31 (typos such as 0202-01-01 or 9999-12-31)."""
+    if not EARLIEST <= d <= LATEST:
+        raise InvalidInputError(f"{field}: {d.isoformat()} is outside {EARLIEST} .. {LATEST}", field=field, row=row)
+    return d

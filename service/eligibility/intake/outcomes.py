@@ -1,0 +1,50 @@
+"""What intake says about submitted rows: a validated flag draft, the problems of a field, the outcome of a row."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagDraft(_Rec):
+    """A validated flag as submitted (before it gets a version)."""
+
+    agency: str
+    reference: str
+    id_number: str
+    name: str
+    kind: str
+    level: str = ""
+    decided_on: date
+    end_date: date | None = None
+    term_months: int | None = None
+    note: str = ""
+
+    def content(self, person_key: str) -> tuple[Any, ...]:
+        """What a resubmission must repeat to count as unchanged (the person by keyed hash)."""
+        return (person_key, self.name, self.kind, self.level, self.decided_on, self.end_date, self.term_months,
+                self.note)
+
+
+class FieldProblem(_Rec):
+    """One problem with one field of one row."""
+
+    field: str
+    message: str
+    code: str = "INVALID_ARGUMENT"
+
+
+class RowOutcome(_Rec):
+    """What happened to one submitted row."""
+
+    row: int
+    key: str
+    status: Literal["CREATED", "UNCHANGED", "CORRECTED", "REJECTED"]
+    version: int = 0
+    errors: tuple[FieldProblem, ...] = ()

@@ -1,0 +1,155 @@
+"""What is recorded: flag versions, rounds, candidates, decisions, as the store keeps and returns them.
+
+Their logged bytes are made (and parsed back) by codec.py only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, NamedTuple
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts, Result
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoredFlag(_Rec):
+    """One version of a flag on record; the raw ID number only sealed."""
+
+    agency: str
+    reference: str
+    version: int
+    status: Literal["active", "retracted"]
+    person_key: str
+    id_masked: str
+    id_sealed: bytes
+    name: str
+    kind: str
+    level: str = ""
+    decided_on: date
+    end_date: date | None = None
+    term_months: int | None = None
+    note: str = ""
+    reason: str = ""
+    recorded_at: str
+    versions: int = 1
+
+    def content(self) -> tuple[Any, ...]:
+        """Comparable with FlagDraft.content()."""
+        return (self.person_key, self.name, self.kind, self.level, self.decided_on, self.end_date, self.term_months,
+                self.note)
+
+    def facts(self) -> FlagFacts:
+        """The flag as the evaluator reads it."""
+        return FlagFacts(
+            agency=self.agency, reference=self.reference, version=self.version, status=self.status,
+            name=self.name, kind=self.kind, level=self.level, decided_on=self.decided_on,
+            end_date=self.end_date, term_months=self.term_months, recorded_at=self.recorded_at,
+        )
+
+
+def candidate_facts(c: StoredCandidate | ScreenRow) -> CandidateFacts:
+    """A stored candidate, whichever way it was read, as the evaluator reads it."""
+    return CandidateFacts(
+        person_key=c.person_key, id_masked=c.id_masked, birth_date=c.birth_date, name=c.name,
+        positions=c.positions, party_member=c.party_member, village=c.village, township=c.township,
+    )
+
+
+class StoredCandidate(_Rec):
+    """A candidate of a round."""
+
+    round_id: str
+    seq: int
+    person_key: str
+    id_masked: str
+    id_sealed: bytes
+    name: str
+    village: str = ""
+    township: str = ""
+    positions: tuple[str, ...]
+    party_member: bool
+    birth_date: date
+
+    def facts(self) -> CandidateFacts:
+        """The candidate as the evaluator reads it."""
+        return candidate_facts(self)
+
+
+class ScreenRow(NamedTuple):
+    """A candidate as screening reads it: the columns a decision needs, no sealed ID (the hot path)."""
+
+    seq: int
+    person_key: str
+    id_masked: str
+    name: str
+    village: str
+    township: str
+    positions: tuple[str, ...]
+    party_member: bool
+    birth_date: date
+
+    def facts(self) -> CandidateFacts:
+        """The candidate as the evaluator reads it."""
+        return candidate_facts(self)
+
+
+class PreparedDecision(NamedTuple):
+    """A decision ready to be logged: its body (the record's canonical bytes) and the columns indexed.
+
+    A record that names its result by hash (result_sha256) comes with that result's canonical
+    bytes, logged as a "result" entry before it unless the log already has it.
+    """
+
+    decision_id: str
+    round_id: str
+    person_key: str
+    recorded_at: str
+    ruleset_hash: str
+    body: orjson.Fragment
+    result_sha256: str = ""
+    result: bytes = b""
+
+
+class StoredDecision(NamedTuple):
+    """A recorded decision as the store returns it."""
+
+    seq: int
+    leaf_index: int
+    data: bytes
+    """Its log entry, exactly as appended."""
+    result_index: int = -1
+    """The log entry of the shared result its record names by hash (-1: the record holds its result)."""
+    result: bytes = b""
+    """That entry's bytes."""
+
+
+class RoundInfo(_Rec):
+    """A screening round."""
+
+    round_id: str
+    name: str
+    as_of: date
+    ruleset: str
+    created_at: str
+    created_by: str
+    candidates: int = 0
+    attested: dict[str, str] = {}
+
+
+class DecisionRecord(_Rec):
+    """A decision as recorded: what was read, under which ruleset version, and the result."""
+
+    decision_id: str
+    round_id: str
+    recorded_at: str
+    as_of: date
+    ruleset_name: str
+    ruleset_hash: str
+    engine_version: str
+    inputs: EvalInput
+    result: Result

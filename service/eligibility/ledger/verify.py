@@ -1,0 +1,111 @@
+"""Offline verification of an exported log: needs the files and the public key, nothing from the server.
+
+Checks, and reports by position: every entry is RFC 8785 canonical JSON (checked with the
+independent `rfc8785` library), names its own index and its predecessor's leaf hash; every
+checkpoint's Ed25519 signature; every checkpoint's root recomputed from the entries; sizes never
+shrink; consecutive checkpoints are consistent (RFC 9162 proof built and verified); every entry
+is covered by the last checkpoint; every decision that names a shared result by hash
+("result_sha256") follows a "result" entry holding exactly that result.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+
+from eligibility.ledger.checkpoint import load_public_key, parse_checkpoint_body
+from eligibility.ledger.codec import result_sha256
+from eligibility.ledger.merkle import consistency_proof, leaf_hash, root, verify_consistency
+
+if TYPE_CHECKING:
+    pass
+
+LEAVES = "leaves.jsonl"
+CHECKPOINTS = "checkpoints.jsonl"
+PUBLIC_KEY = "log.pub"
+
+
+def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[str], dict[str, int]]:
+    """Return (problems, figures) for an export directory; no problems means everything holds."""
+    key = public_key if public_key is not None else (directory / PUBLIC_KEY).read_text()
+    checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
+    with (directory / LEAVES).open("rb") as f:
+        return verify_log((line.rstrip(b"\n") for line in f), checkpoints, key)
+
+
+def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
+               public_key: str) -> tuple[list[str], dict[str, int]]:
+    """Verify entries (in order) and checkpoints ({"body", "signature" (base64)}) with the public key."""
+    problems: list[str] = []
+    key = load_public_key(public_key)
+    hashes: list[bytes] = []
+    results: set[str] = set()  # the hashes of the results logged so far
+    prev = b""
+    for position, data in enumerate(entries):
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            problems.append(f"entry {position}: not JSON")
+            hashes.append(leaf_hash(data))
+            prev = hashes[-1]
+            continue
+        if rfc8785.dumps(parsed) != data:
+            problems.append(f"entry {position}: not canonical JSON (RFC 8785)")
+        if parsed.get("index") != position:
+            problems.append(f"entry {position}: says it is entry {parsed.get('index')} (an entry was removed, "
+                            "inserted or moved here)")
+        if parsed.get("prev") != prev.hex():
+            problems.append(f"entry {position}: does not follow entry {position - 1} (hash chain broken: the "
+                            "previous entry was changed, removed or reordered)")
+        kind, body = parsed.get("type"), parsed.get("body")
+        if kind == "result":
+            results.add(result_sha256(rfc8785.dumps(body)))
+        elif kind == "decision" and isinstance(body, dict) and "result" not in body:
+            name = body.get("result_sha256")
+            if name not in results:
+                problems.append(f"entry {position}: decision {body.get('decision_id')} names result {str(name)[:16]}..., "
+                                "which no earlier entry holds")
+        hashes.append(leaf_hash(data))
+        prev = hashes[-1]
+    last_size, last_root, last_time = 0, root([]), ""
+    origin0 = ""
+    for n, cp in enumerate(checkpoints):
+        body = str(cp.get("body", ""))
+        try:
+            key.verify(base64.b64decode(cp.get("signature", "")), body.encode())
+        except (InvalidSignature, ValueError):
+            problems.append(f"checkpoint {n}: bad signature")
+            continue
+        origin, size, signed_root = parse_checkpoint_body(body)
+        signed_at = next((line[5:] for line in body.split("\n") if line.startswith("time ")), "")
+        if signed_at < last_time:
+            problems.append(f"checkpoint {n}: signed at {signed_at}, before checkpoint {n - 1} (checkpoints reordered)")
+        last_time = max(last_time, signed_at)
+        origin0 = origin0 or origin
+        if origin != origin0:
+            problems.append(f"checkpoint {n}: from another log ({origin!r}, expected {origin0!r})")
+        if size < last_size:
+            problems.append(f"checkpoint {n}: size {size} is smaller than the previous checkpoint's {last_size}")
+            continue
+        if size > len(hashes):
+            problems.append(f"checkpoint {n}: covers {size} entries but the log has {len(hashes)} (entries removed)")
+            continue
+        actual = root(hashes[:size])
+        if actual != signed_root:
+            problems.append(f"checkpoint {n}: root of the first {size} entries does not match the signed root")
+            continue
+        if 0 < last_size < size and not verify_consistency(
+                last_size, size, last_root, actual, consistency_proof(hashes[:size], last_size)):
+            problems.append(f"checkpoint {n}: not consistent with checkpoint {n - 1}")
+        last_size, last_root = size, actual
+    if not checkpoints:
+        problems.append("no checkpoint: nothing is signed")
+    elif last_size < len(hashes):
+        problems.append(f"entries {last_size}..{len(hashes) - 1} are not covered by any signed checkpoint")
+    return problems, {"entries": len(hashes), "checkpoints": len(checkpoints)}

@@ -1,0 +1,322 @@
+"""The application: one object per server holding store, rulesets and engine; one method per use case.
+
+Servicers call exactly one of these methods. Roles are checked by the authorization interceptor;
+the checks here are the data-level ones (an agency acts on its own flags and attestations only).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Generator, Iterator, Sequence
+
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.model import AGENCY_ORDER, CandidateFacts
+from eligibility.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from eligibility.home.config import Config
+from eligibility.intake import idnumbers
+from eligibility.intake.candidates import CandidateRow, validate_candidate
+from eligibility.intake.dates import check_plausible, parse_iso
+from eligibility.intake.flags import FlagRow, Submission, prepare_submission
+from eligibility.intake.outcomes import RowOutcome
+from eligibility.ledger import merkle
+from eligibility.ledger.checkpoint import Checkpoint, public_key_text
+from eligibility.ledger.codec import attestation_body, round_body
+from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
+from eligibility.review.clock import utc_now
+from eligibility.review.flags import Tally, retract_flag, store_submission, tally
+from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
+from eligibility.review.registry import Registry
+from eligibility.review.replay import ReplayOutcome, replay, replay_entry
+from eligibility.review.rounds import add_candidates
+from eligibility.review.screening import Decided, decide, eval_input, prepared, screen_round
+from eligibility.review.signer import Signer
+from eligibility.review.whatif import Comparison, known_at_stamp, reevaluate
+from eligibility.review.workers import SLICE, WorkerPool
+from eligibility.rules.schema import Rule, Ruleset
+from eligibility.store import open_store
+
+log = logging.getLogger("eligibility.app")
+
+
+class App:
+    """Use cases of the joint review."""
+
+    def __init__(self, config: Config) -> None:
+        """Open the store and load the rulesets of a home."""
+        self.config = config
+        self.store = open_store(config.database)
+        self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
+        self.evaluator = Evaluator()
+        self._disagreements_counted = 0
+        self.ids = config.id_protector()
+        self.signer = Signer(self.store, config.signing_key(), config.log_origin)
+        self.pool = WorkerPool(config, config.workers) if config.workers > 0 else None
+
+    def close(self) -> None:
+        """Stop the worker processes, release the store."""
+        if self.pool is not None:
+            self.pool.close()
+        self.store.close()
+
+    # ---- flags (agencies) ----
+    def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> list[RowOutcome]:
+        """Validate and store an agency's flags."""
+        return self.store_flags(self.prepare_flags(agency, rows, correction, reason))
+
+    def prepare_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> Submission:
+        """Check an agency's rows (no store access, no lock: concurrent submissions overlap here)."""
+        _agency_only(agency)
+        return prepare_submission(self.registry.default, self.ids, agency, rows, correction=correction, reason=reason)
+
+    def store_flags(self, sub: Submission) -> list[RowOutcome]:
+        """Store a checked submission (one transaction)."""
+        outcomes = store_submission(self.store, sub)
+        self._count(sub.agency, tally(outcomes))
+        return outcomes
+
+    def submit_flags_in_worker(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
+                               idempotency: tuple[str, str] | None) -> bytes | None:
+        """Check and store a large submission in a worker process: the SubmitFlagsResponse bytes.
+
+        None when there are no workers or the submission is small (the caller does it in process).
+        idempotency: (key, request digest) when the request carries a key.
+        """
+        _agency_only(agency)
+        if self.pool is None or len(rows) < self.config.intake_parallel_from:
+            return None
+        data, counted = self.pool.submit_flags(agency, rows, correction, reason,
+                                               (agency, *idempotency) if idempotency else None)
+        if counted is not None:
+            self._count(agency, counted)
+        return data
+
+    def _count_disagreements(self) -> None:
+        """Count in the metrics the engine disagreements of in-process evaluations since the last count."""
+        seen, self._disagreements_counted = self._disagreements_counted, self.evaluator.disagreements
+        if self.evaluator.disagreements > seen:
+            DISAGREEMENTS.inc(self.evaluator.disagreements - seen)
+
+    @staticmethod
+    def _count(agency: str, counted: Tally) -> None:
+        for status, n in counted.statuses.items():
+            FLAGS.labels(agency, status).inc(n)
+        for reference, message in counted.refused:
+            log.warning("refused: role=%s method=SubmitFlags reference=%s reason=%s", agency, reference, message)
+
+    def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
+        """Retract one of the agency's flags."""
+        _agency_only(agency)
+        return retract_flag(self.store, agency, reference.strip(), reason)
+
+    def list_flags(self, agency: str, kind: str, all_versions: bool) -> Iterator[StoredFlag]:
+        """The agency's own flags."""
+        _agency_only(agency)
+        return self.store.list_flags(agency, kind, all_versions)
+
+    # ---- rounds (district; agencies list and attest) ----
+    def create_round(self, role: str, name: str, as_of: str, ruleset: str,
+                     rows: Sequence[CandidateRow]) -> tuple[RoundInfo, list[RowOutcome]]:
+        """Open a round with its reference date and (a first chunk of) candidates."""
+        if not name.strip():
+            raise InvalidInputError("name: a round needs a name", field="name")
+        as_of_date = parse_iso(as_of.strip(), field="as_of")
+        check_plausible(as_of_date, "as_of")
+        rs = self.registry.by_name(ruleset)
+        info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
+                         created_at=utc_now(), created_by=role)
+        self.store.create_round(info, round_body(info))
+        outcomes = add_candidates(self.store, rs, self.ids, info.round_id, rows)
+        self._expect_screening(info.round_id)
+        return self.get_round(info.round_id), outcomes
+
+    def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
+        """Add a chunk of candidates to a round."""
+        info = self.get_round(round_id, count=False)
+        outcomes = add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
+        self._expect_screening(round_id)
+        return outcomes
+
+    def _expect_screening(self, round_id: str) -> None:
+        """A round large enough for the workers will be screened soon: start them while it is being filled."""
+        if self.pool is not None and self.store.next_candidate_seq(round_id) > self.config.screen_parallel_from:
+            self.pool.warm()
+
+    def get_round(self, round_id: str, count: bool = True) -> RoundInfo:
+        """A round, or NotFoundError."""
+        info = self.store.get_round(round_id.strip(), count)
+        if info is None:
+            raise NotFoundError(f"no round {round_id!r}", field="round_id")
+        return info
+
+    def list_rounds(self) -> list[RoundInfo]:
+        """All rounds."""
+        return self.store.list_rounds()
+
+    def list_candidates(self, round_id: str) -> Iterator[list[StoredCandidate]]:
+        """A round's candidates in batches."""
+        self.get_round(round_id, count=False)
+        return self.store.candidates(round_id.strip())
+
+    def reveal(self, candidate: StoredCandidate) -> str:
+        """The full ID number of a candidate (for agencies checking their records)."""
+        return self.ids.unseal(candidate.id_sealed)
+
+    def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
+        """Record that the agency reviewed the round against its records."""
+        _agency_only(agency)
+        self.get_round(round_id, count=False)
+        at, round_id, note = utc_now(), round_id.strip(), note.strip()
+        changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
+        return self.get_round(round_id), changed
+
+    def screen_round(self, round_id: str, still_wanted: Callable[[], bool] = lambda: True) -> Iterator[list[Decided]]:
+        """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end.
+
+        Stops between batches once still_wanted() is false (client gone or deadline passed); every
+        batch already recorded stays recorded and is covered by the checkpoint made then.
+        """
+        info = self.get_round(round_id, count=self.pool is not None)
+        ruleset = self.registry.by_name(info.ruleset)
+        batches: Generator[list[Decided], None, None]
+        if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
+            batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, SLICE), still_wanted)
+        else:
+            batches = screen_round(self.store, self.evaluator, ruleset, info)
+        try:
+            for batch in batches:
+                SCREENED.inc(len(batch))
+                self._count_disagreements()
+                yield batch
+                self.signer.catch_up()  # the final checkpoint then only reads the last entries
+                if not still_wanted():
+                    log.info("screening of %s stopped: the caller went away or its deadline passed", info.round_id)
+                    return
+        finally:
+            batches.close()  # workers finish the slices they started before the checkpoint covers them
+            self.checkpoint()
+
+    def reevaluate(self, round_id: str, ruleset: str, known_at: str) -> tuple[Ruleset, Ruleset, Iterator[list[Comparison]]]:
+        """What-if / as-known-then comparison of a round (nothing is recorded)."""
+        info = self.get_round(round_id, count=False)
+        now_rs = self.registry.by_name(info.ruleset)
+        then_rs = self.registry.by_name(ruleset) if ruleset.strip() else now_rs
+        stamp = known_at_stamp(known_at) if known_at.strip() else ""
+        return now_rs, then_rs, reevaluate(self.store, self.evaluator, info, now_rs, then_rs, stamp)
+
+    # ---- the log ----
+    def checkpoint(self) -> Checkpoint:
+        """Sign the log's current size and root."""
+        return self.signer.checkpoint()
+
+    def latest_checkpoint(self, covering: int = 0) -> Checkpoint:
+        """The newest checkpoint (made now if none covers `covering` entries)."""
+        cps = self.store.checkpoints()
+        if not cps or cps[-1][0] < covering:
+            return self.checkpoint()
+        return Checkpoint(*cps[-1])
+
+    def inclusion_proof(self, leaf_index: int, tree_size: int) -> tuple[Checkpoint | None, int, bytes, list[bytes]]:
+        """(checkpoint or None, tree size, leaf data, audit path) for one entry."""
+        cp: Checkpoint | None = None
+        if tree_size <= 0:
+            cp = self.latest_checkpoint(leaf_index + 1)
+            tree_size = cp.size
+        if not 0 <= leaf_index < tree_size <= self.store.log_size():
+            raise InvalidInputError(f"entry {leaf_index} is not in a tree of size {tree_size}", field="leaf_index")
+        data = self.store.leaf(leaf_index)
+        assert data is not None
+        return cp, tree_size, data, merkle.inclusion_proof(self.store.leaf_hashes(tree_size), leaf_index)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 6962 consistency proof between two tree sizes."""
+        if not 0 < first <= second <= self.store.log_size():
+            raise InvalidInputError(f"no consistency proof from {first} to {second}", field="first")
+        return merkle.consistency_proof(self.store.leaf_hashes(second), first)
+
+    def export_log(self) -> tuple[Iterator[list[tuple[int, bytes]]], list[Checkpoint], str]:
+        """(entries in batches, checkpoints with a fresh one last, public key): everything verify needs."""
+        self.checkpoint()
+        cps = [Checkpoint(*c) for c in self.store.checkpoints()]
+        return self.store.leaves(0), cps, public_key_text(self.signer.key.public_key())
+
+    def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
+        """Screen one person, as a candidate of a round or ad hoc; the decision is recorded."""
+        if round_id.strip():
+            info = self.get_round(round_id, count=False)
+            id_number = idnumbers.normalize(row.id_number)
+            stored_cand = self.store.candidate(info.round_id, self.ids.person_key(id_number))
+            if stored_cand is None:
+                raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
+                                    field="id_number")
+            rid, cand, day = info.round_id, stored_cand.facts(), info.as_of
+            attested = self.store.attestations(info.round_id)
+            rs = self.registry.by_name(info.ruleset)
+        else:
+            rs = self.registry.by_name(ruleset)
+            checked = validate_candidate(rs, row)
+            if isinstance(checked, list):
+                raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
+            id_number, fields = checked
+            day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
+            cand = CandidateFacts(person_key=self.ids.person_key(id_number), id_masked=idnumbers.mask(id_number),
+                                  **fields.model_dump())
+            rid, attested = "", {}
+        flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
+        record = decide(self.evaluator, rs, rid, eval_input(day, cand, flags, attested))
+        self._count_disagreements()
+        (stored,) = self.store.append_decisions([prepared(record)])
+        return Decided(stored, record)
+
+    # ---- audit ----
+    def get_decision(self, decision_id: str) -> Decided:
+        """A recorded decision."""
+        found = self.store.get_decision(decision_id.strip())
+        if found is None:
+            raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
+        return Decided(found)
+
+    def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
+        """Decisions recorded for a round: the latest per candidate, or all in log order."""
+        self.get_round(round_id, count=False)
+        if all_:
+            for batch in self.store.round_decisions(round_id.strip()):
+                yield [Decided(d) for d in batch]
+            return
+        rows = self.store.latest_round_decisions(round_id.strip())
+        for i in range(0, len(rows), 1000):
+            yield [Decided(d) for d in rows[i:i + 1000]]
+
+    def replay_decision(self, decision_id: str) -> ReplayOutcome:
+        """Replay one decision."""
+        outcome = replay(self.registry, self.evaluator, self.get_decision(decision_id).record)
+        self._count_disagreements()
+        return outcome
+
+    def replay_round(self, round_id: str) -> Iterator[list[ReplayOutcome]]:
+        """Replay every decision recorded for a round."""
+        self.get_round(round_id, count=False)
+        for batch in self.store.round_decisions(round_id.strip()):
+            outcomes = [replay_entry(self.registry, self.evaluator, d.data, d.result) for d in batch]
+            self._count_disagreements()
+            yield outcomes
+
+    # ---- rules ----
+    def rulesets(self) -> list[Ruleset]:
+        """Loaded rulesets."""
+        return self.registry.all()
+
+    def rule(self, rule_id: str, ruleset: str) -> tuple[Ruleset, Rule | object]:
+        """A rule by id."""
+        rs = self.registry.by_name(ruleset)
+        rule = rs.by_id.get(rule_id.strip())
+        if rule is None:
+            raise NotFoundError(f"no rule {rule_id!r} in {rs.label}", field="rule_id")
+        return rs, rule
+
+
+def _agency_only(role: str) -> None:
+    if role not in AGENCY_ORDER:
+        raise PermissionDeniedError(f"role {role} is not an agency")
+
+

@@ -1,0 +1,113 @@
+"""Flags on record: store a checked submission (create, keep idempotently, correct) and retract versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from eligibility.errors import InvalidInputError, NotFoundError
+from eligibility.intake.flags import FlagRow, Submission, flag_version, prepare_submission
+from eligibility.intake.outcomes import FieldProblem, RowOutcome
+from eligibility.intake.protect import IdProtector
+from eligibility.ledger.codec import FirstVersion, flag_body
+from eligibility.ledger.records import StoredFlag
+from eligibility.review.clock import utc_now
+from eligibility.rules.schema import Ruleset
+from eligibility.store import Store
+
+
+def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
+    """Create, keep or correct the versions of a checked submission in one transaction; one outcome per row.
+
+    The agency's reference is the idempotency key: the same content again is UNCHANGED; different
+    content for an existing reference is a conflict unless submitted as a correction. Only what
+    needs the records on file happens under the write lock; the outcomes are built after it.
+    """
+    with store.transaction():  # the latest versions read are the ones the new versions follow
+        done = _store(store, sub)
+    outcomes = dict(sub.outcomes)
+    for i, (status, version, problem) in done.items():
+        row, key = sub.rows[i].row, sub.drafts[i].reference
+        outcomes[i] = (_reject(row, key, "reference", *problem) if problem else
+                       RowOutcome(row=row, key=key, status=status, version=version))  # type: ignore[arg-type]
+    return [outcomes[i] for i in range(len(sub.rows))]
+
+
+def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
+                 rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
+    """Validate and store an agency's rows; valid rows are kept whatever happens to the others."""
+    return store_submission(store, prepare_submission(ruleset, ids, agency, rows, correction=correction, reason=reason))
+
+
+def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str, str] | None]]:
+    """Inside the transaction: row position -> (status, version, or the (message, code) of a refusal)."""
+    drafts, keys, correction = sub.drafts, sub.keys, sub.correction
+    heads = store.flag_heads(sub.agency, [d.reference for d in drafts.values()])
+    now = utc_now()
+    new: list[StoredFlag] = []
+    first: list[FirstVersion] = []
+    done: dict[int, tuple[str, int, tuple[str, str] | None]] = {}
+    for i, d in drafts.items():
+        head = heads.get(d.reference)
+        if head is None:
+            if correction:
+                done[i] = ("REJECTED", 0, (f"no flag {d.reference} on record to correct", "NOT_FOUND"))
+            else:
+                first.append(sub.first[i])
+                done[i] = ("CREATED", 1, None)
+            continue
+        elif head.content() == d.content(keys[i]) and head.status == "active":
+            done[i] = ("UNCHANGED", head.version, None)
+            continue
+        elif not correction:
+            what = "was retracted" if head.status == "retracted" else "is on record with different content"
+            done[i] = ("REJECTED", 0, (f"flag {d.reference} {what} (version {head.version}); submit it as a "
+                                       f"correction with a reason to change it", "FAILED_PRECONDITION"))
+            continue
+        new.append(flag_version(sub, i, head.version + 1, now))
+        done[i] = ("CORRECTED", head.version + 1, None)
+    store.append_first_versions([v.flag for v in first], [v.logged(now) for v in first], now)
+    store.append_flag_versions(new, [flag_body(f) for f in new])
+    return done
+
+
+class Tally(NamedTuple):
+    """What a submission did, for metrics and the refusal log: rows by status, and the refused rows."""
+
+    statuses: dict[str, int]
+    refused: list[tuple[str, str]]  # (reference, message) of rows refused as another agency's kind
+
+
+def tally(outcomes: Sequence[RowOutcome]) -> Tally:
+    """Count a submission's outcomes."""
+    statuses: dict[str, int] = {}
+    refused: list[tuple[str, str]] = []
+    for o in outcomes:
+        statuses[o.status] = statuses.get(o.status, 0) + 1
+        refused += [(o.key, e.message) for e in o.errors if e.code == "PERMISSION_DENIED"]
+    return Tally(statuses, refused)
+
+
+def _reject(row: int, key: str, field: str, message: str, code: str) -> RowOutcome:
+    return RowOutcome(row=row, key=key, status="REJECTED",
+                      errors=(FieldProblem(field=field, message=f"row {row}: {message}", code=code),))
+
+
+def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
+    """Retract one of the agency's flags (a new version); (latest version, whether anything changed)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInputError("a retraction needs a reason", field="reason")
+    with store.transaction():
+        head = store.flag_heads(agency, [reference]).get(reference)
+        if head is None:
+            raise NotFoundError(f"{agency} has no flag with reference {reference!r}", field="reference")
+        if head.status == "retracted":
+            return head, False
+        new = head.model_copy(update={"version": head.version + 1, "status": "retracted", "reason": reason,
+                                      "recorded_at": utc_now(), "versions": head.version + 1})
+        store.append_flag_versions([new], [flag_body(new)])
+        return new, True
+
+
+__all__ = ["Tally", "retract_flag", "store_submission", "submit_flags", "tally"]

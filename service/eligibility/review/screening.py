@@ -1,0 +1,121 @@
+"""Screening: read each candidate's inputs, evaluate, record the decision (its body made by the codec)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from datetime import date
+from functools import partial
+
+import orjson
+
+from eligibility.engine.durable_adapter import ENGINE_VERSION
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.model import CandidateFacts, EvalInput
+from eligibility.ledger.codec import (
+    DecisionHead,
+    canonical,
+    decision_body,
+    inputs_body,
+    parse_decision,
+    record_body,
+    shared_result,
+)
+from eligibility.ledger.records import DecisionRecord, PreparedDecision, RoundInfo, ScreenRow, StoredDecision, StoredFlag
+from eligibility.review.clock import utc_now
+from eligibility.rules.schema import Ruleset
+from eligibility.store import Store
+
+
+class Decided:
+    """A recorded decision: its sequence number, its entry in the log and the logged bytes (and those
+    of the shared result it names, if it names one).
+
+    The record (the parsed model) is kept when the caller already has it, else parsed from the
+    logged bytes on first use: batch screening streams the bytes and never needs the model.
+    """
+
+    __slots__ = ("stored", "seq", "leaf_index", "data", "result_index", "result", "_record")
+
+    def __init__(self, stored: StoredDecision, record: DecisionRecord | None = None) -> None:
+        """A decision as the store returned it."""
+        self.stored = stored
+        self.seq, self.leaf_index, self.data, self.result_index, self.result = stored
+        self._record = record
+
+    @property
+    def record(self) -> DecisionRecord:
+        """The decision record (parsed from the logged bytes if need be)."""
+        if self._record is None:
+            self._record = parse_decision(self.data, self.result)
+        return self._record
+
+
+def new_decision_id() -> str:
+    """A fresh decision id: 40 bits of the clock (ms) then 56 random bits.
+
+    Ids made close in time sort close together, so a screening appends to the end of the
+    decision-id index instead of touching a random page of it for every decision.
+    """
+    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{os.urandom(7).hex()}"
+
+
+def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "") -> DecisionRecord:
+    """Evaluate one candidate's inputs into a decision record (not yet stored); round_id "" for an ad hoc screen."""
+    return DecisionRecord(
+        decision_id=new_decision_id(), round_id=round_id, recorded_at=recorded_at or utc_now(), as_of=inp.as_of,
+        ruleset_name=ruleset.name, ruleset_hash=ruleset.hash, engine_version=ENGINE_VERSION, inputs=inp,
+        result=evaluator.evaluate(ruleset, inp),
+    )
+
+
+def prepared(rec: DecisionRecord) -> PreparedDecision:
+    """A decision record ready to be logged."""
+    return PreparedDecision(rec.decision_id, rec.round_id, rec.inputs.candidate.person_key, rec.recorded_at,
+                            rec.ruleset_hash, orjson.Fragment(canonical(record_body(rec))))
+
+
+def eval_input(as_of: date, candidate: CandidateFacts, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
+    """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only)."""
+    return EvalInput(
+        as_of=as_of, candidate=candidate,
+        flags=tuple(f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))),
+        attestations=dict(attested),
+    )
+
+
+def _flagless_input(as_of: date, row: ScreenRow, attested: dict[str, str]) -> EvalInput:
+    return eval_input(as_of, row.facts(), [], attested)
+
+
+def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo, batch: int = 2000,
+                 after: int = 0, upto: int | None = None) -> Generator[list[Decided], None, None]:
+    """Screen every candidate of a round (or those with after < seq <= upto); each batch is recorded in one
+    transaction, then yielded.
+
+    A candidate with flags on record goes through the evaluator (durable-rules, shadow-checked) and
+    its record holds its result. A candidate with none (most of a round) gets the result it shares
+    with every candidate of the same profile-check outcome (Evaluator.shared_results); its record is
+    built straight from the row and names that result by hash (logged once, before it).
+    """
+    attested = store.attestations(round_.round_id)
+    as_of = round_.as_of.isoformat()
+    shared = evaluator.shared_results(ruleset, round_.as_of)
+    for rows in store.screen_rows(round_.round_id, batch, after, upto):
+        flags = store.flags_for_persons([r.person_key for r in rows])
+        now = utc_now()  # one transaction, one time of recording
+        out: list[PreparedDecision] = []
+        for r in rows:
+            on_record = flags.get(r.person_key)
+            if on_record:
+                out.append(prepared(decide(evaluator, ruleset, round_.round_id,
+                                           eval_input(round_.as_of, r.facts(), on_record, attested), now)))
+                continue
+            result = shared.of(r, partial(_flagless_input, round_.as_of, r, attested))
+            name, result_data = shared_result(result)
+            head = DecisionHead(new_decision_id(), round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION)
+            body = decision_body(head, inputs_body(as_of, r, (), attested), result_name=name)
+            out.append(PreparedDecision(head.decision_id, round_.round_id, r.person_key, now, ruleset.hash,
+                                        orjson.Fragment(canonical(body)), name, result_data))
+        yield [Decided(d) for d in store.append_decisions(out)]
