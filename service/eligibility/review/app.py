@@ -23,7 +23,7 @@ from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
 from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.review.flags import Tally, retract_flag, store_submission, tally
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
@@ -124,7 +124,7 @@ class App:
         check_plausible(as_of_date, "as_of")
         rs = self.registry.by_name(ruleset)
         info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
-                         created_at=utc_now(), created_by=role)
+                         created_at=clock.utc_now(), created_by=role)
         self.store.create_round(info, round_body(info))
         outcomes = add_candidates(self.store, rs, self.ids, info.round_id, rows)
         self._expect_screening(info.round_id)
@@ -166,7 +166,7 @@ class App:
         """Record that the agency reviewed the round against its records."""
         _agency_only(agency)
         self.get_round(round_id, count=False)
-        at, round_id, note = utc_now(), round_id.strip(), note.strip()
+        at, round_id, note = clock.utc_now(), round_id.strip(), note.strip()
         changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
         return self.get_round(round_id), changed
 

@@ -11,7 +11,7 @@ from eligibility.intake.outcomes import FieldProblem, RowOutcome
 from eligibility.intake.protect import IdProtector
 from eligibility.ledger.codec import FirstVersion, flag_body
 from eligibility.ledger.records import StoredFlag
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -43,7 +43,7 @@ def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str
     """Inside the transaction: row position -> (status, version, or the (message, code) of a refusal)."""
     drafts, keys, correction = sub.drafts, sub.keys, sub.correction
     heads = store.flag_heads(sub.agency, [d.reference for d in drafts.values()])
-    now = utc_now()
+    now = clock.utc_now()
     new: list[StoredFlag] = []
     first: list[FirstVersion] = []
     done: dict[int, tuple[str, int, tuple[str, str] | None]] = {}
@@ -105,7 +105,7 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         if head.status == "retracted":
             return head, False
         new = head.model_copy(update={"version": head.version + 1, "status": "retracted", "reason": reason,
-                                      "recorded_at": utc_now(), "versions": head.version + 1})
+                                      "recorded_at": clock.utc_now(), "versions": head.version + 1})
         store.append_flag_versions([new], [flag_body(new)])
         return new, True
 

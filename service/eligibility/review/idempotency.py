@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from eligibility.errors import InvalidInputError
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.store import Store
 
 
@@ -21,5 +21,5 @@ def run_once(store: Store, role: str, key: str, method: str, digest: str, write:
                                         field="idempotency-key")
             return earlier[2]
         data = write()
-        store.remember(role, key, method, digest, data, utc_now())
+        store.remember(role, key, method, digest, data, clock.utc_now())
         return data

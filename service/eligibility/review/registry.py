@@ -6,7 +6,7 @@ from pathlib import Path
 
 from eligibility.errors import NotFoundError, RulesetError
 from eligibility.ledger.codec import ruleset_body
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.rules.loader import discover, load_ruleset_file, load_ruleset_json
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
@@ -27,7 +27,7 @@ class Registry:
                     raise RulesetError(f"{path}: ruleset {rs.name} is defined twice")
                 self._by_name[rs.name] = rs
                 self._by_hash[rs.hash] = rs
-                now = utc_now()
+                now = clock.utc_now()
                 store.save_ruleset(rs.name, rs.version, rs.hash, rs.canonical_bytes(), now,
                                    ruleset_body(rs.name, rs.version, rs.hash, now))
         if default not in self._by_name:

@@ -23,7 +23,7 @@ from eligibility.ledger.codec import (
     shared_result,
 )
 from eligibility.ledger.records import DecisionRecord, PreparedDecision, RoundInfo, ScreenRow, StoredDecision, StoredFlag
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -64,7 +64,7 @@ def new_decision_id() -> str:
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "") -> DecisionRecord:
     """Evaluate one candidate's inputs into a decision record (not yet stored); round_id "" for an ad hoc screen."""
     return DecisionRecord(
-        decision_id=new_decision_id(), round_id=round_id, recorded_at=recorded_at or utc_now(), as_of=inp.as_of,
+        decision_id=new_decision_id(), round_id=round_id, recorded_at=recorded_at or clock.utc_now(), as_of=inp.as_of,
         ruleset_name=ruleset.name, ruleset_hash=ruleset.hash, engine_version=ENGINE_VERSION, inputs=inp,
         result=evaluator.evaluate(ruleset, inp),
     )
@@ -104,7 +104,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
     shared = evaluator.shared_results(ruleset, round_.as_of)
     for rows in store.screen_rows(round_.round_id, batch, after, upto):
         flags = store.flags_for_persons([r.person_key for r in rows])
-        now = utc_now()  # one transaction, one time of recording
+        now = clock.utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []
         for r in rows:
             on_record = flags.get(r.person_key)

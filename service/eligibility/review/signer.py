@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eligibility.ledger.checkpoint import Checkpoint, checkpoint_body
 from eligibility.ledger.merkle import CompactRange
-from eligibility.review.clock import utc_now
+from eligibility.review import clock
 from eligibility.store import Store
 
 
@@ -43,7 +43,7 @@ class Signer:
         extended are read: the tree of the earlier ones is kept as a compact range.
         """
         with self._lock, self.store.transaction():
-            now = utc_now()
+            now = clock.utc_now()
             size = self.store.log_size()
             tree = self._range.copy()
             for h in self.store.iter_leaf_hashes(size, start=tree.size):
