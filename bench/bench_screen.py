@@ -25,8 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import child_pids  # noqa: E402  (tests/helpers.py, as the tests read /proc)
 
-from eligibility.console.client import connect
-from eligibility.console.main import iter_screen_round
+from eligibility.console.client import Session, connect
 from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
 from eligibility.engine.reference import reference_matches
 from eligibility.engine.verdicts import assemble
@@ -152,7 +151,7 @@ def main() -> None:
                 n = 0
                 with connect(s.config, "district", s.address, timeout=3600) as c:
                     # what `round screen --format json` does, short of writing the lines out
-                    for d in iter_screen_round(c, rnd.round_id):
+                    for d in Session(c).iter_screen_round(rnd.round_id):
                         orjson.dumps(d)
                         n += 1
                 rates.append(n / (time.perf_counter() - t0))

@@ -18,8 +18,10 @@ with atheris.instrument_imports():
     from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, FLAG_COLUMNS, FLAG_REQUIRED, read_rows
     from eligibility.intake.flags import FlagRow, validate_flag
     from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+    from eligibility.rules.vocabulary import load_vocabulary
 
 RS = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
+VOCAB = load_vocabulary([REPO_RULES])
 TMP = Path(tempfile.mkdtemp(prefix="fuzz-"))
 
 
@@ -40,7 +42,7 @@ def one(data: bytes) -> None:
         path.write_bytes(fdp.ConsumeBytes(4096))
         try:
             for row in read_rows(path, CANDIDATE_COLUMNS, CANDIDATE_REQUIRED):
-                validate_candidate(RS, CandidateRow(**row))
+                validate_candidate(RS, VOCAB, CandidateRow(**row))
         except InvalidInputError:
             pass
     elif choice == 2:
@@ -50,7 +52,7 @@ def one(data: bytes) -> None:
                       term_months=fields[7], note=fields[8]))
     else:
         fields = [fdp.ConsumeUnicodeNoSurrogates(40) for _ in range(6)]
-        validate_candidate(RS, CandidateRow(row=2, id_number=fields[0], name=fields[1], village=fields[2],
+        validate_candidate(RS, VOCAB, CandidateRow(row=2, id_number=fields[0], name=fields[1], village=fields[2],
                                             township=fields[3], position=fields[4], party_member=fields[5]))
 
 

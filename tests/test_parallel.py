@@ -11,8 +11,7 @@ from pathlib import Path
 
 import grpc
 
-from eligibility.console.client import connect
-from eligibility.console.main import iter_screen_round
+from eligibility.console.client import Session, connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
@@ -59,7 +58,7 @@ def _load(s: Server, people: list[tuple[str, pb.CandidateInput]], attest: bool =
 
 def _screen(s: Server, round_id: str) -> list[dict[str, object]]:
     with connect(s.config, "district", s.address) as c:
-        return list(iter_screen_round(c, round_id))  # what `round screen --format json` prints
+        return list(Session(c).iter_screen_round(round_id))  # what `round screen --format json` prints
 
 
 def _workers(pid: int) -> list[int]:

@@ -16,8 +16,10 @@ from eligibility.intake.files import FLAG_COLUMNS, FLAG_REQUIRED, read_rows
 from eligibility.intake.flags import FlagRow, validate_flag
 from eligibility.intake.outcomes import FieldProblem, FlagDraft
 from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+from eligibility.rules.vocabulary import load_vocabulary
 
 RS = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
+VOCAB = load_vocabulary([REPO_RULES])
 text = st.text(max_size=40)
 cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=30)
 
@@ -38,7 +40,7 @@ def test_flag_validation_never_crashes(row: FlagRow) -> None:
 @given(st.builds(CandidateRow, row=st.integers(1, 10**6), id_number=text, name=text, village=text, township=text,
                  position=text, party_member=text))
 def test_candidate_validation_never_crashes(row: CandidateRow) -> None:
-    out = validate_candidate(RS, row)
+    out = validate_candidate(RS, VOCAB, row)
     assert isinstance(out, list) or (len(out[0]) == 18 and out[1].name)
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from eligibility.console.client import connect
+from eligibility.console.client import Session, connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
@@ -30,10 +30,9 @@ def _flags(ids: list[str], agency: str, start: int) -> list[pb.FlagInput]:
 
 
 def _screen(s: Server, round_id: str) -> dict[str, tuple[str, dict[str, str]]]:
-    from eligibility.console.main import iter_screen_round
     out = {}
     with connect(s.config, "district", s.address) as c:
-        for d in iter_screen_round(c, round_id):
+        for d in Session(c).iter_screen_round(round_id):
             out[d["id_number"] + d["name"]] = (d["overall"], d["verdicts"])
     return out
 

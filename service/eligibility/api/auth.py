@@ -21,13 +21,14 @@ from typing import Any
 import grpc
 import orjson
 
-from eligibility.engine.model import AGENCY_ORDER, ROLES
 from eligibility.home.pki import role_of
 
 log = logging.getLogger("eligibility.auth")
 ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")
 
-AGENCIES = frozenset(AGENCY_ORDER)
+AGENCY = "agency"
+"""In the table: any agency of the vocabulary the server runs with (rules/vocabulary.yaml)."""
+AGENCIES = frozenset({AGENCY})
 EVERYONE = AGENCIES | {"district", "auditor"}
 PUBLIC = frozenset({"*"})
 _P = "/eligibility.v1."
@@ -65,6 +66,11 @@ Identify = Callable[[grpc.ServicerContext], tuple[str, str]]
 """context -> (role, "") or ("", reason)."""
 
 
+def allows(allowed: frozenset[str], role: str, agencies: frozenset[str]) -> bool:
+    """Whether a table entry lets this role call: named in it, or an agency where it says any agency."""
+    return role in allowed or (AGENCY in allowed and role in agencies)
+
+
 def current_role() -> str:
     """The authenticated role of the call being handled."""
     return ROLE.get()
@@ -73,9 +79,10 @@ def current_role() -> str:
 class CertificateIdentity:
     """Role from the verified client certificate's Subject CN; revocation list re-read when it changes."""
 
-    def __init__(self, revoked_path: Path) -> None:
-        """Watch this revocation list (serial hex -> details)."""
+    def __init__(self, revoked_path: Path, roles: frozenset[str]) -> None:
+        """Watch this revocation list (serial hex -> details); accept these roles."""
         self._path = revoked_path
+        self._roles = roles
         self._lock = threading.Lock()
         self._stamp: float = -1.0
         self._revoked: frozenset[str] = frozenset()
@@ -99,7 +106,7 @@ class CertificateIdentity:
         role, serial = role_of(pems[0])
         if serial in self._revoked_serials():
             return "", f"certificate {serial} ({role}) is revoked"
-        if role not in ROLES:
+        if role not in self._roles:
             return "", f"certificate names no known role ({role[:40]!r})"
         return role, ""
 
@@ -132,16 +139,17 @@ def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any
 class AuthInterceptor(grpc.ServerInterceptor):
     """Authenticate, then allow only what ALLOWED grants; otherwise refuse before the handler runs."""
 
-    def __init__(self, identify: Identify) -> None:
-        """Use this way of identifying callers."""
+    def __init__(self, identify: Identify, agencies: frozenset[str]) -> None:
+        """Use this way of identifying callers; these roles are the agencies."""
         self._identify = identify
+        self._agencies = agencies
 
     def _check(self, method: str, allowed: frozenset[str], context: grpc.ServicerContext) -> str:
         role, why = self._identify(context)
         if not role:
             log.warning("refused: role=- method=%s reason=%s", method, why)
             context.abort(grpc.StatusCode.UNAUTHENTICATED, f"not authenticated: {why}")
-        if role not in allowed:
+        if not allows(allowed, role, self._agencies):
             log.warning("refused: role=%s method=%s reason=role not allowed", role, method)
             context.abort(grpc.StatusCode.PERMISSION_DENIED, f"role {role} may not call {method}")
         return role

@@ -36,11 +36,11 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     identify: Identify = (TokenIdentity(app.config.token_digests()) if plaintext
-                          else CertificateIdentity(app.config.authority.revoked_path))
+                          else CertificateIdentity(app.config.authority.revoked_path, frozenset(app.vocabulary.roles)))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers),
         maximum_concurrent_rpcs=max_concurrent,  # beyond this, RESOURCE_EXHAUSTED at once instead of a queue
-        interceptors=[MetricsInterceptor(), AuthInterceptor(identify)],
+        interceptors=[MetricsInterceptor(), AuthInterceptor(identify, frozenset(app.vocabulary.agencies))],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
     pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import grpc
 
 from eligibility.api import convert
-from eligibility.api.auth import AGENCIES, current_role
-from eligibility.api.idempotency import idempotency_key, idempotent, once, request_digest
+from eligibility.api.auth import current_role
+from eligibility.api.idempotency import idempotency_key, idempotent, request_digest
 from eligibility.api.status import mapped, mapped_stream
 from eligibility.review.app import App
 from eligibility.v1 import eligibility_pb2 as pb
@@ -26,16 +26,11 @@ class FlagServicer(pbg.FlagServiceServicer):
 
     @mapped
     def SubmitFlags(self, request: pb.SubmitFlagsRequest, context: grpc.ServicerContext) -> pb.SubmitFlagsResponse:
-        """Submit many flags: rows are checked before the write transaction (idempotent by key)."""
-        rows = [convert.flag_row(f) for f in request.flags]
+        """Submit many flags, once per idempotency key (the use case remembers its outcomes itself)."""
         key = idempotency_key(context)
-        data = self.app.submit_flags_in_worker(current_role(), rows, request.correction, request.reason,
-                                               (key, request_digest(request)) if key else None)
-        if data is not None:
-            return pb.SubmitFlagsResponse.FromString(data)
-        sub = self.app.prepare_flags(current_role(), rows, request.correction, request.reason)
-        return once(self.app.store, "SubmitFlags", request, context, lambda: pb.SubmitFlagsResponse(
-            results=[convert.row_result(o) for o in self.app.store_flags(sub)]))
+        outcomes = self.app.submit_flags(current_role(), [convert.flag_row(f) for f in request.flags], request.correction,
+                                         request.reason, (key, request_digest(request)) if key else None)
+        return pb.SubmitFlagsResponse(results=[convert.row_result(o) for o in outcomes])
 
     @mapped
     @idempotent
@@ -92,7 +87,7 @@ class RoundServicer(pbg.RoundServiceServicer):
     def ListCandidates(self, request: pb.ListCandidatesRequest,
                        context: grpc.ServicerContext) -> Iterator[pb.ListCandidatesResponse]:
         """A round's candidates; full ID numbers only to agencies that ask (they check their records by it)."""
-        reveal = request.reveal_id_numbers and current_role() in AGENCIES
+        reveal = request.reveal_id_numbers and current_role() in self.app.vocabulary.agencies
         for batch in self.app.list_candidates(request.round_id):
             yield pb.ListCandidatesResponse(candidates=[convert.stored_candidate(c) for c in batch],
                                             id_numbers=[self.app.reveal(c) for c in batch] if reveal else [])

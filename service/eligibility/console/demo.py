@@ -16,8 +16,7 @@ from typing import Any
 import orjson
 
 from eligibility.console import render
-from eligibility.console.client import connect
-from eligibility.console.main import screen_round
+from eligibility.console.client import open_session
 from eligibility.console.synth import district
 from eligibility.home.setup import init_home
 from eligibility.rules.loader import REPO_RULES, load_ruleset_file
@@ -69,6 +68,7 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
     home = where / "home"
     cfg = init_home(home, listen="127.0.0.1:0", rules_dirs=(REPO_RULES,))
     ruleset = load_ruleset_file(REPO_RULES / cfg.default_ruleset / "ruleset.yaml")
+    vocab = cfg.vocabulary()
     data = district(ruleset, AS_OF, per_village=per_village, seed=seed)
     files = where / "files"
     files.mkdir(exist_ok=True)
@@ -94,9 +94,8 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
                                for p in data.candidates])
         _cli(home, server, "--as", "district", "round", "create", "--name", "2026 两委换届 资格联审",
              "--as-of", AS_OF.isoformat(), "--candidates", str(cand_path))
-        with connect(cfg, "district", server) as c:
-            from eligibility.v1 import eligibility_pb2 as pb
-            round_id = c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
+        with open_session(cfg, "district", server) as s:
+            round_id = s.list_rounds()[0]["round_id"]
 
         print(f"\n== 3. agencies attest their review ({LATE_AGENCY} is late)")
         for agency in ruleset.agencies:
@@ -104,20 +103,20 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
                 _cli(home, server, "--as", agency, "round", "attest", round_id)
 
         print("\n== 4. first screening, before the late agency attests")
-        with connect(cfg, "district", server) as c:
-            first = screen_round(c, round_id)
-        render.console.print(render.summary_table(first))
+        with open_session(cfg, "district", server) as s:
+            first = list(s.iter_screen_round(round_id))
+        render.console.print(render.summary_table(first, vocab))
 
         print(f"\n== 5. {LATE_AGENCY} attests; the district screens again")
         _cli(home, server, "--as", LATE_AGENCY, "round", "attest", round_id)
         t0 = time.monotonic()
-        with connect(cfg, "district", server) as c:
-            final = screen_round(c, round_id)
+        with open_session(cfg, "district", server) as s:
+            final = list(s.iter_screen_round(round_id))
         screen_s = time.monotonic() - t0
         shown = final if show_all else [d for d in final if d["overall"] != "ELIGIBLE"]
         render.console.print(render.verdict_table(shown, f"round {round_id} as of {AS_OF}: {len(final)} candidates"
-                                                  + ("" if show_all else f", {len(shown)} not eligible")))
-        render.console.print(render.summary_table(final))
+                                                  + ("" if show_all else f", {len(shown)} not eligible"), vocab))
+        render.console.print(render.summary_table(final, vocab))
         example = next((d for d in final if d["overall"] == "INELIGIBLE" and d["verdicts"]["profile"] == "PASS"), None)
         if example:
             print("\nwhy, for one ineligible candidate (eligibility --lang zh audit show " + example["decision_id"] + "):")

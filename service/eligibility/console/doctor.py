@@ -9,7 +9,6 @@ from pathlib import Path
 
 from cryptography import x509
 
-from eligibility.engine.model import ROLES
 from eligibility.home.config import Config, load_config
 
 
@@ -55,7 +54,8 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
             raise RuntimeError(f"the server certificate expires in {days} days; re-run init on a new home or reissue")
         revoked = cfg.authority.revoked()
         problems = []
-        for role in ROLES:
+        roles = cfg.vocabulary().roles
+        for role in roles:
             pem = home / "credentials" / role / "client.pem"
             if not pem.exists():
                 problems.append(f"{role} has no credential (eligibility credentials issue {role})")
@@ -68,7 +68,7 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
                 problems.append(f"{role}'s certificate expires within 30 days")
         if problems:
             raise RuntimeError("; ".join(problems))
-        return f"CA, server certificate ({days} days left) and {len(ROLES)} role credentials are valid"
+        return f"CA, server certificate ({days} days left) and {len(roles)} role credentials are valid"
     check("certificates", tls)
 
     def database() -> str:

@@ -1,16 +1,13 @@
-"""Labels people read, in Chinese (default for reports) and English."""
+"""Words people read, in Chinese (default for reports) and English: verdicts, results, report headings.
+
+Agency and position names are the vocabulary's (rules/vocabulary.yaml)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-AGENCY = {
-    "zh": {"discipline": "纪委监委", "court": "法院", "procuratorate": "检察院", "police": "公安", "justice": "司法局",
-           "civil_affairs": "民政", "religious_affairs": "民族宗教", "petition": "信访", "profile": "资格条件"},
-    "en": {"discipline": "Discipline", "court": "Court", "procuratorate": "Procuratorate", "police": "Police",
-           "justice": "Justice", "civil_affairs": "Civil affairs", "religious_affairs": "Religious affairs",
-           "petition": "Petition", "profile": "Profile"},
-}
+from eligibility.rules.vocabulary import Vocabulary
+
 VERDICT = {
     "zh": {"PASS": "通过", "FAIL": "不通过", "REVIEW": "待核实", "PENDING": "未反馈"},
     "en": {"PASS": "Pass", "FAIL": "Fail", "REVIEW": "Review", "PENDING": "No reply"},
@@ -18,12 +15,6 @@ VERDICT = {
 OVERALL = {
     "zh": {"ELIGIBLE": "符合", "INELIGIBLE": "不符合", "NEEDS_REVIEW": "待核实", "PENDING": "待反馈"},
     "en": {"ELIGIBLE": "Eligible", "INELIGIBLE": "Ineligible", "NEEDS_REVIEW": "Needs review", "PENDING": "Pending"},
-}
-POSITION = {
-    "zh": {"party_secretary": "党组织书记", "party_committee": "党组织委员", "vc_director": "村(居)委会主任",
-           "vc_member": "村(居)委会委员"},
-    "en": {"party_secretary": "Party secretary", "party_committee": "Party committee", "vc_director": "Committee director",
-           "vc_member": "Committee member"},
 }
 WORDS = {
     "zh": {"seq": "序号", "township": "乡镇(街道)", "village": "村(社区)", "name": "姓名", "id_number": "身份证号",
@@ -56,7 +47,7 @@ def window_text(t: dict[str, Any], lang: str) -> str:
     return f"in force from {start}{' while open' if kind == 'open' else ', no end'}"
 
 
-def reason_lines(d: dict[str, Any], lang: str) -> list[str]:
+def reason_lines(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
     """One line per non-pass trace entry: agency, rule, title, citation, agency reference, window."""
     out = []
     for t in d["trace"]:
@@ -64,7 +55,7 @@ def reason_lines(d: dict[str, Any], lang: str) -> list[str]:
             continue
         title = t["title_zh"] if lang == "zh" else t["title_en"]
         refs = ", ".join(f["reference"] for f in t["flags"])
-        parts = [f"[{AGENCY[lang].get(t['agency'], t['agency'])}] {t['rule_id']}"]
+        parts = [f"[{vocab.agency_label(t['agency'], lang)}] {t['rule_id']}"]
         if title:
             parts.append(title)
         if t["effect"] == "name_conflict":

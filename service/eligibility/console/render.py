@@ -1,4 +1,4 @@
-"""Output for people (rich tables) and machines (JSON Lines) from API messages."""
+"""Output for people (rich tables, explanations) and machines (JSON Lines), from the client's dicts."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from google.protobuf.json_format import MessageToDict
 from rich.console import Console
 from rich.table import Table
 
 from eligibility.console import labels
-from eligibility.engine.model import AGENCY_ORDER, PROFILE
-from eligibility.errors import RecordError
-from eligibility.ledger.codec import logged_result
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility.rules.vocabulary import Vocabulary
 
-SHORT = {"discipline": "DIS", "court": "CRT", "procuratorate": "PRO", "police": "POL", "justice": "JUS",
-         "civil_affairs": "CIV", "religious_affairs": "REL", "petition": "PET", PROFILE: "PRF"}
 COLOUR = {"PASS": "green", "FAIL": "bold red", "REVIEW": "yellow", "PENDING": "cyan",
           "ELIGIBLE": "green", "INELIGIBLE": "bold red", "NEEDS_REVIEW": "yellow"}
 console = Console(highlight=False, soft_wrap=False)
@@ -44,6 +38,11 @@ class Progress:
             self._done = 0
             import time
             self._t0 = time.monotonic()
+
+    def set_total(self, total: int) -> None:
+        """The number of items, once it is known."""
+        if self._bar:
+            self._bar.update(self._task, total=total)
 
     def __enter__(self) -> Progress:
         """Start showing."""
@@ -70,84 +69,6 @@ def jsonl(obj: Any) -> None:
     sys.stdout.write(orjson.dumps(obj).decode() + "\n")
 
 
-def enum_name(enum: Any, value: int, prefix: str) -> str:
-    """VERDICT_PASS -> PASS."""
-    return str(enum.Name(value)).removeprefix(prefix)
-
-
-def decision_dict(d: pb.Decision) -> dict[str, Any]:
-    """A decision as a JSON object (ID masked)."""
-    return {
-        "decision_id": d.decision_id, "round_id": d.round_id, "seq": d.seq, "leaf_index": d.leaf_index,
-        "recorded_at": d.recorded_at,
-        "as_of": d.as_of, "ruleset": d.ruleset_name, "ruleset_hash": d.ruleset_hash,
-        "engine_version": d.engine_version, "name": d.candidate.name, "id_number": d.candidate.id_number_masked,
-        "village": d.candidate.village, "township": d.candidate.township, "positions": list(d.candidate.positions),
-        "overall": enum_name(pb.Overall, d.overall, "OVERALL_"),
-        "verdicts": {v.agency: enum_name(pb.Verdict, v.verdict, "VERDICT_") for v in d.verdicts},
-        "trace": [trace_dict(t) for t in d.trace],
-    }
-
-
-class NamedResults:
-    """The shared results that records name by hash ("result_sha256"), as a stream sends them.
-
-    Each result's hash is computed here from what was received, so a record is only ever joined
-    to the result that its hash names.
-    """
-
-    def __init__(self) -> None:
-        """None yet."""
-        self._by_name: dict[str, dict[str, Any]] = {}
-
-    def add(self, entries: Iterable[bytes]) -> None:
-        """Keep the results of these "result" log entries."""
-        for entry in entries:
-            name, result = logged_result(entry)
-            self._by_name[name] = result
-
-    def of(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The result a decision record holds or names."""
-        if "result" in record:
-            return record["result"]  # type: ignore[no-any-return]
-        found = self._by_name.get(record["result_sha256"])
-        if found is None:
-            raise RecordError(f"decision {record['decision_id']} names result {record['result_sha256'][:16]}..., "
-                              "which was not sent with it")
-        return found
-
-
-_NO_NAMED_RESULTS = NamedResults()
-
-
-def decision_dict_from_entry(entry: bytes, results: NamedResults = _NO_NAMED_RESULTS) -> dict[str, Any]:
-    """A decision as a JSON object, from its logged entry (the same shape as decision_dict); the shared
-    result it may name is taken from results."""
-    e = orjson.loads(entry)
-    r = e["body"]
-    c = r["inputs"]["candidate"]
-    result = results.of(r)
-    return {
-        "decision_id": r["decision_id"], "round_id": r["round_id"], "seq": 0, "leaf_index": e["index"],
-        "recorded_at": r["recorded_at"], "as_of": r["as_of"], "ruleset": r["ruleset_name"],
-        "ruleset_hash": r["ruleset_hash"], "engine_version": r["engine_version"], "name": c["name"],
-        "id_number": c["id_masked"], "village": c["village"], "township": c["township"], "positions": c["positions"],
-        "overall": result["overall"], "verdicts": result["verdicts"], "trace": result["trace"],
-    }
-
-
-def trace_dict(t: pb.TraceEntry) -> dict[str, Any]:
-    """A trace entry as a JSON object."""
-    out = MessageToDict(t, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
-    out["verdict"] = enum_name(pb.Verdict, t.verdict, "VERDICT_")
-    return out
-
-
-def message_dict(m: Any) -> dict[str, Any]:
-    """Any message as a JSON object with proto field names."""
-    return MessageToDict(m, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
-
-
 CELL = {"PASS": "pass", "FAIL": "FAIL", "REVIEW": "REVIEW", "PENDING": "pending", "ELIGIBLE": "ELIGIBLE",
         "INELIGIBLE": "INELIGIBLE", "NEEDS_REVIEW": "NEEDS_REVIEW"}
 
@@ -156,27 +77,27 @@ def _cell(v: str) -> str:
     return f"[{COLOUR.get(v, 'white')}]{CELL.get(v, v)}[/]"
 
 
-def verdict_table(decisions: Iterable[dict[str, Any]], title: str) -> Table:
+def verdict_table(decisions: Iterable[dict[str, Any]], title: str, vocab: Vocabulary) -> Table:
     """The per-candidate, per-agency verdict table."""
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in ("#", "township", "village", "name", "id_number", "position"):
         table.add_column(col, no_wrap=True)
-    for a in (*AGENCY_ORDER, PROFILE):
-        table.add_column(SHORT[a], no_wrap=True)
+    for a in vocab.columns:
+        table.add_column(vocab.short(a), no_wrap=True)
     table.add_column("overall", no_wrap=True)
     for i, d in enumerate(decisions, 1):
         table.add_row(str(i), d["township"], d["village"], d["name"], d["id_number"], "+".join(d["positions"]),
-                      *(_cell(d["verdicts"].get(a, "")) for a in (*AGENCY_ORDER, PROFILE)), _cell(d["overall"]))
+                      *(_cell(d["verdicts"].get(a, "")) for a in vocab.columns), _cell(d["overall"]))
     return table
 
 
-def summary_table(decisions: list[dict[str, Any]]) -> Table:
+def summary_table(decisions: list[dict[str, Any]], vocab: Vocabulary) -> Table:
     """Counts per overall result and per agency verdict."""
     table = Table(title="summary", header_style="bold")
     table.add_column("")
     for v in ("PASS", "FAIL", "REVIEW", "PENDING"):
         table.add_column(v, justify="right")
-    for a in (*AGENCY_ORDER, PROFILE):
+    for a in vocab.columns:
         c = Counter(d["verdicts"].get(a) for d in decisions)
         table.add_row(a, *(str(c[v]) for v in ("PASS", "FAIL", "REVIEW", "PENDING")))
     overall = Counter(d["overall"] for d in decisions)
@@ -186,17 +107,17 @@ def summary_table(decisions: list[dict[str, Any]]) -> Table:
     return table
 
 
-def explain(d: dict[str, Any], lang: str = "en") -> list[str]:
+def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
     """A decision's trace in plain lines, in Chinese or English: why, and for each PASS what was checked."""
     zh = lang == "zh"
-    A, V, OV = labels.AGENCY[lang], labels.VERDICT[lang], labels.OVERALL[lang]
+    A, V, OV = vocab.agency_labels(lang), labels.VERDICT[lang], labels.OVERALL[lang]
     head = (f"决定 {d['decision_id']}  批次 {d['round_id'] or '(单独核查)'}  基准日 {d['as_of']}  "
             f"规则 {d['ruleset']}@{d['ruleset_hash'][:12]}  引擎 {d['engine_version']}" if zh else
             f"decision {d['decision_id']}  round {d['round_id'] or '(ad hoc)'}  as_of {d['as_of']}  "
             f"ruleset {d['ruleset']}@{d['ruleset_hash'][:12]}  engine {d['engine_version']}")
     lines = [head,
              f"{'候选人' if zh else 'candidate'} {d['name']} {d['id_number']}  {d['township']} {d['village']}  "
-             + "+".join(labels.POSITION[lang].get(p, p) for p in d["positions"]),
+             + "+".join(vocab.position_label(p, lang) for p in d["positions"]),
              f"{'联审结论' if zh else 'overall'}: {OV.get(d['overall'], d['overall'])}"]
     for t in d["trace"]:
         title = t["title_zh"] if zh else t["title_en"]

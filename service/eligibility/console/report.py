@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from eligibility.console import labels
-from eligibility.engine.model import AGENCY_ORDER, PROFILE
+from eligibility.rules.vocabulary import Vocabulary
 
-COLUMNS = (*AGENCY_ORDER, PROFILE)
 FILL = {"PASS": "C6EFCE", "FAIL": "FFC7CE", "REVIEW": "FFEB9C", "PENDING": "DDEBF7",
         "ELIGIBLE": "C6EFCE", "INELIGIBLE": "FFC7CE", "NEEDS_REVIEW": "FFEB9C"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -29,46 +28,47 @@ def ordered(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(decisions, key=lambda d: (d["township"], d["village"], d.get("seq", 0)))
 
 
-def _row(d: dict[str, Any], n: int, lang: str) -> list[str]:
-    V, OV, P = labels.VERDICT[lang], labels.OVERALL[lang], labels.POSITION[lang]
+def _row(d: dict[str, Any], n: int, lang: str, vocab: Vocabulary) -> list[str]:
+    V, OV, P = labels.VERDICT[lang], labels.OVERALL[lang], vocab.position_labels(lang)
     return [str(n), d["township"], d["village"], d["name"], d["id_number"],
             "+".join(P.get(p, p) for p in d["positions"]),
-            *(V.get(d["verdicts"].get(a, ""), "") for a in COLUMNS), OV.get(d["overall"], d["overall"]),
-            "\n".join(labels.reason_lines(d, lang))]
+            *(V.get(d["verdicts"].get(a, ""), "") for a in vocab.columns), OV.get(d["overall"], d["overall"]),
+            "\n".join(labels.reason_lines(d, lang, vocab))]
 
 
-def _header(lang: str) -> list[str]:
-    W, A = labels.WORDS[lang], labels.AGENCY[lang]
+def _header(lang: str, vocab: Vocabulary) -> list[str]:
+    W, A = labels.WORDS[lang], vocab.agency_labels(lang)
     return [W["seq"], W["township"], W["village"], W["name"], W["id_number"], W["position"],
-            *(A[a] for a in COLUMNS), W["overall"], W["reason"]]
+            *(A[a] for a in vocab.columns), W["overall"], W["reason"]]
 
 
-def summary(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(decisions: list[dict[str, Any]], vocab: Vocabulary) -> dict[str, Any]:
     """Counts per agency and verdict, per township and result, per result."""
     return {
-        "by_agency": {a: Counter(d["verdicts"].get(a) for d in decisions) for a in COLUMNS},
+        "by_agency": {a: Counter(d["verdicts"].get(a) for d in decisions) for a in vocab.columns},
         "by_township": {t: Counter(d["overall"] for d in decisions if d["township"] == t)
                         for t in sorted({d["township"] for d in decisions})},
         "by_overall": Counter(d["overall"] for d in decisions),
     }
 
 
-def write_csv(decisions: list[dict[str, Any]], path: Path, lang: str) -> None:
+def write_csv(decisions: list[dict[str, Any]], path: Path, lang: str, vocab: Vocabulary) -> None:
     """CSV (UTF-8 with BOM, for Excel), every text cell formula-safe."""
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
-        w.writerow(_header(lang))
+        w.writerow(_header(lang, vocab))
         for n, d in enumerate(ordered(decisions), 1):
-            w.writerow([safe_text(c) for c in _row(d, n, lang)])
+            w.writerow([safe_text(c) for c in _row(d, n, lang, vocab)])
 
 
-def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str]) -> None:
+def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str], vocab: Vocabulary) -> None:
     """XLSX: a results sheet and a summary sheet with a chart."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.chart import BarChart, Reference  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 
-    W, V, OV, A = labels.WORDS[lang], labels.VERDICT[lang], labels.OVERALL[lang], labels.AGENCY[lang]
+    W, V, OV, A = labels.WORDS[lang], labels.VERDICT[lang], labels.OVERALL[lang], vocab.agency_labels(lang)
+    columns = vocab.columns
     wb = Workbook()
     ws = wb.active
     ws.title = W["results"]
@@ -76,7 +76,7 @@ def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"{W['round']}: {meta.get('round', '')}  {W['as_of']}: {meta.get('as_of', '')}  "
                f"{W['ruleset']}: {meta.get('ruleset', '')}  {W['generated']}: {meta.get('generated', '')}"])
-    ws.append(_header(lang))
+    ws.append(_header(lang, vocab))
     for c in ws[3]:
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="center")
@@ -84,37 +84,37 @@ def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
     reverse_v = {v: k for k, v in V.items()}
     reverse_o = {v: k for k, v in OV.items()}
     for n, d in enumerate(ordered(decisions), 1):
-        ws.append(_row(d, n, lang))
+        ws.append(_row(d, n, lang, vocab))
         row = ws.max_row
         for cell in ws[row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text is text: never a formula, whatever it starts with
                 cell.value = safe_text(cell.value)
-        for i in range(len(COLUMNS)):
+        for i in range(len(columns)):
             cell = ws.cell(row=row, column=7 + i)
             if str(cell.value) in reverse_v:
                 cell.fill = fills[reverse_v[str(cell.value)]]
-        res = ws.cell(row=row, column=7 + len(COLUMNS))
+        res = ws.cell(row=row, column=7 + len(columns))
         if str(res.value) in reverse_o and reverse_o[str(res.value)] in fills:
             res.fill = fills[reverse_o[str(res.value)]]
-        ws.cell(row=row, column=8 + len(COLUMNS)).alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [6, 12, 12, 10, 21, 18, *([9] * len(COLUMNS)), 10, 80]
+        ws.cell(row=row, column=8 + len(columns)).alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [6, 12, 12, 10, 21, 18, *([9] * len(columns)), 10, 80]
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[ws.cell(row=3, column=i).column_letter].width = w
     ws.freeze_panes = "A4"
 
-    s = summary(decisions)
+    s = summary(decisions, vocab)
     sh = wb.create_sheet(W["summary"])
     sh.append([W["by_agency"], *(V[v] for v in ("PASS", "FAIL", "REVIEW", "PENDING"))])
-    for a in COLUMNS:
+    for a in columns:
         sh.append([A[a], *(s["by_agency"][a][v] for v in ("PASS", "FAIL", "REVIEW", "PENDING"))])
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.title = W["by_agency"]
-    chart.add_data(Reference(sh, min_col=2, max_col=5, min_row=1, max_row=1 + len(COLUMNS)), titles_from_data=True)
-    chart.set_categories(Reference(sh, min_col=1, min_row=2, max_row=1 + len(COLUMNS)))
+    chart.add_data(Reference(sh, min_col=2, max_col=5, min_row=1, max_row=1 + len(columns)), titles_from_data=True)
+    chart.set_categories(Reference(sh, min_col=1, min_row=2, max_row=1 + len(columns)))
     chart.height, chart.width = 9, 18
     sh.add_chart(chart, "H2")
     sh.append([])
@@ -149,14 +149,15 @@ thead { display: table-header-group; } tr { page-break-inside: avoid; }
 """
 
 
-def write_html(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str]) -> None:
+def write_html(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str], vocab: Vocabulary) -> None:
     """A printable page (A4 portrait, no horizontal overflow)."""
-    W, V, OV, A, P = (labels.WORDS[lang], labels.VERDICT[lang], labels.OVERALL[lang], labels.AGENCY[lang],
-                     labels.POSITION[lang])
+    W, V, OV, A, P = (labels.WORDS[lang], labels.VERDICT[lang], labels.OVERALL[lang], vocab.agency_labels(lang),
+                     vocab.position_labels(lang))
+    columns = vocab.columns
     e = html.escape
-    short = {a: A[a][:2] if lang == "zh" else A[a][:4] for a in COLUMNS}
+    short = {a: A[a][:2] if lang == "zh" else A[a][:4] for a in columns}
     cols = "".join(f'<col style="width:{w}">' for w in
-                   ("3.5%", "8%", "8%", "12%", *(["4.2%"] * len(COLUMNS)), "6.5%", "24.2%"))
+                   ("3.5%", "8%", "8%", "12%", *(["4.2%"] * len(columns)), "6.5%", "24.2%"))
     out = [f"<!doctype html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
            f"<title>{e(W['title'])}</title><style>{CSS}</style></head><body>",
            f"<h1>{e(W['title'])}</h1>",
@@ -164,27 +165,27 @@ def write_html(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
            f" · {e(W['ruleset'])}: {e(meta.get('ruleset', ''))} · {e(W['generated'])}: {e(meta.get('generated', ''))}</div>",
            f"<table><colgroup>{cols}</colgroup><thead><tr><th>{e(W['seq'])}</th><th>{e(W['township'])}</th>"
            f"<th>{e(W['village'])}</th><th>{e(W['name'])}</th>"
-           + "".join(f"<th title=\"{e(A[a])}\">{e(short[a])}</th>" for a in COLUMNS)
+           + "".join(f"<th title=\"{e(A[a])}\">{e(short[a])}</th>" for a in columns)
            + f"<th>{e(W['overall'])}</th><th>{e(W['reason'])}</th></tr></thead><tbody>"]
     group = None
     for n, d in enumerate(ordered(decisions), 1):
         if (d["township"], d["village"]) != group:
             group = (d["township"], d["village"])
-            out.append(f"<tr class=\"group\"><td colspan=\"{6 + len(COLUMNS)}\">{e(d['township'])} · {e(d['village'])}"
+            out.append(f"<tr class=\"group\"><td colspan=\"{6 + len(columns)}\">{e(d['township'])} · {e(d['village'])}"
                        "</td></tr>")
         cells = "".join(f"<td class=\"v {e(d['verdicts'].get(a, ''))}\">{e(V.get(d['verdicts'].get(a, ''), ''))}</td>"
-                        for a in COLUMNS)
-        reasons = "<br>".join(e(x) for x in labels.reason_lines(d, lang))
+                        for a in columns)
+        reasons = "<br>".join(e(x) for x in labels.reason_lines(d, lang, vocab))
         positions = "+".join(P.get(p, p) for p in d["positions"])
         out.append(f"<tr><td>{n}</td><td>{e(d['township'])}</td><td>{e(d['village'])}</td>"
                    f"<td>{e(d['name'])}<br><small>{e(d['id_number'])}<br>{e(positions)}</small></td>{cells}"
                    f"<td class=\"v {e(d['overall'])}\">{e(OV.get(d['overall'], d['overall']))}</td>"
                    f"<td class=\"reason\">{reasons}</td></tr>")
     out.append("</tbody></table>")
-    s = summary(decisions)
+    s = summary(decisions, vocab)
     out.append(f"<h2>{e(W['summary'])}</h2><table><thead><tr><th>{e(W['by_agency'])}</th>"
                + "".join(f"<th>{e(V[v])}</th>" for v in ("PASS", "FAIL", "REVIEW", "PENDING")) + "</tr></thead><tbody>")
-    for a in COLUMNS:
+    for a in columns:
         out.append(f"<tr><td>{e(A[a])}</td>" + "".join(f"<td>{s['by_agency'][a][v]}</td>"
                                                       for v in ("PASS", "FAIL", "REVIEW", "PENDING")) + "</tr>")
     out.append("</tbody></table>")

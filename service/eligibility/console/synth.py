@@ -63,6 +63,10 @@ def district(ruleset: Ruleset, as_of: date, per_village: int = 4, flagged_share:
              seed: int = 2026) -> District:
     """Build a district whose flags exercise every agency, in force and lapsed, plus a few conflicts."""
     rng = random.Random(seed)
+    # the ruleset's positions (party secretary, party committee, committee director, member): an 一肩挑, a Party
+    # post, a committee post, and a Party and a committee post together
+    p = ruleset.positions
+    posts = [f"{p[0]}+{p[2]}", p[1], p[-1], f"{p[1]}+{p[-1]}"]
     people: list[Person] = []
     used: set[str] = set()
     for township, village in villages():
@@ -72,7 +76,7 @@ def district(ruleset: Ruleset, as_of: date, per_village: int = 4, flagged_share:
             while pid in used:
                 pid = make_id(rng, born)
             used.add(pid)
-            position = ["party_secretary+vc_director", "party_committee", "vc_member", "party_committee+vc_member"][k % 4]
+            position = posts[k % len(posts)]
             people.append(Person(pid, _name(rng), village, township, position, party_member=k != 2))
     # profile problems: one under 18 on as_of, one Party post without membership
     young = people[5]

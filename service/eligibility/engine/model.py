@@ -9,11 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-AGENCY_ORDER = (
-    "discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition",
-)
 PROFILE = "profile"
-ROLES = (*AGENCY_ORDER, "district", "auditor")
+"""The key of the profile check (the district's own, not an agency's) among a result's verdicts."""
 
 Verdict = Literal["PASS", "FAIL", "REVIEW", "PENDING"]
 Overall = Literal["ELIGIBLE", "INELIGIBLE", "NEEDS_REVIEW", "PENDING"]

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict
 
-from eligibility.engine.model import ROLES
 from eligibility.errors import EligibilityError, UnauthenticatedError
 from eligibility.home.pki import Authority
 from eligibility.intake.protect import IdProtector
 from eligibility.rules.loader import REPO_RULES
+from eligibility.rules.vocabulary import Vocabulary, load_vocabulary
 
 DEFAULT_LISTEN = "127.0.0.1:50551"
 
@@ -49,6 +49,10 @@ class Config(BaseModel):
     id_hmac_key_file: Path
     id_enc_key_file: Path
 
+    def vocabulary(self) -> Vocabulary:
+        """The agencies, positions and their words, from the home's rule directories."""
+        return load_vocabulary(self.rules_dirs)
+
     def id_protector(self) -> IdProtector:
         """Keys for matching and sealing ID numbers; they never go into the database."""
         return IdProtector(bytes.fromhex(self.id_hmac_key_file.read_text().strip()),
@@ -66,8 +70,9 @@ class Config(BaseModel):
         return Authority(self.home)
 
     def _role_dir(self, role: str) -> Path:
-        if role not in ROLES:
-            raise UnauthenticatedError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        roles = self.vocabulary().roles
+        if role not in roles:
+            raise UnauthenticatedError(f"unknown role {role!r}; roles: {', '.join(roles)}")
         d = self.home / "credentials" / role
         if not d.exists():
             raise UnauthenticatedError(f"no credential for role {role} under {d.parent}")

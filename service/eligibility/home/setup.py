@@ -10,11 +10,11 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from eligibility.engine.model import ROLES
 from eligibility.home.config import DEFAULT_LISTEN, Config, HomeError, default_workers, digest, load_config
 from eligibility.home.pki import Authority
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.rules.loader import REPO_RULES
+from eligibility.rules.vocabulary import load_vocabulary
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -41,7 +41,7 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
     host = listen.rsplit(":", 1)[0].strip("[]")
     authority.create([h for h in (host, *server_names) if h and h not in ("0.0.0.0", "::")])
     digests = {}
-    for role in ROLES:
+    for role in load_vocabulary(rules_dirs).roles:
         authority.issue_client(role)
         token = f"{role}.{secrets.token_urlsafe(32)}"
         _write_secret(home / "credentials" / role / "token", token)

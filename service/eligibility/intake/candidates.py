@@ -9,20 +9,11 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from eligibility.intake import idnumbers
-from eligibility.intake.outcomes import FieldProblem
+from eligibility.intake.outcomes import FieldProblem, RowOutcome
+from eligibility.intake.protect import IdProtector
 from eligibility.intake.rows import RowChecker
 from eligibility.rules.schema import Ruleset
-
-POSITION_ALIASES = {
-    "党组织书记": "party_secretary", "书记": "party_secretary", "党支部书记": "party_secretary",
-    "党组织委员": "party_committee", "支委": "party_committee", "党支部委员": "party_committee",
-    "村委会主任": "vc_director", "居委会主任": "vc_director", "村(居)委会主任": "vc_director", "主任": "vc_director",
-    "村委会委员": "vc_member", "居委会委员": "vc_member", "村(居)委会委员": "vc_member", "委员": "vc_member",
-}
-YESNO = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "党员": True, "中共党员": True, "t": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "群众": False, "f": False, "": False,
-}
+from eligibility.rules.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +29,20 @@ class CandidateRow:
     party_member: str = ""
 
 
-def parse_positions(raw: str, known: Sequence[str]) -> tuple[list[str], str]:
-    """Split "a+b" (或 "一肩挑") into known position codes; returns (positions, error message).
+def parse_positions(raw: str, known: Sequence[str], vocabulary: Vocabulary) -> tuple[list[str], str]:
+    """Split "a+b" (or a word for several, e.g. "一肩挑") into known position codes, each given by its code or a
+    word of the vocabulary; returns (positions, error message).
 
     A blank position is accepted (post not yet decided): only the Party-post check depends on it.
     """
     text = raw.strip().replace("＋", "+").replace("（", "(").replace("）", ")")
-    if text == "一肩挑":
-        text = "party_secretary+vc_director"
+    if text in vocabulary.position_groups:
+        text = "+".join(vocabulary.position_groups[text])
     parts = [p.strip() for p in text.split("+") if p.strip()]
     out: list[str] = []
+    words = vocabulary.position_words
     for p in parts:
-        code = POSITION_ALIASES.get(p, p.lower())
+        code = words.get(p, p.lower())
         if code not in known:
             return [], f"position: unknown position {p!r}; expected {', '.join(known)} (joined with +)"
         if code not in out:
@@ -69,20 +62,50 @@ class CandidateFields(BaseModel):
     birth_date: date
 
 
-def validate_candidate(ruleset: Ruleset, r: CandidateRow) -> tuple[str, CandidateFields] | list[FieldProblem]:
+def validate_candidate(ruleset: Ruleset, vocabulary: Vocabulary,
+                       r: CandidateRow) -> tuple[str, CandidateFields] | list[FieldProblem]:
     """Check one candidate row; returns (id_number, fields) or the problems."""
     ck = RowChecker(r.row)
     id_number = ck.id_number(r.id_number)
     name = ck.text(r.name, "name", required=True, limit=100)
     village = ck.text(r.village, "village", required=False)
     township = ck.text(r.township, "township", required=False)
-    positions, err = parse_positions(r.position, ruleset.positions)
+    positions, err = parse_positions(r.position, ruleset.positions, vocabulary)
     if err:
         ck.fail("position", err)
-    pm = r.party_member.strip().lower()
-    if pm not in YESNO:
+    pm = r.party_member.strip().casefold()
+    yes_no = vocabulary.party_member_words
+    if pm not in yes_no:
         ck.fail("party_member", f"party_member: expected yes/no (true/false, 是/否), got {r.party_member[:20]!r}")
     if ck.problems:
         return ck.problems
     return id_number, CandidateFields(name=name, village=village, township=township, positions=tuple(positions),
-                                      party_member=YESNO[pm], birth_date=idnumbers.birth_date_of(id_number))
+                                      party_member=yes_no[pm], birth_date=idnumbers.birth_date_of(id_number))
+
+
+Checked = dict[int, tuple[str, str, CandidateFields]]
+"""Row position -> (ID number, keyed hash of the person, the row's fields) of each valid row."""
+
+
+def check_candidates(ruleset: Ruleset, vocabulary: Vocabulary, ids: IdProtector,
+                     rows: Sequence[CandidateRow]) -> tuple[dict[int, RowOutcome], Checked]:
+    """Check a file's candidate rows, each person once: (rejections by row position, the valid rows)."""
+    outcomes: dict[int, RowOutcome] = {}
+    valid: Checked = {}
+    first: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        checked = validate_candidate(ruleset, vocabulary, r)
+        if isinstance(checked, list):
+            key = idnumbers.mask(r.id_number.strip()) if r.id_number.isascii() else "(invalid)"
+            outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))
+            continue
+        id_number, fields = checked
+        pk = ids.person_key(id_number)
+        if pk in first:
+            outcomes[i] = RowOutcome(row=r.row, key=idnumbers.mask(id_number), status="REJECTED", errors=(FieldProblem(
+                field="id_number", message=f"row {r.row}: id_number: same person as row {first[pk]}; list a "
+                "person once with all positions joined by +"),))
+            continue
+        first[pk] = r.row
+        valid[i] = (id_number, pk, fields)
+    return outcomes, valid

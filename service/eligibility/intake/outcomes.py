@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 
@@ -48,3 +49,16 @@ class RowOutcome(_Rec):
     status: Literal["CREATED", "UNCHANGED", "CORRECTED", "REJECTED"]
     version: int = 0
     errors: tuple[FieldProblem, ...] = ()
+
+
+def encode_outcomes(outcomes: list[RowOutcome]) -> bytes:
+    """Row outcomes as compact JSON (what a worker sends back, and what is remembered for an idempotency key)."""
+    return orjson.dumps([(o.row, o.key, o.status, o.version, [(e.field, e.message, e.code) for e in o.errors])
+                         for o in outcomes])
+
+
+def decode_outcomes(data: bytes) -> list[RowOutcome]:
+    """The row outcomes of encode_outcomes (made by this service, so not validated again)."""
+    return [RowOutcome.model_construct(row=row, key=key, status=status, version=version, errors=tuple(
+        FieldProblem.model_construct(field=f, message=m, code=c) for f, m, c in errors))
+        for row, key, status, version, errors in orjson.loads(data)]

@@ -11,20 +11,20 @@ import secrets
 from collections.abc import Callable, Generator, Iterator, Sequence
 
 from eligibility.engine.evaluator import Evaluator
-from eligibility.engine.model import AGENCY_ORDER, CandidateFacts
+from eligibility.engine.model import CandidateFacts
 from eligibility.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from eligibility.home.config import Config
 from eligibility.intake import idnumbers
 from eligibility.intake.candidates import CandidateRow, validate_candidate
 from eligibility.intake.dates import check_plausible, parse_iso
-from eligibility.intake.flags import FlagRow, Submission, prepare_submission
+from eligibility.intake.flags import FlagRow, prepare_submission
 from eligibility.intake.outcomes import RowOutcome
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
 from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
 from eligibility.review import clock
-from eligibility.review.flags import Tally, retract_flag, store_submission, tally
+from eligibility.review.flags import Tally, retract_flag, store_submission_once, tally
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
@@ -46,7 +46,8 @@ class App:
         """Open the store and load the rulesets of a home."""
         self.config = config
         self.store = open_store(config.database)
-        self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset)
+        self.vocabulary = config.vocabulary()
+        self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset, self.vocabulary)
         self.evaluator = Evaluator()
         self._disagreements_counted = 0
         self.ids = config.id_protector()
@@ -60,36 +61,29 @@ class App:
         self.store.close()
 
     # ---- flags (agencies) ----
-    def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> list[RowOutcome]:
-        """Validate and store an agency's flags."""
-        return self.store_flags(self.prepare_flags(agency, rows, correction, reason))
+    def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str,
+                     idempotency: tuple[str, str] | None = None) -> list[RowOutcome]:
+        """Check and store an agency's flags, once per idempotency key ((key, request digest) when the request
+        carries one); valid rows are kept whatever happens to the others.
 
-    def prepare_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str) -> Submission:
-        """Check an agency's rows (no store access, no lock: concurrent submissions overlap here)."""
-        _agency_only(agency)
-        return prepare_submission(self.registry.default, self.ids, agency, rows, correction=correction, reason=reason)
-
-    def store_flags(self, sub: Submission) -> list[RowOutcome]:
-        """Store a checked submission (one transaction)."""
-        outcomes = store_submission(self.store, sub)
-        self._count(sub.agency, tally(outcomes))
-        return outcomes
-
-    def submit_flags_in_worker(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
-                               idempotency: tuple[str, str] | None) -> bytes | None:
-        """Check and store a large submission in a worker process: the SubmitFlagsResponse bytes.
-
-        None when there are no workers or the submission is small (the caller does it in process).
-        idempotency: (key, request digest) when the request carries a key.
+        A large submission is checked and stored by a worker process; a small one here, checked before its
+        transaction (concurrent submissions overlap there).
         """
-        _agency_only(agency)
-        if self.pool is None or len(rows) < self.config.intake_parallel_from:
-            return None
-        data, counted = self.pool.submit_flags(agency, rows, correction, reason,
-                                               (agency, *idempotency) if idempotency else None)
+        self._agency_only(agency)
+        once = (agency, *idempotency) if idempotency else None
+        if self.pool is not None and len(rows) >= self.config.intake_parallel_from:
+            outcomes, counted = self.pool.submit_flags(agency, list(rows), correction, reason, once)
+        else:
+            sub = prepare_submission(self.registry.default, self.ids, agency, rows, correction=correction, reason=reason)
+            outcomes, stored = store_submission_once(self.store, sub, once)
+            counted = tally(outcomes) if stored else None
         if counted is not None:
             self._count(agency, counted)
-        return data
+        return outcomes
+
+    def _agency_only(self, role: str) -> None:
+        if role not in self.vocabulary.agencies:
+            raise PermissionDeniedError(f"role {role} is not an agency")
 
     def _count_disagreements(self) -> None:
         """Count in the metrics the engine disagreements of in-process evaluations since the last count."""
@@ -106,12 +100,12 @@ class App:
 
     def retract_flag(self, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
         """Retract one of the agency's flags."""
-        _agency_only(agency)
+        self._agency_only(agency)
         return retract_flag(self.store, agency, reference.strip(), reason)
 
     def list_flags(self, agency: str, kind: str, all_versions: bool) -> Iterator[StoredFlag]:
         """The agency's own flags."""
-        _agency_only(agency)
+        self._agency_only(agency)
         return self.store.list_flags(agency, kind, all_versions)
 
     # ---- rounds (district; agencies list and attest) ----
@@ -126,14 +120,15 @@ class App:
         info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
                          created_at=clock.utc_now(), created_by=role)
         self.store.create_round(info, round_body(info))
-        outcomes = add_candidates(self.store, rs, self.ids, info.round_id, rows)
+        outcomes = add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows)
         self._expect_screening(info.round_id)
         return self.get_round(info.round_id), outcomes
 
     def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
         """Add a chunk of candidates to a round."""
         info = self.get_round(round_id, count=False)
-        outcomes = add_candidates(self.store, self.registry.by_name(info.ruleset), self.ids, round_id, rows)
+        outcomes = add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id,
+                                  rows)
         self._expect_screening(round_id)
         return outcomes
 
@@ -164,7 +159,7 @@ class App:
 
     def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
         """Record that the agency reviewed the round against its records."""
-        _agency_only(agency)
+        self._agency_only(agency)
         self.get_round(round_id, count=False)
         at, round_id, note = clock.utc_now(), round_id.strip(), note.strip()
         changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
@@ -254,7 +249,7 @@ class App:
             rs = self.registry.by_name(info.ruleset)
         else:
             rs = self.registry.by_name(ruleset)
-            checked = validate_candidate(rs, row)
+            checked = validate_candidate(rs, self.vocabulary, row)
             if isinstance(checked, list):
                 raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
             id_number, fields = checked
@@ -315,8 +310,6 @@ class App:
         return rs, rule
 
 
-def _agency_only(role: str) -> None:
-    if role not in AGENCY_ORDER:
-        raise PermissionDeniedError(f"role {role} is not an agency")
+
 
 

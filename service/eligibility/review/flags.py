@@ -7,11 +7,12 @@ from typing import NamedTuple
 
 from eligibility.errors import InvalidInputError, NotFoundError
 from eligibility.intake.flags import FlagRow, Submission, flag_version, prepare_submission
-from eligibility.intake.outcomes import FieldProblem, RowOutcome
+from eligibility.intake.outcomes import FieldProblem, RowOutcome, decode_outcomes, encode_outcomes
 from eligibility.intake.protect import IdProtector
 from eligibility.ledger.codec import FirstVersion, flag_body
 from eligibility.ledger.records import StoredFlag
 from eligibility.review import clock
+from eligibility.review.idempotency import run_once
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -31,6 +32,31 @@ def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
         outcomes[i] = (_reject(row, key, "reference", *problem) if problem else
                        RowOutcome(row=row, key=key, status=status, version=version))  # type: ignore[arg-type]
     return [outcomes[i] for i in range(len(sub.rows))]
+
+
+Idempotency = tuple[str, str, str]
+"""(role, key, request digest) of a request that carries an idempotency key."""
+
+REMEMBERED_AS = "SubmitFlags/outcomes"
+"""The method name a submission's remembered outcomes are kept under (encoded by intake.outcomes)."""
+
+
+def store_submission_once(store: Store, sub: Submission,
+                          idempotency: Idempotency | None) -> tuple[list[RowOutcome], bool]:
+    """Store a checked submission once per idempotency key: (its outcomes, whether it was stored now).
+
+    A request seen before gets the outcomes remembered for its key, in whichever process it ran.
+    """
+    if idempotency is None:
+        return store_submission(store, sub), True
+    role, key, digest = idempotency
+    made: list[RowOutcome] = []
+
+    def write() -> bytes:
+        made.extend(store_submission(store, sub))
+        return encode_outcomes(made)
+    data = run_once(store, role, key, REMEMBERED_AS, digest, write)
+    return (made, True) if made else (decode_outcomes(data), False)
 
 
 def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,

@@ -9,20 +9,22 @@ from eligibility.ledger.codec import ruleset_body
 from eligibility.review import clock
 from eligibility.rules.loader import discover, load_ruleset_file, load_ruleset_json
 from eligibility.rules.schema import Ruleset
+from eligibility.rules.vocabulary import Vocabulary
 from eligibility.store import Store
 
 
 class Registry:
     """Rulesets loaded from rule directories, each kept in the store by hash for replay."""
 
-    def __init__(self, store: Store, rules_dirs: list[Path], default: str) -> None:
-        """Load every ruleset under the directories and record it in the store."""
+    def __init__(self, store: Store, rules_dirs: list[Path], default: str, vocabulary: Vocabulary) -> None:
+        """Load every ruleset under the directories (each must use the vocabulary) and record it in the store."""
         self._store = store
         self._by_name: dict[str, Ruleset] = {}
         self._by_hash: dict[str, Ruleset] = {}
         for d in rules_dirs:
             for path in discover(d):
                 rs = load_ruleset_file(path)
+                vocabulary.check_ruleset(rs, str(path))
                 if rs.name in self._by_name:
                     raise RulesetError(f"{path}: ruleset {rs.name} is defined twice")
                 self._by_name[rs.name] = rs

@@ -5,36 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eligibility.intake import idnumbers
-from eligibility.intake.candidates import CandidateFields, CandidateRow, validate_candidate
+from eligibility.intake.candidates import CandidateFields, CandidateRow, check_candidates
 from eligibility.intake.outcomes import FieldProblem, RowOutcome
 from eligibility.intake.protect import IdProtector
 from eligibility.ledger.codec import candidate_body
 from eligibility.ledger.records import StoredCandidate
 from eligibility.rules.schema import Ruleset
+from eligibility.rules.vocabulary import Vocabulary
 from eligibility.store import Store
 
 
-def add_candidates(store: Store, ruleset: Ruleset, ids: IdProtector, round_id: str,
+def add_candidates(store: Store, ruleset: Ruleset, vocabulary: Vocabulary, ids: IdProtector, round_id: str,
                    rows: Sequence[CandidateRow]) -> list[RowOutcome]:
     """Validate and add candidates to a round; valid rows are kept, a person appears once per round."""
-    outcomes: dict[int, RowOutcome] = {}
-    valid: dict[int, tuple[str, str, CandidateFields]] = {}
-    first: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        checked = validate_candidate(ruleset, r)
-        if isinstance(checked, list):
-            key = idnumbers.mask(r.id_number.strip()) if r.id_number.isascii() else "(invalid)"
-            outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))
-            continue
-        id_number, fields = checked
-        pk = ids.person_key(id_number)
-        if pk in first:
-            outcomes[i] = RowOutcome(row=r.row, key=idnumbers.mask(id_number), status="REJECTED", errors=(FieldProblem(
-                field="id_number", message=f"row {r.row}: id_number: same person as row {first[pk]}; list a "
-                "person once with all positions joined by +"),))
-            continue
-        first[pk] = r.row
-        valid[i] = (id_number, pk, fields)
+    outcomes, valid = check_candidates(ruleset, vocabulary, ids, rows)
     with store.transaction():  # sequence numbers and duplicates checked against what is committed
         return _add(store, ids, round_id, rows, outcomes, valid)
 

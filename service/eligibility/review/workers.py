@@ -34,10 +34,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from eligibility.engine.evaluator import Evaluator
 from eligibility.home.config import Config
 from eligibility.intake.flags import FlagRow, prepare_submission
-from eligibility.intake.outcomes import RowOutcome
+from eligibility.intake.outcomes import RowOutcome, decode_outcomes, encode_outcomes
 from eligibility.intake.protect import IdProtector
 from eligibility.ledger.records import StoredDecision
-from eligibility.review.flags import Tally, store_submission, tally
+from eligibility.review.flags import Idempotency, Tally, store_submission_once, tally
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.observability import DISAGREEMENTS, configure_logging
 from eligibility.review.registry import Registry
@@ -70,7 +70,7 @@ def _init_worker(config: Config, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-server").start()
     configure_logging()
     store = open_store(config.database)
-    _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset), Evaluator(),
+    _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset, config.vocabulary()), Evaluator(),
                config.id_protector())
     tune_for_throughput()
 
@@ -95,32 +95,17 @@ def _ready() -> None:
     """Nothing: submitted to start a worker."""
 
 
-Idempotency = tuple[str, str, str]
-"""(role, key, request digest) of a request that carries an idempotency key."""
-
-
 def _submit_flags(agency: str, rows: list[FlagRow], correction: bool, reason: str,
                   idempotency: Idempotency | None) -> tuple[bytes, Tally | None]:
-    """In a worker: check and store a submission; (SubmitFlagsResponse bytes, its tally if stored now).
+    """In a worker: check and store a submission; (its row outcomes, encoded, and its tally if stored now).
 
-    With an idempotency key, a request seen before gets its remembered response (and no tally).
+    With an idempotency key, a request seen before gets its remembered outcomes (and no tally).
     """
-    from eligibility.api.convert import row_result
-    from eligibility.review.idempotency import run_once
-    from eligibility.v1 import eligibility_pb2 as pb
     assert _worker is not None, "worker not initialised"
     store, registry, _, ids = _worker
     sub = prepare_submission(registry.default, ids, agency, rows, correction=correction, reason=reason)
-    stored: list[RowOutcome] = []
-
-    def write() -> bytes:
-        stored.extend(store_submission(store, sub))
-        return pb.SubmitFlagsResponse(results=[row_result(o) for o in stored]).SerializeToString(deterministic=True)
-    if idempotency is None:
-        return write(), tally(stored)
-    role, key, digest = idempotency
-    data = run_once(store, role, key, "SubmitFlags", digest, write)
-    return data, tally(stored) if stored else None
+    outcomes, stored = store_submission_once(store, sub, idempotency)
+    return encode_outcomes(outcomes), tally(outcomes) if stored else None
 
 
 class WorkerPool:
@@ -183,9 +168,10 @@ class WorkerPool:
                         log.exception("a screening slice failed after its caller went away")
 
     def submit_flags(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
-                     idempotency: Idempotency | None) -> tuple[bytes, Tally | None]:
-        """Check and store a submission in a worker (see _submit_flags)."""
-        return self._executor().submit(_submit_flags, agency, rows, correction, reason, idempotency).result()
+                     idempotency: Idempotency | None) -> tuple[list[RowOutcome], Tally | None]:
+        """Check and store a submission in a worker: its row outcomes, and its tally if it was stored now."""
+        data, counted = self._executor().submit(_submit_flags, agency, rows, correction, reason, idempotency).result()
+        return decode_outcomes(data), counted
 
     @staticmethod
     def _collect(f: Future[tuple[list[StoredDecision], int]]) -> list[Decided]:

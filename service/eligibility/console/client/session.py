@@ -1,0 +1,207 @@
+"""The one way the console (CLI, demo, browser console) calls the server: a role's session.
+
+Every method sends a request with the role's credential and returns plain dicts (the JSON objects
+`--format json` prints), so nothing above this module builds or reads a generated message.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+from eligibility.console.client import dicts
+from eligibility.console.client.transport import Client
+from eligibility.v1 import eligibility_pb2 as pb
+
+
+class Recorded(NamedTuple):
+    """A recorded decision: as a dict, its logged entry, and the entry of the shared result it names (or b"")."""
+
+    decision: dict[str, Any]
+    record: bytes
+    result_record: bytes
+
+
+class Export(NamedTuple):
+    """What an export ends with: every checkpoint ({"body", "signature" (base64)}) and the log's public key."""
+
+    checkpoints: list[dict[str, str]]
+    public_key: str
+
+
+class Session:
+    """A connection to the service acting as one role."""
+
+    def __init__(self, client: Client) -> None:
+        """Use this connection."""
+        self.client = client
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.client.close()
+
+    def __enter__(self) -> Session:
+        """Use as a context manager."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close on exit."""
+        self.close()
+
+    # ---- flags (agencies) ----
+    def submit_flags(self, rows: list[dict[str, Any]], correction: bool = False,
+                     reason: str = "") -> Iterator[list[dict[str, Any]]]:
+        """Submit flag rows (column name -> text, "row" = line in the file) in chunks; each chunk's row outcomes."""
+        for chunk in self.client.submit_flags([pb.FlagInput(**r) for r in rows], correction=correction, reason=reason):
+            yield [dicts.row_dict(r) for r in chunk]
+
+    def retract_flag(self, reference: str, reason: str) -> dict[str, Any]:
+        """Retract one of the role's flags: the version now on record and whether anything changed."""
+        c = self.client
+        resp = c.call(c.flags.RetractFlag, pb.RetractFlagRequest(reference=reference, reason=reason))
+        return {**dicts.message_dict(resp.flag), "changed": resp.changed}
+
+    def list_flags(self, kind: str = "", all_versions: bool = False) -> list[dict[str, Any]]:
+        """The role's own flags (latest versions unless all_versions)."""
+        c = self.client
+        return [dicts.flag_dict(f) for chunk in c.stream(c.flags.ListFlags, pb.ListFlagsRequest(
+            kind=kind, all_versions=all_versions)) for f in chunk.flags]
+
+    # ---- rounds ----
+    def create_round(self, name: str, as_of: str, rows: list[dict[str, Any]], ruleset: str = "",
+                     on_chunk: Callable[[int], None] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Open a round with its candidate rows (uploaded in chunks): the round, and every row's outcome."""
+        rnd, results = self.client.create_round(name, as_of, [pb.CandidateInput(**r) for r in rows], ruleset=ruleset,
+                                                on_chunk=on_chunk)
+        return dicts.message_dict(rnd), [dicts.row_dict(r) for r in results]
+
+    def list_rounds(self) -> list[dict[str, Any]]:
+        """Every round, newest first."""
+        c = self.client
+        return [dicts.message_dict(r) for r in c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds]
+
+    def get_round(self, round_id: str) -> dict[str, Any]:
+        """One round with its attestations."""
+        c = self.client
+        return dicts.message_dict(c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round)
+
+    def candidates(self, round_id: str, reveal: bool = False) -> Iterator[dict[str, Any]]:
+        """A round's candidates in order; full ID numbers only to an agency that asks (reveal)."""
+        c = self.client
+        for chunk in c.stream(c.rounds.ListCandidates, pb.ListCandidatesRequest(round_id=round_id,
+                                                                               reveal_id_numbers=reveal)):
+            ids = list(chunk.id_numbers)
+            for i, cand in enumerate(chunk.candidates):
+                yield {"seq": cand.seq, "id_number": ids[i] if ids else cand.id_number_masked, "name": cand.name,
+                       "village": cand.village, "township": cand.township, "position": "+".join(cand.positions),
+                       "party_member": cand.party_member}
+
+    def attest(self, round_id: str, note: str = "") -> tuple[dict[str, Any], bool]:
+        """Attest that the role's agency reviewed the round: the round, and whether this was the first attestation."""
+        c = self.client
+        resp = c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=round_id, note=note))
+        return dicts.message_dict(resp.round), resp.changed
+
+    def iter_screen_round(self, round_id: str, on_total: Callable[[int], None] | None = None,
+                          on_chunk: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Screen a round; its decisions in candidate order, as they arrive (a province's round is never held).
+
+        on_total(candidates) is called first when given (it costs a call); on_chunk(n) after each chunk.
+        """
+        c = self.client
+        if on_total:
+            on_total(c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates)
+        results = dicts.NamedResults()
+        for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
+            results.add(chunk.results)
+            for r in chunk.records:
+                yield dicts.decision_dict_from_entry(r, results)
+            if on_chunk:
+                on_chunk(len(chunk.records))
+
+    def round_decisions(self, round_id: str) -> list[dict[str, Any]]:
+        """The latest recorded decision of each candidate of a round (nothing is recorded)."""
+        c = self.client
+        out: list[dict[str, Any]] = []
+        results = dicts.NamedResults()
+        for chunk in c.stream(c.audit.ListRoundDecisions, pb.ListRoundDecisionsRequest(round_id=round_id,
+                                                                                       records_only=True)):
+            results.add(chunk.results)
+            out.extend(dicts.decision_dict_from_entry(r, results) for r in chunk.records)
+        for n, d in enumerate(out):
+            d["seq"] = n
+        return out
+
+    def check(self, id_number: str, round_id: str = "", name: str = "", position: str = "", party_member: str = "",
+              as_of: str = "", ruleset: str = "") -> dict[str, Any]:
+        """Screen one person, a candidate of a round or ad hoc (the decision is recorded)."""
+        c = self.client
+        cand = pb.CandidateInput(row=1, id_number=id_number, name=name, position=position, party_member=party_member)
+        return dicts.decision_dict(c.call(c.rounds.ScreenCandidate, pb.ScreenCandidateRequest(
+            round_id=round_id, candidate=cand, as_of=as_of, ruleset=ruleset)).decision)
+
+    # ---- audit ----
+    def decision(self, decision_id: str) -> Recorded:
+        """A recorded decision, with its logged entry (and its shared result's)."""
+        c = self.client
+        d = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=decision_id)).decision
+        return Recorded(dicts.decision_dict(d), d.record, d.result_record)
+
+    def replay(self, decision_id: str) -> dict[str, Any]:
+        """Replay one decision."""
+        c = self.client
+        return dicts.replay_dict(c.call(c.audit.ReplayDecision, pb.ReplayDecisionRequest(decision_id=decision_id)).result)
+
+    def replay_round(self, round_id: str) -> Iterator[list[dict[str, Any]]]:
+        """Replay every decision recorded for a round, in chunks."""
+        c = self.client
+        for chunk in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=round_id)):
+            yield [dicts.replay_dict(r) for r in chunk.results]
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Sign a checkpoint of the log now."""
+        c = self.client
+        return dicts.checkpoint_dict(c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest()).checkpoint)
+
+    def inclusion_proof(self, leaf_index: int, tree_size: int = 0) -> dict[str, Any]:
+        """An entry, its audit path in a tree of tree_size (0: the newest checkpoint's, returned with it)."""
+        c = self.client
+        r = c.call(c.audit.GetInclusionProof, pb.GetInclusionProofRequest(leaf_index=leaf_index, tree_size=tree_size))
+        cp = r.checkpoint
+        return {"leaf_index": r.leaf_index, "tree_size": r.tree_size, "leaf": r.leaf, "proof": list(r.proof),
+                "checkpoint": {"size": cp.size, "root": cp.root, "body": cp.body, "signature": cp.signature,
+                               "created_at": cp.created_at}}
+
+    def export_log(self, write_entry: Callable[[bytes], None]) -> Export:
+        """Stream the whole log to write_entry, entry by entry; then its checkpoints and public key."""
+        c = self.client
+        last = None
+        for chunk in c.stream(c.audit.ExportLog, pb.ExportLogRequest()):
+            for e in chunk.entries:
+                write_entry(e)
+            if chunk.public_key:
+                last = chunk
+        if last is None:
+            raise RuntimeError("the export ended without its checkpoints")
+        return Export([{"body": cp.body, "signature": base64.b64encode(cp.signature).decode()}
+                       for cp in last.checkpoints], last.public_key)
+
+    def reevaluate(self, round_id: str, ruleset: str = "", known_at: str = "",
+                   only_changed: bool = True) -> Iterator[dict[str, Any]]:
+        """What-if (another ruleset) / as-known-then (records on file at a moment) comparisons of a round."""
+        c = self.client
+        request = pb.ReevaluateRequest(round_id=round_id, ruleset=ruleset, known_at=known_at, only_changed=only_changed)
+        for chunk in c.stream(c.audit.Reevaluate, request):
+            yield from (dicts.comparison_dict(x) for x in chunk.comparisons)
+
+    # ---- rules ----
+    def rulesets(self) -> list[dict[str, Any]]:
+        """The rulesets the server has loaded."""
+        c = self.client
+        return [dicts.message_dict(r) for r in c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets]
+
+    def rule(self, rule_id: str, ruleset: str = "") -> dict[str, Any]:
+        """One rule of a loaded ruleset."""
+        c = self.client
+        return dicts.message_dict(c.call(c.rules.GetRule, pb.GetRuleRequest(rule_id=rule_id, ruleset=ruleset)).rule)

@@ -1,0 +1,200 @@
+"""The auditor's (and district's) commands: show, replay, checkpoint, prove, export, verify, what-if, as-known."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from eligibility.console import render
+from eligibility.console.common import Add, UsageError, as_json, config, session, vocabulary
+from eligibility.ledger.checkpoint import load_public_key
+from eligibility.ledger.codec import logged_result
+from eligibility.ledger.merkle import leaf_hash, verify_inclusion
+from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, verify_export
+
+
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    """Show a decision and why."""
+    with session(args) as s:
+        found = s.decision(args.decision)
+    d = found.decision
+    if as_json(args):
+        d["record"] = found.record.decode()
+        if found.result_record:
+            d["result_record"] = found.result_record.decode()
+        render.jsonl(d)
+    else:
+        print("\n".join(render.explain(d, args.lang, vocabulary(args))))
+    return 0
+
+
+def cmd_audit_replay(args: argparse.Namespace) -> int:
+    """Replay a decision, or every decision of --round."""
+    if bool(args.decision) == bool(args.round):
+        raise UsageError("give a DECISION id or --round ROUND")
+    with session(args) as s:
+        if args.decision:
+            results = [s.replay(args.decision)]
+        else:
+            results = []
+            with render.Progress("replay", None, not as_json(args)) as bar:
+                for chunk in s.replay_round(args.round):
+                    results.extend(chunk)
+                    bar.advance(len(chunk))
+    mismatched = 0
+    for r in results:
+        mismatched += r["result"] != "MATCH"
+        if as_json(args):
+            render.jsonl(r)
+        elif r["result"] != "MATCH" or args.decision:
+            print(f"{r['decision_id']} {r['name']}: {r['result']}")
+            for diff in r["differences"]:
+                print(f"    {diff}")
+    if not as_json(args) and args.round:
+        print(f"replayed {len(results)} decisions of round {args.round}: {len(results) - mismatched} MATCH, "
+              f"{mismatched} MISMATCH")
+    return 1 if mismatched else 0
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Sign a checkpoint of the log now."""
+    with session(args) as s:
+        cp = s.checkpoint()
+    if as_json(args):
+        render.jsonl(cp)
+    else:
+        print(f"checkpoint: {cp['size']} entries, root {cp['root']} (signed {cp['created_at']})")
+    return 0
+
+
+def _included(proof: dict[str, Any], entry: bytes, signed_root: bytes) -> bool:
+    return bool(proof["leaf"] == entry and verify_inclusion(leaf_hash(proof["leaf"]), proof["leaf_index"],
+                                                            proof["tree_size"], proof["proof"], signed_root))
+
+
+def cmd_audit_prove(args: argparse.Namespace) -> int:
+    """Prove a decision is in the log (and the shared result it names, if it names one), and check the proofs here
+    against the signed checkpoint."""
+    key = load_public_key((config(args).home / "keys" / "log.pub").read_text())
+    with session(args) as s:
+        found = s.decision(args.decision)
+        d = found.decision
+        proof = s.inclusion_proof(d["leaf_index"])
+        cp = proof["checkpoint"]
+        key.verify(cp["signature"], cp["body"].encode())
+        ok = decision_ok = _included(proof, found.record, cp["root"])
+        result: dict[str, Any] = {}
+        if found.result_record:  # the record names a shared result: that entry must be in the same signed tree, and be it
+            named = orjson.loads(found.record)["body"]["result_sha256"]
+            entry = orjson.loads(found.result_record)
+            of_result = s.inclusion_proof(entry["index"], proof["tree_size"])
+            holds = (entry["type"] == "result" and logged_result(found.result_record)[0] == named
+                     and _included(of_result, found.result_record, cp["root"]))
+            ok = decision_ok and holds
+            result = {"result_sha256": named, "result_leaf_index": entry["index"], "result_verified": holds}
+    if as_json(args):
+        render.jsonl({"decision_id": d["decision_id"], "leaf_index": d["leaf_index"], "tree_size": proof["tree_size"],
+                      "proof": [p.hex() for p in proof["proof"]],
+                      "checkpoint": {"size": cp["size"], "root": cp["root"].hex(), "created_at": cp["created_at"]},
+                      **result, "verified": ok})
+    else:
+        print(f"decision {d['decision_id']} is entry {d['leaf_index']} of {proof['tree_size']}; audit path of "
+              f"{len(proof['proof'])} hashes {'VERIFIES' if decision_ok else 'DOES NOT VERIFY'} against the signed root "
+              f"{cp['root'].hex()[:16]}...")
+        if result:
+            print(f"its result (named by hash {result['result_sha256'][:16]}...) is entry {result['result_leaf_index']}"
+                  f", proven in the same tree: {'VERIFIES' if result['result_verified'] else 'DOES NOT VERIFY'}")
+    return 0 if ok else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    """Write the log and its checkpoints to files, for offline verification."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with session(args) as s, (out / LEAVES).open("wb") as leaves:
+        def write(entry: bytes) -> None:
+            nonlocal n
+            leaves.write(entry + b"\n")
+            n += 1
+        export = s.export_log(write)
+    with (out / CHECKPOINTS).open("wb") as f:
+        for cp in export.checkpoints:
+            f.write(orjson.dumps(cp) + b"\n")
+    (out / PUBLIC_KEY).write_text(export.public_key + "\n")
+    print(f"exported {n} entries and {len(export.checkpoints)} checkpoints to {out}; "
+          f"verify with: eligibility audit verify {out} --public-key KEYFILE")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Offline: only the files and the public key."""
+    key = Path(args.public_key).read_text() if args.public_key else None
+    problems, figures = verify_export(Path(args.dir), key)
+    if as_json(args):
+        render.jsonl({"ok": not problems, "problems": problems, **figures})
+    else:
+        for p in problems:
+            print(f"FAIL {p}")
+        print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints: "
+              + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
+        if not args.public_key:
+            print("note: the public key was taken from the export itself; pass --public-key with a copy you "
+                  "trust to rule out a re-signed log", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_audit_reevaluate(args: argparse.Namespace, known_at: str = "") -> int:
+    """Which candidates of a round another ruleset, or the records known at a moment, would change."""
+    changed = 0
+    with session(args) as s:
+        for d in s.reevaluate(args.round, args.ruleset or "", known_at, only_changed=not getattr(args, "all", False)):
+            changed += d["changed"]
+            if as_json(args):
+                render.jsonl(d)
+            elif d["changed"]:
+                why = "; ".join([f"{a}: {b} -> {n}" for a, (b, n) in d["changes"].items()]
+                                + [f"+{r}" for r in d["rules_added"]] + [f"-{r}" for r in d["rules_removed"]])
+                print(f"{d['name']} {d['id_number']} {d['township']} {d['village']}: {d['before']} -> {d['after']}"
+                      f"  ({why})")
+    if not as_json(args):
+        print(f"{changed} candidate(s) would change")
+    return 0
+
+
+def cmd_audit_what_if(args: argparse.Namespace) -> int:
+    """Under another ruleset."""
+    return cmd_audit_reevaluate(args)
+
+
+def cmd_audit_as_known(args: argparse.Namespace) -> int:
+    """With only the records on file at a moment."""
+    return cmd_audit_reevaluate(args, known_at=args.at)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
+    """The audit commands."""
+    audit = sub.add_parser("audit", help="decisions and replay").add_subparsers(dest="sub", required=True)
+    add(audit, "show", cmd_audit_show, "show a decision and why").add_argument("decision")
+    sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
+    sp.add_argument("decision", nargs="?")
+    sp.add_argument("--round")
+    add(audit, "checkpoint", cmd_audit_checkpoint, "sign a checkpoint of the log now")
+    add(audit, "prove", cmd_audit_prove, "prove a decision is in the signed log").add_argument("decision")
+    add(audit, "export", cmd_audit_export, "write the log and checkpoints to files").add_argument("--out", required=True)
+    sp = add(audit, "verify", cmd_audit_verify, "verify an exported log offline (no server)")
+    sp.add_argument("dir")
+    sp.add_argument("--public-key", help="the log's public key (base64), from a copy you trust")
+    sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
+    sp.add_argument("--round", required=True)
+    sp.add_argument("--ruleset", required=True)
+    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")
+    sp = add(audit, "as-known", cmd_audit_as_known, "re-screen a round with only the records on file at a moment")
+    sp.add_argument("--round", required=True)
+    sp.add_argument("--at", required=True, help="RFC 3339 time, or a date (= the end of that day, UTC)")
+    sp.add_argument("--ruleset")
+    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")

@@ -1,0 +1,88 @@
+"""An agency's flag commands: submit, correct, retract, list."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from eligibility.console import render
+from eligibility.console.common import Add, UsageError, as_json, print_rejections, session
+from eligibility.intake.files import FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+
+
+def cmd_flags_submit(args: argparse.Namespace, correction: bool = False) -> int:
+    """Submit flags from a file (corrections with --correct and a reason)."""
+    rows = list(read_rows(Path(args.file), FLAG_COLUMNS, FLAG_REQUIRED))
+    correction = correction or bool(getattr(args, "correct", False))
+    if correction and not args.reason:
+        raise UsageError("a correction needs --reason TEXT")
+    results = []
+    with session(args) as s, render.Progress("flags", len(rows), not as_json(args)) as bar:
+        for chunk in s.submit_flags(rows, correction=correction, reason=args.reason or ""):
+            results.extend(chunk)
+            bar.advance(len(chunk))
+    if as_json(args):
+        for r in results:
+            render.jsonl(r)
+    counts = {s: sum(1 for r in results if r["status"] == s.upper()) for s in ("created", "corrected", "unchanged",
+                                                                               "rejected")}
+    rejected = print_rejections(results, "flag")
+    if not as_json(args):
+        print(f"{len(results)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 1 if rejected else 0
+
+
+def cmd_flags_correct(args: argparse.Namespace) -> int:
+    """Correct flags from a file (new versions), with a reason."""
+    return cmd_flags_submit(args, correction=True)
+
+
+def cmd_flags_retract(args: argparse.Namespace) -> int:
+    """Retract a flag by its reference, with a reason."""
+    if not args.reason:
+        raise UsageError("a retraction needs --reason TEXT")
+    with session(args) as s:
+        flag = s.retract_flag(args.reference, args.reason)
+    if as_json(args):
+        render.jsonl(flag)
+    else:
+        state = "retracted" if flag["changed"] else "was already retracted"
+        print(f"{flag['reference']} {state} (version {flag['version']})")
+    return 0
+
+
+def cmd_flags_list(args: argparse.Namespace) -> int:
+    """List the agency's own flags."""
+    from rich.table import Table
+    with session(args) as s:
+        flags = s.list_flags(args.kind or "", args.all_versions)
+    if as_json(args):
+        for f in flags:
+            render.jsonl(f)
+        return 0
+    table = Table(title=f"{args.role} flags ({len(flags)})", header_style="bold")
+    columns = ("reference", "v", "status", "kind", "level", "decided_on", "end_date", "name", "id_number")
+    for col in columns:
+        table.add_column(col, no_wrap=True)
+    for f in flags:
+        table.add_row(*(str(f["version"] if col == "v" else f[col]) for col in columns))
+    render.console.print(table)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
+    """The flags commands."""
+    flags = sub.add_parser("flags", help="an agency's flags").add_subparsers(dest="sub", required=True)
+    sp = add(flags, "submit", cmd_flags_submit, "submit flags from a CSV/XLSX file")
+    sp.add_argument("file")
+    sp.add_argument("--correct", action="store_true", help="rows with existing references are corrections")
+    sp.add_argument("--reason")
+    sp = add(flags, "correct", cmd_flags_correct, "correct flags from a file (new versions), with a reason")
+    sp.add_argument("file")
+    sp.add_argument("--reason")
+    sp = add(flags, "retract", cmd_flags_retract, "retract a flag by its reference, with a reason")
+    sp.add_argument("reference")
+    sp.add_argument("--reason")
+    sp = add(flags, "list", cmd_flags_list, "list your own flags")
+    sp.add_argument("--kind")
+    sp.add_argument("--all-versions", action="store_true")

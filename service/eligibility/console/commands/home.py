@@ -1,0 +1,95 @@
+"""Commands that act on a home without a server call: init, serve, doctor, demo, credentials."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from eligibility.console import render
+from eligibility.console.common import Add, as_json, config, role_arg
+from eligibility.home.config import DEFAULT_LISTEN
+from eligibility.home.setup import init_home
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a home."""
+    cfg = init_home(Path(args.home), listen=args.listen or DEFAULT_LISTEN, server_names=tuple(args.server_name))
+    print(f"initialised {cfg.home}: config.toml, keys/, credentials/ for {', '.join(cfg.vocabulary().roles)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the server until SIGINT/SIGTERM."""
+    from eligibility.api.server import serve
+    cfg = config(args)
+    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext, metrics_listen=args.metrics_listen or "")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check a home and say what is wrong."""
+    from eligibility.console.doctor import check_home
+    results = check_home(Path(args.home))
+    for ok, sentence in results:
+        if as_json(args):
+            render.jsonl({"ok": ok, "check": sentence})
+        else:
+            print(f"{'ok     ' if ok else 'PROBLEM'} {sentence}")
+    bad = sum(not ok for ok, _ in results)
+    if not as_json(args):
+        print("everything looks right" if not bad else f"{bad} problem(s) found")
+    return 1 if bad else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the synthetic district through the real server and client."""
+    from eligibility.console.demo import run_demo
+    return run_demo(args.cli, Path(args.dir) if args.dir else None, per_village=args.per_village, seed=args.seed,
+                    show_all=not args.summary_only)
+
+
+def cmd_credentials_export(args: argparse.Namespace) -> int:
+    """Write a role's credential bundle."""
+    written = config(args).authority.export(role_arg(args, args.role_name), Path(args.out))
+    print(f"wrote {', '.join(str(p) for p in written)}; hand these to the {args.role_name} office")
+    return 0
+
+
+def cmd_credentials_issue(args: argparse.Namespace) -> int:
+    """Issue a new certificate for a role."""
+    d = config(args).authority.issue_client(role_arg(args, args.role_name))
+    print(f"issued a new credential for {args.role_name} in {d} (the server accepts it at once)")
+    return 0
+
+
+def cmd_credentials_revoke(args: argparse.Namespace) -> int:
+    """Revoke a role's current certificate."""
+    serial = config(args).authority.revoke(role_arg(args, args.role_name))
+    print(f"revoked certificate {serial} of {args.role_name} (the server refuses it from the next call); "
+          f"issue a new one with `eligibility credentials issue {args.role_name}`")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
+    """The home commands."""
+    sp = add(sub, "init", cmd_init, "create a home: config, database, credentials for every role")
+    sp.add_argument("--listen", help=f"address the server will listen on (default {DEFAULT_LISTEN})")
+    sp.add_argument("--server-name", action="append", default=[], help="extra host name/IP for the server certificate")
+    creds = sub.add_parser("credentials", help="per-role client certificates").add_subparsers(dest="sub", required=True)
+    sp = add(creds, "export", cmd_credentials_export, "write a role's credential bundle for handing over")
+    sp.add_argument("role_name", metavar="ROLE")
+    sp.add_argument("--out", required=True, help="an empty or new directory")
+    add(creds, "issue", cmd_credentials_issue, "issue a new certificate for a role").add_argument("role_name", metavar="ROLE")
+    add(creds, "revoke", cmd_credentials_revoke, "revoke a role's current certificate").add_argument(
+        "role_name", metavar="ROLE")
+    sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
+    sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
+    sp.add_argument("--metrics-listen", help="serve Prometheus metrics on HOST:PORT (e.g. 127.0.0.1:9464)")
+    add(sub, "doctor", cmd_doctor, "check a home (config, keys, certificates, database, rulesets, log)")
+    sp = add(sub, "demo", cmd_demo, "run a synthetic district through the real server and client")
+    sp.add_argument("--dir", help="keep the demo home here (default: a temporary directory)")
+    sp.add_argument("--per-village", type=int, default=4, help="candidates per village (default 4)")
+    sp.add_argument("--seed", type=int, default=2026)
+    sp.add_argument("--summary-only", action="store_true", help="print only non-eligible rows and the summary")
+
+
+__all__ = ["register"]

@@ -1,0 +1,164 @@
+"""The district's and agencies' round commands: create, list, show, candidates, attest, screen, report, check."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from eligibility.console import render
+from eligibility.console.common import Add, UsageError, as_json, print_rejections, session, vocabulary
+from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, read_rows
+
+
+def cmd_round_create(args: argparse.Namespace) -> int:
+    """Create a round from a candidate file."""
+    rows = list(read_rows(Path(args.candidates), CANDIDATE_COLUMNS, CANDIDATE_REQUIRED))
+    with session(args) as s, render.Progress("candidates", len(rows), not as_json(args)) as bar:
+        rnd, results = s.create_round(args.name, args.as_of, rows, ruleset=args.ruleset or "", on_chunk=bar.advance)
+    rejected = print_rejections(results, "candidate")
+    if as_json(args):
+        render.jsonl({"round_id": rnd["round_id"], "name": rnd["name"], "as_of": rnd["as_of"], "ruleset": rnd["ruleset"],
+                      "candidates": rnd["candidates"], "rejected": rejected})
+    else:
+        print(f"round {rnd['round_id']} \"{rnd['name']}\" as of {rnd['as_of']} ({rnd['ruleset']}): "
+              f"{rnd['candidates']} candidates" + (f", {rejected} rows rejected" if rejected else ""))
+    return 1 if rejected else 0
+
+
+def cmd_round_list(args: argparse.Namespace) -> int:
+    """List rounds."""
+    agencies = len(vocabulary(args).agencies)
+    with session(args) as s:
+        rounds = s.list_rounds()
+    for r in rounds:
+        if as_json(args):
+            render.jsonl(r)
+        else:
+            print(f"{r['round_id']}  {r['as_of']}  {r['candidates']:>6} candidates  attested "
+                  f"{len(r['attested'])}/{agencies}  {r['name']}")
+    return 0
+
+
+def cmd_round_show(args: argparse.Namespace) -> int:
+    """Show a round and its attestations."""
+    with session(args) as s:
+        r = s.get_round(args.round)
+    if as_json(args):
+        render.jsonl(r)
+    else:
+        print(f"{r['round_id']} \"{r['name']}\" as of {r['as_of']}, ruleset {r['ruleset']}, {r['candidates']} candidates")
+        for a, t in sorted(r["attested"].items()):
+            print(f"  attested by {a} at {t}")
+    return 0
+
+
+def cmd_round_candidates(args: argparse.Namespace) -> int:
+    """List a round's candidates (full ID numbers for an agency with --reveal)."""
+    with session(args) as s:
+        candidates = list(s.candidates(args.round, args.reveal))
+    for d in candidates:
+        if as_json(args):
+            render.jsonl(d)
+        else:
+            print(f"{d['seq']:>5}  {d['id_number']}  {d['name']}  {d['township']} {d['village']}  {d['position']}")
+    return 0
+
+
+def cmd_round_attest(args: argparse.Namespace) -> int:
+    """Attest that the agency reviewed the round."""
+    with session(args) as s:
+        rnd, changed = s.attest(args.round, args.note or "")
+    if as_json(args):
+        render.jsonl({"round_id": rnd["round_id"], "agency": args.role, "changed": changed,
+                      "attested_at": rnd["attested"].get(args.role, "")})
+    else:
+        print(f"{args.role} {'attested' if changed else 'had already attested'} round {rnd['round_id']} "
+              f"at {rnd['attested'].get(args.role)}")
+    return 0
+
+
+def cmd_round_screen(args: argparse.Namespace) -> int:
+    """Screen every candidate of a round."""
+    with session(args) as s:
+        if as_json(args):  # streamed: a province's round is never held in memory
+            for d in s.iter_screen_round(args.round):
+                render.jsonl(d)
+            return 0
+        with render.Progress("screening", None, True) as bar:
+            decisions = list(s.iter_screen_round(args.round, on_total=bar.set_total, on_chunk=bar.advance))
+    vocab = vocabulary(args)
+    render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates", vocab))
+    render.console.print(render.summary_table(decisions, vocab))
+    return 0
+
+
+def cmd_round_report(args: argparse.Namespace) -> int:
+    """Write the joint review report of the round's latest screening (XLSX, HTML or CSV by extension)."""
+    from eligibility.console import report
+    out = Path(args.out)
+    with session(args) as s:
+        rnd = s.get_round(args.round)
+        decisions = s.round_decisions(args.round)
+    if not decisions:
+        raise UsageError(f"round {args.round} has not been screened yet: run `round screen {args.round}` first")
+    lang = args.lang if args.lang_given else "zh"
+    meta = {"round": f"{rnd['round_id']} {rnd['name']}", "as_of": rnd["as_of"], "ruleset": f"{rnd['ruleset']}@"
+            f"{decisions[0]['ruleset_hash'][:12]}", "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    vocab = vocabulary(args)
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        report.write_xlsx(decisions, out, lang, meta, vocab)
+    elif suffix in (".html", ".htm"):
+        report.write_html(decisions, out, lang, meta, vocab)
+    elif suffix == ".csv":
+        report.write_csv(decisions, out, lang, vocab)
+    else:
+        raise UsageError("--out must end in .xlsx, .html or .csv")
+    if as_json(args):
+        render.jsonl({"round_id": rnd["round_id"], "out": str(out), "candidates": len(decisions)})
+    else:
+        print(f"wrote {out} ({len(decisions)} candidates, {lang})")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Screen one person: a candidate of --round, or ad hoc with --as-of."""
+    with session(args) as s:
+        d = s.check(args.id_number, round_id=args.round or "", name=args.name or "", position=args.position or "",
+                    party_member=args.party_member or "", as_of=args.as_of or "", ruleset=args.ruleset or "")
+    if as_json(args):
+        render.jsonl(d)
+    else:
+        print("\n".join(render.explain(d, args.lang, vocabulary(args))))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
+    """The round commands and check."""
+    sp = add(sub, "check", cmd_check, "screen one person: a candidate of --round, or ad hoc with --as-of")
+    sp.add_argument("--id-number", required=True)
+    sp.add_argument("--round")
+    sp.add_argument("--name")
+    sp.add_argument("--as-of")
+    sp.add_argument("--position")
+    sp.add_argument("--party-member")
+    sp.add_argument("--ruleset")
+    rnd = sub.add_parser("round", help="screening rounds").add_subparsers(dest="sub", required=True)
+    sp = add(rnd, "create", cmd_round_create, "create a round from a candidate file")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--as-of", required=True, help="reference date YYYY-MM-DD")
+    sp.add_argument("--candidates", required=True, help="CSV/XLSX candidate file")
+    sp.add_argument("--ruleset")
+    add(rnd, "list", cmd_round_list, "list rounds")
+    add(rnd, "show", cmd_round_show, "show a round and its attestations").add_argument("round")
+    sp = add(rnd, "candidates", cmd_round_candidates, "list a round's candidates")
+    sp.add_argument("round")
+    sp.add_argument("--reveal", action="store_true", help="full ID numbers (agencies, to check their records)")
+    sp = add(rnd, "attest", cmd_round_attest, "attest that your agency reviewed the round")
+    sp.add_argument("round")
+    sp.add_argument("--note")
+    add(rnd, "screen", cmd_round_screen, "screen every candidate of a round").add_argument("round")
+    sp = add(rnd, "report", cmd_round_report, "write the joint review report (XLSX/HTML/CSV; Chinese unless --lang en)")
+    sp.add_argument("round")
+    sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.html or FILE.csv")

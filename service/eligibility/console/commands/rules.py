@@ -1,0 +1,122 @@
+"""Rule commands: lint and test rule files locally; list rulesets and show a rule (the server's with --as)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from eligibility.console import render
+from eligibility.console.client import dicts
+from eligibility.console.common import Add, as_json, config, rules_dirs, session
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.golden import coverage_problems, load_cases, run_case
+from eligibility.errors import EligibilityError, NotFoundError
+from eligibility.rules.loader import discover, load_ruleset_file
+from eligibility.rules.schema import Ruleset
+
+
+def cmd_rules_lint(args: argparse.Namespace) -> int:
+    """Check rule files."""
+    bad = 0
+    for d in rules_dirs(args):
+        paths = discover(d) if d.is_dir() and not (d / "ruleset.yaml").exists() else [d / "ruleset.yaml" if d.is_dir() else d]
+        for path in paths:
+            try:
+                rs = load_ruleset_file(path)
+                cases = path.parent / "cases.yaml"
+                n = len(load_cases(cases).cases) if cases.exists() else 0
+                print(f"ok   {rs.label}  {len(rs.rules)} rules, {len(rs.profile)} profile checks, {n} golden cases  ({path})")
+            except Exception as e:  # noqa: BLE001 - report every broken file, keep going
+                bad += 1
+                print(f"FAIL {path}: {e}")
+    return 1 if bad else 0
+
+
+def cmd_rules_test(args: argparse.Namespace) -> int:
+    """Run the golden cases."""
+    evaluator = Evaluator()
+    failed = total = 0
+    for d in rules_dirs(args):
+        for path in (discover(d) if not (d / "ruleset.yaml").exists() else [d / "ruleset.yaml"]):
+            rs = load_ruleset_file(path)
+            cases_path = path.parent / "cases.yaml"
+            cases = load_cases(cases_path).cases if cases_path.exists() else []
+            for case in cases:
+                total += 1
+                problems = run_case(rs, evaluator, case)
+                if problems:
+                    failed += 1
+                    print(f"FAIL {rs.name}: {case.name}: {'; '.join(problems)}")
+                elif args.verbose:
+                    print(f"ok   {rs.name}: {case.name}")
+            for p in coverage_problems(rs, cases):
+                failed += 1
+                print(f"FAIL {rs.name}: coverage: {p}")
+            print(f"{rs.label}: {len(cases)} cases")
+    print(f"{total - min(failed, total)} of {total} golden cases passed; {failed} failure(s)")
+    return 1 if failed else 0
+
+
+def _local(args: argparse.Namespace) -> tuple[list[Ruleset], str]:
+    """Rulesets from the home's (or the shipped) rule directories, without a server, and the default's name."""
+    found = [load_ruleset_file(p) for d in rules_dirs(args) for p in discover(d)]
+    try:
+        default = config(args).default_ruleset
+    except EligibilityError:
+        default = "national-2021"
+    return found, default
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    """With --as: what the server has loaded; without: what the rule directories hold."""
+    rulesets: list[dict[str, Any]]
+    if not args.role:
+        found, default = _local(args)
+        rulesets = [dicts.ruleset_dict(rs, rs.name == default) for rs in found]
+    else:
+        with session(args) as s:
+            rulesets = s.rulesets()
+    for r in rulesets:
+        if as_json(args):
+            render.jsonl(r)
+        else:
+            print(f"{r['name']}@{r['hash'][:12]}  v{r['version']}  {r['rules']} rules"
+                  f"{'  (default)' if r['is_default'] else ''}  {r['title']}")
+    return 0
+
+
+def cmd_rules_show(args: argparse.Namespace) -> int:
+    """With --as: from the server; without: from the rule directories."""
+    if not args.role:
+        found, default = _local(args)
+        by_name = {rs.name: rs for rs in found}
+        rs = by_name.get(args.ruleset or default)
+        rule = rs.by_id.get(args.rule) if rs else None
+        if rs is None or rule is None:
+            raise NotFoundError(f"no rule {args.rule!r} in ruleset {args.ruleset or default}")
+        r = dicts.rule_dict(rs, rule)
+    else:
+        with session(args) as s:
+            r = s.rule(args.rule, args.ruleset or "")
+    if as_json(args):
+        render.jsonl(r)
+    else:
+        print(f"{r['rule_id']}  [{r['agency']}] kind {r['kind']}  effect {r['effect']}")
+        print(f"  {r['title_zh']}\n  {r['title_en']}\n  citation: {r['citation']}")
+        print(f"  window: {r['window'] or '-'}\n  effective {r['effective_from']} .. {r['effective_to'] or '(no end)'}")
+        print(f"  ruleset {r['ruleset_hash'][:12]}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
+    """The rules commands."""
+    rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
+    add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")
+    sp = add(rules, "show", cmd_rules_show, "show a rule (from the server with --as, else local)")
+    sp.add_argument("rule")
+    sp.add_argument("--ruleset")
+    sp = add(rules, "lint", cmd_rules_lint, "check rule files (local, no server)")
+    sp.add_argument("path", nargs="?")
+    sp = add(rules, "test", cmd_rules_test, "run the golden cases (local, no server)")
+    sp.add_argument("path", nargs="?")
+    sp.add_argument("-v", "--verbose", action="store_true")

@@ -1,0 +1,81 @@
+"""What every console command shares: the home, the role's session, the output format, usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eligibility.console.client import Session, open_session
+from eligibility.errors import EligibilityError
+from eligibility.home.config import Config, load_config
+from eligibility.rules.loader import REPO_RULES
+from eligibility.rules.vocabulary import Vocabulary, load_vocabulary
+
+DEFAULT_HOME = Path.home() / ".eligibility"
+
+
+Handler = Callable[[argparse.Namespace], int]
+"""A command: parsed arguments -> exit code."""
+Add = Callable[[Any, str, Handler, str], argparse.ArgumentParser]
+"""add(subparsers, name, handler, help): a subcommand with the global options, run by handler."""
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def config(args: argparse.Namespace) -> Config:
+    """The home's configuration."""
+    return load_config(Path(args.home))
+
+
+def vocabulary(args: argparse.Namespace) -> Vocabulary:
+    """The agencies and positions of the home (or, without a home, the shipped ones)."""
+    try:
+        return config(args).vocabulary()
+    except EligibilityError:
+        return load_vocabulary([REPO_RULES])
+
+
+def session(args: argparse.Namespace) -> Session:
+    """A session with the server acting as the --as role."""
+    cfg = config(args)
+    if not args.role:
+        raise UsageError("say which role you act as: --as ROLE (or ELIGIBILITY_AS); roles: "
+                         + ", ".join(cfg.vocabulary().roles))
+    return open_session(cfg, args.role, args.server, plaintext=args.plaintext, timeout=args.timeout)
+
+
+def as_json(args: argparse.Namespace) -> bool:
+    """--format json: JSON Lines on stdout."""
+    return bool(args.format == "json")
+
+
+def print_rejections(results: list[dict[str, Any]], what: str) -> int:
+    """Say on stderr why each rejected row was rejected; return how many were."""
+    rejected = [r for r in results if r["status"] == "REJECTED"]
+    for r in rejected:
+        for e in r["errors"]:
+            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {e['message']}", file=sys.stderr)
+    return len(rejected)
+
+
+def role_arg(args: argparse.Namespace, role: str) -> str:
+    """A role named on the command line, checked against the home's roles."""
+    roles = vocabulary(args).roles
+    if role not in roles:
+        raise UsageError(f"unknown role {role!r}; roles: {', '.join(roles)}")
+    return role
+
+
+def rules_dirs(args: argparse.Namespace) -> list[Path]:
+    """The rule directories a local rules command reads: its path, the home's, or the shipped ones."""
+    if getattr(args, "path", None):
+        return [Path(args.path)]
+    try:
+        return list(config(args).rules_dirs)
+    except EligibilityError:
+        return [REPO_RULES]
