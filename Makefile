@@ -58,7 +58,7 @@ SECONDS ?= 120
 fuzz: $(STAMP)
 	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=$(SECONDS)
 
-# One command regenerates all protobuf/gRPC code; never edit service/eligibility/v1 by hand.
+# One command regenerates all protobuf/gRPC code; never edit service/eligibility/_gen by hand.
 proto: $(STAMP)
 	$(BIN)/python scripts/gen_proto.py
 	$(BIN)/python scripts/gen_api_docs.py
@@ -74,6 +74,7 @@ lint: $(STAMP)
 	  BUF_CACHE_DIR=$(CURDIR)/.cache/buf $(BIN)/buf breaking proto --against '.git#branch=main,subdir=proto'; fi
 	$(BIN)/ruff check service tests scripts
 	$(BIN)/mypy service/eligibility
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .cache

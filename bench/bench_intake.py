@@ -17,7 +17,7 @@ from bench_screen import person_id  # noqa: E402
 
 from eligibility.console.client import connect
 from eligibility.home.setup import init_home
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 
 def main() -> None:

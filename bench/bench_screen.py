@@ -32,7 +32,7 @@ from eligibility.engine.verdicts import assemble
 from eligibility.home.setup import init_home
 from eligibility.intake.idnumbers import check_digit
 from eligibility.rules.loader import REPO_RULES, load_ruleset_file
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 AS_OF = date(2026, 12, 1)
 

@@ -18,7 +18,7 @@ import orjson
 from eligibility.console.client import connect
 from eligibility.home.config import load_config
 from eligibility.intake.idnumbers import check_digit
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 
 def main() -> None:

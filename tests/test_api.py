@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from eligibility.console.client import connect
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, write_csv
 from .helpers import candidate, flag, make_id

@@ -14,7 +14,7 @@ import pytest
 from eligibility.console.client import connect
 from eligibility.ledger import merkle
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, verify_export
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, write_csv
 from .helpers import candidate, flag, make_id

@@ -21,7 +21,7 @@ from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.store import SqliteStore
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, start_server
 from .helpers import make_id

@@ -17,7 +17,7 @@ from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.review.workers import SLICE
 from eligibility.store import SqliteStore
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, configure, start_server, stop_server
 from .helpers import child_pids, make_id

@@ -44,7 +44,7 @@ def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type:
     main([*base, "--as", "district", "--format", "json", "round", "create", "--name", "报表", "--as-of", "2026-12-01",
           "--candidates", str(tmp / "c.csv")])
     from eligibility.console.client import connect
-    from eligibility.v1 import eligibility_pb2 as pb
+    from eligibility._gen.v1 import eligibility_pb2 as pb
     with connect(server.config, "district", server.address) as cl:
         round_id = cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
     for ag in AGENCIES[:-1]:

@@ -20,7 +20,7 @@ import pytest
 from eligibility.console.client import Client, connect
 from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, start_server, stop_server, write_csv
 from .helpers import make_id

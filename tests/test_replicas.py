@@ -13,7 +13,7 @@ from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.store import PostgresStore
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, configure, start_server, stop_server, use_database
 from .helpers import make_id

@@ -16,7 +16,7 @@ from eligibility.console.client import Client, connect
 from eligibility.home.setup import init_home
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import load_vocabulary
-from eligibility.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2 as pb
 
 from .conftest import Server, start_server, stop_server, write_csv
 from .helpers import candidate, flag, make_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.engine.model import CandidateFacts, TraceEntry
 from eligibility.intake.candidates import CandidateRow
 from eligibility.intake.flags import FlagRow
@@ -14,7 +15,6 @@ from eligibility.review.replay import ReplayOutcome
 from eligibility.review.screening import Decided
 from eligibility.review.whatif import Comparison
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
-from eligibility.v1 import eligibility_pb2 as pb
 
 VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
 OVERALL = {"ELIGIBLE": pb.OVERALL_ELIGIBLE, "INELIGIBLE": pb.OVERALL_INELIGIBLE,

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.api.auth import current_role
 from eligibility.errors import InvalidInputError
 from eligibility.review.idempotency import run_once
-from eligibility.v1 import eligibility_pb2 as pb
 
 if TYPE_CHECKING:
     from eligibility.store import Store

@@ -13,6 +13,8 @@ import orjson
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.api.auth import AuthInterceptor, CertificateIdentity, Identify, TokenIdentity
 from eligibility.api.metrics import MetricsInterceptor
 from eligibility.api.servicers import AuditServicer, FlagServicer, RoundServicer, RulesServicer
@@ -20,8 +22,6 @@ from eligibility.home.config import Config, HomeError, is_loopback
 from eligibility.review.app import App
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.observability import configure_logging
-from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.v1 import eligibility_pb2_grpc as pbg
 
 MAX_MESSAGE = 64 * 1024 * 1024
 SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")

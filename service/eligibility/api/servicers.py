@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import grpc
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.api import convert
 from eligibility.api.auth import current_role
 from eligibility.api.idempotency import idempotency_key, idempotent, request_digest
 from eligibility.api.status import mapped, mapped_stream
 from eligibility.review.app import App
-from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.v1 import eligibility_pb2_grpc as pbg
 
 CHUNK = 1000
 

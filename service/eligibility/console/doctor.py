@@ -9,7 +9,13 @@ from pathlib import Path
 
 from cryptography import x509
 
+from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.golden import coverage_problems, load_cases, run_case
 from eligibility.home.config import Config, load_config
+from eligibility.ledger.checkpoint import public_key_text
+from eligibility.review.audit import verify_store
+from eligibility.rules.loader import discover, load_ruleset_file
+from eligibility.store import open_store
 
 
 def _perm_ok(path: Path) -> bool:
@@ -73,10 +79,9 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
 
     def database() -> str:
         if not isinstance(cfg.database, Path):
-            from eligibility.store import open_store
             store = open_store(cfg.database)
             try:
-                n = store._query("SELECT count(*) AS n FROM decisions")[0]["n"]  # noqa: SLF001 - a read-only probe
+                n = store.decision_count()
             finally:
                 store.close()
             return f"PostgreSQL {store.path} answers, {n} decisions"
@@ -98,9 +103,6 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
     check("database", database)
 
     def rules() -> str:
-        from eligibility.engine.evaluator import Evaluator
-        from eligibility.engine.golden import coverage_problems, load_cases, run_case
-        from eligibility.rules.loader import discover, load_ruleset_file
         names, failures = [], []
         ev = Evaluator()
         for d in cfg.rules_dirs:
@@ -121,9 +123,6 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
     def log() -> str:
         if isinstance(cfg.database, Path) and not cfg.database.exists():
             return "no log yet"
-        from eligibility.ledger.checkpoint import public_key_text
-        from eligibility.review.audit import verify_store
-        from eligibility.store import open_store
         store = open_store(cfg.database)
         try:
             problems, figures = verify_store(store, public_key_text(cfg.signing_key().public_key()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -36,7 +37,6 @@ class Progress:
                                      console=err, transient=True)
             self._task = self._bar.add_task(label, total=total, rate="-")
             self._done = 0
-            import time
             self._t0 = time.monotonic()
 
     def set_total(self, total: int) -> None:
@@ -53,7 +53,6 @@ class Progress:
     def advance(self, n: int) -> None:
         """Count n more items."""
         if self._bar:
-            import time
             self._done += n
             rate = self._done / max(time.monotonic() - self._t0, 1e-6)
             self._bar.update(self._task, advance=n, rate=f"{rate:,.0f}")

@@ -316,6 +316,10 @@ class SqlStore(LogTables):
         return StoredDecision(row["seq"], row["leaf_index"], bytes(row["data"]), row["result_leaf"],
                               bytes(row["result"]))
 
+    def decision_count(self) -> int:
+        """How many decisions are recorded (a probe that the database answers)."""
+        return int(self._query("SELECT count(*) AS n FROM decisions")[0]["n"])
+
     def get_decision(self, decision_id: str) -> StoredDecision | None:
         """A decision as stored, or None."""
         rows = self._query(self._DECISION + "WHERE d.decision_id = ?", (decision_id,))

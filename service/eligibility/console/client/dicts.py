@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 from google.protobuf.json_format import MessageToDict
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.api import convert
 from eligibility.errors import RecordError
 from eligibility.ledger.codec import logged_result
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
-from eligibility.v1 import eligibility_pb2 as pb
 
 
 def message_dict(m: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ import base64
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import dicts
 from eligibility.console.client.transport import Client
-from eligibility.v1 import eligibility_pb2 as pb
 
 
 class Recorded(NamedTuple):

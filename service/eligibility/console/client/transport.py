@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import grpc
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.home.config import Config
-from eligibility.v1 import eligibility_pb2 as pb
-from eligibility.v1 import eligibility_pb2_grpc as pbg
 
 MAX_MESSAGE = 64 * 1024 * 1024
 METADATA_KEY = "idempotency-key"

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from eligibility.v1 import eligibility_pb2 as eligibility_dot_v1_dot_eligibility__pb2
+from eligibility._gen.v1 import eligibility_pb2 as eligibility_dot_v1_dot_eligibility__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

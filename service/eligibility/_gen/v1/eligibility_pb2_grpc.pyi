@@ -9,7 +9,7 @@ RFC 3339 UTC strings. ID numbers in responses are masked (first 6 + last 4 digit
 """
 
 from collections import abc as _abc
-from eligibility.v1 import eligibility_pb2 as _eligibility_pb2
+from eligibility._gen.v1 import eligibility_pb2 as _eligibility_pb2
 from grpc import aio as _aio
 import abc as _abc_1
 import grpc as _grpc
