@@ -23,7 +23,8 @@ PROTO = ROOT / "proto"
 GEN = ROOT / "service" / "eligibility" / "_gen"
 OUT_PKG = GEN / "v1"
 HEADER = '"""Generated from proto/eligibility/v1 by scripts/gen_proto.py. Do not edit."""\n'
-GEN_HEADER = '"""Generated code (scripts/gen_proto.py, `make proto`). Do not edit; only eligibility.api and the console\'s client import it."""\n'
+GEN_HEADER = ('"""Generated code (scripts/gen_proto.py, `make proto`). Do not edit; only eligibility.api and the '
+              'console\'s client import it."""\n')
 
 
 def generate(out_root: Path) -> Path:

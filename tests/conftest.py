@@ -63,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[object]:
     """One throwaway PostgreSQL cluster for the session."""
-    from .pg import Cluster
+    from tests.pg import Cluster
     cluster = Cluster()
     yield cluster
     cluster.stop()

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import grpc
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import Session, connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.review.workers import SLICE
 from eligibility.store import SqliteStore
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, configure, start_server, stop_server
-from .helpers import child_pids, make_id
+from tests.conftest import Server, configure, start_server, stop_server
+from tests.helpers import child_pids, make_id
 
 KINDS = {"court": "criminal_conviction", "police": "administrative_detention", "petition": "petition_pending",
          "discipline": "investigation"}

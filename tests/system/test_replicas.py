@@ -8,15 +8,14 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import Session, connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.store import PostgresStore
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, configure, start_server, stop_server, use_database
-from .helpers import make_id
+from tests.conftest import Server, configure, start_server, stop_server, use_database
+from tests.helpers import make_id
 
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
 KINDS = {"court": "criminal_conviction", "police": "administrative_detention", "petition": "petition_pending",

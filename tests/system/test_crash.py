@@ -16,15 +16,14 @@ from pathlib import Path
 import grpc
 import pytest
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.store import SqliteStore
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, start_server
-from .helpers import make_id
+from tests.conftest import Server, start_server
+from tests.helpers import make_id
 
 ROUNDS = 20
 

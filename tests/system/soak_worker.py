@@ -1,6 +1,6 @@
 """One soak client process: loops intake, screening or replay against a server until time is up.
 
-Usage: python -m tests.soak_worker MODE HOME ADDRESS SECONDS ROUND_ID SEED  -> prints one JSON line.
+Usage: python -m tests.system.soak_worker MODE HOME ADDRESS SECONDS ROUND_ID SEED  -> prints one JSON line.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import grpc
 import orjson
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import connect
 from eligibility.home.config import load_config
 from eligibility.intake.idnumbers import check_digit
-from eligibility._gen.v1 import eligibility_pb2 as pb
 
 
 def main() -> None:

@@ -170,8 +170,7 @@ def test_every_flag_version_is_logged_exactly_as_stored(tmp_path: Path) -> None:
     from eligibility.intake.flags import FlagRow
     from eligibility.ledger.codec import PENDING_TIME, flag_body
     from eligibility.review.app import App
-
-    from .helpers import make_id
+    from tests.helpers import make_id
     app = App(init_home(tmp_path / "home"))
     try:
         ids = [make_id() for _ in range(4)]

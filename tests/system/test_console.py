@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from .conftest import Server
+from tests.conftest import Server
 
 BIN = Path(sys.executable).parent
 

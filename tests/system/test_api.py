@@ -8,11 +8,10 @@ from pathlib import Path
 import grpc
 import pytest
 
-from eligibility.console.client import connect
 from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, write_csv
-from .helpers import candidate, flag, make_id
+from eligibility.console.client import connect
+from tests.conftest import Server, write_csv
+from tests.helpers import candidate, flag, make_id
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -21,8 +20,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     import uuid
 
     from eligibility.home.setup import init_home
-
-    from .conftest import start_server, stop_server, use_database
+    from tests.conftest import start_server, stop_server, use_database
     home = tmp_path_factory.mktemp(f"api-{request.param}")
     init_home(home)
     if request.param == "postgres":

@@ -17,13 +17,12 @@ import grpc
 import orjson
 import pytest
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import Client, connect
 from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, start_server, stop_server, write_csv
-from .helpers import make_id
+from tests.conftest import Server, start_server, stop_server, write_csv
+from tests.helpers import make_id
 
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
 

@@ -13,18 +13,17 @@ from pathlib import Path
 
 import orjson
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import connect
 from eligibility.home.setup import init_home
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.store import SqliteStore
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import start_server, stop_server
-from .helpers import make_id
+from tests.conftest import start_server, stop_server
+from tests.helpers import make_id
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "75"))
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _rss_kb(pid: int) -> int:
@@ -54,7 +53,7 @@ def test_soak(tmp_path: Path) -> None:
         sampler = threading.Thread(target=sample)
         sampler.start()
         modes = ["intake", "intake", "screen", "replay"]
-        procs = [subprocess.Popen([sys.executable, "-m", "tests.soak_worker", m, str(home), s.address, str(SECONDS),
+        procs = [subprocess.Popen([sys.executable, "-m", "tests.system.soak_worker", m, str(home), s.address, str(SECONDS),
                                    round_id, str(i)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
                  for i, m in enumerate(modes)]
         outs = [orjson.loads(p.communicate(timeout=SECONDS + 120)[0].strip().splitlines()[-1]) for p in procs]

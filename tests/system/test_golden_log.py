@@ -26,10 +26,9 @@ from eligibility.intake.flags import FlagRow
 from eligibility.review import app as app_module
 from eligibility.review import clock, screening
 from eligibility.review.app import App
+from tests.conftest import configure
 
-from .conftest import configure
-
-GOLDEN = Path(__file__).parent / "data" / "golden-log.jsonl"
+GOLDEN = Path(__file__).parents[1] / "data" / "golden-log.jsonl"
 IDS = ("11010519491231002X", "110101198001010037", "110101199002020012", "110101200901010016", "110105197505050017",
        "110105196606060017")
 

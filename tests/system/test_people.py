@@ -17,11 +17,10 @@ import pytest
 from openpyxl import load_workbook
 
 from eligibility.home.setup import init_home
+from tests.conftest import Server, write_csv
+from tests.helpers import candidate, flag, make_id
 
-from .conftest import Server, write_csv
-from .helpers import candidate, flag, make_id
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
 
@@ -43,8 +42,8 @@ def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type:
                               candidate(d, "赵四", "party_secretary", "yes", township="桃源乡", village="桃源村")])
     main([*base, "--as", "district", "--format", "json", "round", "create", "--name", "报表", "--as-of", "2026-12-01",
           "--candidates", str(tmp / "c.csv")])
-    from eligibility.console.client import connect
     from eligibility._gen.v1 import eligibility_pb2 as pb
+    from eligibility.console.client import connect
     with connect(server.config, "district", server.address) as cl:
         round_id = cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
     for ag in AGENCIES[:-1]:

@@ -11,15 +11,14 @@ from pathlib import Path
 import grpc
 import pytest
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.api.auth import ALLOWED, PUBLIC, allows
 from eligibility.console.client import Client, connect
 from eligibility.home.setup import init_home
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import load_vocabulary
-from eligibility._gen.v1 import eligibility_pb2 as pb
-
-from .conftest import Server, start_server, stop_server, write_csv
-from .helpers import candidate, flag, make_id
+from tests.conftest import Server, start_server, stop_server, write_csv
+from tests.helpers import candidate, flag, make_id
 
 REQUESTS = {
     "FlagService/SubmitFlags": pb.SubmitFlagsRequest(), "FlagService/RetractFlag": pb.RetractFlagRequest(),

@@ -11,8 +11,7 @@ from eligibility.engine.evaluator import Evaluator
 from eligibility.ledger.codec import record_body
 from eligibility.ledger.records import DecisionRecord
 from eligibility.review.screening import new_decision_id
-
-from .test_engine import RS, inputs
+from tests.unit.engine.test_evaluator import RS, inputs
 
 EV = Evaluator()
 

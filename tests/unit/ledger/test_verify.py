@@ -1,0 +1,25 @@
+"""Offline verification of a log's entries: what it reports, by position."""
+
+from __future__ import annotations
+
+
+def test_verify_finds_a_decision_naming_a_result_no_earlier_entry_holds() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from eligibility.ledger.checkpoint import public_key_text
+    from eligibility.ledger.codec import canonical, result_sha256
+    from eligibility.ledger.entry import chain_entries
+    from eligibility.ledger.verify import verify_log
+    result = {"overall": "ELIGIBLE", "trace": [], "verdicts": {}}
+    name = result_sha256(canonical(result))
+    key = public_key_text(Ed25519PrivateKey.generate().public_key())
+    good = chain_entries(0, b"", [("result", result), ("decision", {"decision_id": "dec-1", "result_sha256": name})])
+    assert not [p for p in verify_log([e.data for e in good], [], key)[0] if "names result" in p]
+    for entries in (
+        chain_entries(0, b"", [("decision", {"decision_id": "dec-1", "result_sha256": name}), ("result", result)]),
+        chain_entries(0, b"", [("result", {**result, "overall": "PENDING"}),
+                               ("decision", {"decision_id": "dec-1", "result_sha256": name})]),
+    ):
+        problems, _ = verify_log([e.data for e in entries], [], key)
+        assert any(p.startswith("entry ") and "decision dec-1 names result" in p and "which no earlier entry holds" in p
+                   for p in problems), problems
