@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from eligibility._gen.v1 import eligibility_pb2 as pb
@@ -39,6 +41,15 @@ def row_result(o: RowOutcome) -> pb.RowResult:
     """A row outcome."""
     return pb.RowResult(row=o.row, key=o.key, status=ROW_STATUS[o.status], version=o.version,
                         errors=[pb.FieldError(field=e.field, message=e.message, code=e.code) for e in o.errors])
+
+
+def row_results(outcomes: list[RowOutcome], into: Any) -> None:
+    """Row outcomes appended to a response's repeated results (added in place: a response may hold 5,000)."""
+    add = into.add
+    for o in outcomes:
+        r = add(row=o.row, key=o.key, status=ROW_STATUS[o.status], version=o.version)
+        if o.errors:
+            r.errors.extend(pb.FieldError(field=e.field, message=e.message, code=e.code) for e in o.errors)
 
 
 def flag(f: StoredFlag) -> pb.Flag:

@@ -30,7 +30,9 @@ class FlagServicer(pbg.FlagServiceServicer):
         key = idempotency_key(context)
         outcomes = self.app.submit_flags(current_role(), [convert.flag_row(f) for f in request.flags], request.correction,
                                          request.reason, (key, request_digest(request)) if key else None)
-        return pb.SubmitFlagsResponse(results=[convert.row_result(o) for o in outcomes])
+        response = pb.SubmitFlagsResponse()
+        convert.row_results(outcomes, response.results)
+        return response
 
     @mapped
     @idempotent

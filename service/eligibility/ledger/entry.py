@@ -1,4 +1,5 @@
-"""The append-only log: canonical entries chained by hash, an RFC 6962 tree over them, signed checkpoints.
+"""The entry envelope of the append-only log: canonical entries chained by hash (the tree over them is
+merkle.py, the signed checkpoints checkpoint.py, every body codec.py).
 
 Each entry is the canonical JSON (RFC 8785; our records have ASCII keys and no floats, where
 orjson's sorted output is exactly RFC 8785) of {"index", "prev", "type", "body"}: its position and
@@ -10,15 +11,12 @@ and every decision is an entry, written in the same transaction as the record it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
 from eligibility.ledger.codec import Body
 from eligibility.ledger.merkle import leaf_hash
-
-if TYPE_CHECKING:
-    pass
 
 
 class LogEntry(NamedTuple):

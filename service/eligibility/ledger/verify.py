@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import orjson
 import rfc8785
@@ -22,9 +21,6 @@ from cryptography.exceptions import InvalidSignature
 from eligibility.ledger.checkpoint import load_public_key, parse_checkpoint_body
 from eligibility.ledger.codec import result_sha256
 from eligibility.ledger.merkle import consistency_proof, leaf_hash, root, verify_consistency
-
-if TYPE_CHECKING:
-    pass
 
 LEAVES = "leaves.jsonl"
 CHECKPOINTS = "checkpoints.jsonl"
