@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -63,6 +64,7 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
 
 def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: str = "") -> int:
     """Run until SIGINT/SIGTERM; print one JSON line with the address once listening."""
+    os.umask(0o077)  # the database, its journal and every file the server makes: readable by the owner only
     configure_logging()
     plaintext = plaintext or config.transport == "plaintext"
     if plaintext and not is_loopback(listen):

@@ -12,6 +12,7 @@ from cryptography import x509
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.golden import coverage_problems, load_cases, run_case
 from eligibility.home.config import Config, load_config
+from eligibility.home.keys import fingerprint
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.review.audit import verify_store
 from eligibility.rules.loader import discover, load_ruleset_file
@@ -20,6 +21,15 @@ from eligibility.store import open_store
 
 def _perm_ok(path: Path) -> bool:
     return path.exists() and (path.stat().st_mode & 0o077) == 0
+
+
+def _private_files(home: Path, cfg: Config) -> list[Path]:
+    """The home itself and the files that hold names and birth dates (the SQLite database and its journal)."""
+    out = [home]
+    if isinstance(cfg.database, Path):
+        out += [p for p in (cfg.database, cfg.database.with_name(cfg.database.name + "-wal"),
+                            cfg.database.with_name(cfg.database.name + "-shm")) if p.exists()]
+    return out
 
 
 def check_home(home: Path) -> list[tuple[bool, str]]:
@@ -44,10 +54,30 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
                 raise RuntimeError(f"{f} is missing")
             if not _perm_ok(f):
                 raise RuntimeError(f"{f} is readable by other users; run chmod 600 {f}")
-        cfg.id_protector().seal("000000000000000000")
-        cfg.signing_key()
-        return "ID-number keys and the log signing key are present, private (0600) and usable"
+        keys = cfg.keys()  # each well-formed (32 bytes; an Ed25519 key), or a sentence naming the file
+        if isinstance(cfg.database, Path) and not cfg.database.exists():
+            return "ID-number keys and the log signing key are present, private (0600) and well-formed"
+        store = open_store(cfg.database)
+        try:
+            recorded = {name: store.setting(f"key_fingerprint.{name}") for name in keys}
+        finally:
+            store.close()
+        for name, (path, key) in keys.items():
+            if recorded[name] is not None and recorded[name] != fingerprint(key):
+                raise RuntimeError(f"{path} is not the key this database was made with; restore the home's own key file")
+        unbound = [name for name, fp in recorded.items() if fp is None]
+        return ("ID-number keys and the log signing key are present, private (0600), well-formed and the ones the "
+                "database was made with" + (f" (not yet recorded: {', '.join(unbound)}; the next start records them)"
+                                            if unbound else ""))
     check("keys", keys)
+
+    def files() -> str:
+        loose = [f"{p} ({p.stat().st_mode & 0o777:o})" for p in _private_files(home, cfg) if not _perm_ok(p)]
+        if loose:
+            raise RuntimeError(f"readable by other users: {'; '.join(loose)}; run chmod 700 on the home and chmod 600 "
+                               "on the database files")
+        return f"the home ({home}) and its database files are private to their owner"
+    check("file modes", files)
 
     def tls() -> str:
         tls_dir = home / "tls"

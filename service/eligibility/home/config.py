@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict
 
 from eligibility.errors import EligibilityError, UnauthenticatedError
+from eligibility.home.keys import read_hex_key, read_signing_key
 from eligibility.home.pki import Authority
 from eligibility.intake.protect import IdProtector
 from eligibility.rules.loader import REPO_RULES
@@ -55,14 +56,19 @@ class Config(BaseModel):
 
     def id_protector(self) -> IdProtector:
         """Keys for matching and sealing ID numbers; they never go into the database."""
-        return IdProtector(bytes.fromhex(self.id_hmac_key_file.read_text().strip()),
-                           bytes.fromhex(self.id_enc_key_file.read_text().strip()))
+        return IdProtector(read_hex_key(self.id_hmac_key_file, "ID-matching key"),
+                           read_hex_key(self.id_enc_key_file, "ID-encryption key"))
 
     def signing_key(self) -> Ed25519PrivateKey:
         """The log's checkpoint signing key."""
-        key = serialization.load_pem_private_key(self.log_key_file.read_bytes(), None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
+        return read_signing_key(self.log_key_file)
+
+    def keys(self) -> dict[str, tuple[Path, bytes]]:
+        """Every key of the home, checked: name -> (its file, what its fingerprint is made of)."""
+        public = self.signing_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"id_hmac": (self.id_hmac_key_file, read_hex_key(self.id_hmac_key_file, "ID-matching key")),
+                "id_enc": (self.id_enc_key_file, read_hex_key(self.id_enc_key_file, "ID-encryption key")),
+                "log": (self.log_key_file, public)}
 
     @property
     def authority(self) -> Authority:

@@ -11,10 +11,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eligibility.home.config import DEFAULT_LISTEN, Config, HomeError, default_workers, digest, load_config
+from eligibility.home.keys import bind_keys
 from eligibility.home.pki import Authority
 from eligibility.ledger.checkpoint import public_key_text
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import load_vocabulary
+from eligibility.store import open_store
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -28,6 +30,9 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
     """Create a home: config.toml, ID-number keys, a CA, a server certificate, one credential per role."""
     if (home / "config.toml").exists():
         raise HomeError(f"{home} is already initialised (config.toml exists)")
+    os.umask(0o077)  # every file of a home is its owner's only: keys, credentials, the database and its journal
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
     for sub in ("keys", "credentials", "tls"):
         (home / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(home / sub, 0o700)
@@ -65,4 +70,11 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
         "screen_parallel_from = 4000     # rounds with at least this many candidates are screened by the workers\n"
         "intake_parallel_from = 1000     # flag submissions with at least this many rows are stored by the workers\n"
     )
-    return load_config(home)
+    config = load_config(home)
+    if isinstance(config.database, Path):  # the database records the fingerprints of the keys made with it
+        store = open_store(config.database)
+        try:
+            bind_keys(store, config.keys())
+        finally:
+            store.close()
+    return config

@@ -14,6 +14,7 @@ from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.model import CandidateFacts
 from eligibility.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from eligibility.home.config import Config
+from eligibility.home.keys import bind_keys
 from eligibility.intake import idnumbers
 from eligibility.intake.candidates import CandidateRow, validate_candidate
 from eligibility.intake.dates import check_plausible, parse_iso
@@ -46,6 +47,8 @@ class App:
         """Open the store and load the rulesets of a home."""
         self.config = config
         self.store = open_store(config.database)
+        for name in bind_keys(self.store, config.keys()):  # a database made before keys were bound to it
+            log.warning("recorded the fingerprint of key %s in the database (first start with this version)", name)
         self.vocabulary = config.vocabulary()
         self.registry = Registry(self.store, list(config.rules_dirs), config.default_ruleset, self.vocabulary)
         self.evaluator = Evaluator()

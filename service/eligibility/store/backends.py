@@ -54,6 +54,8 @@ DROP INDEX IF EXISTS decisions_person;
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq {pk}, size BIGINT NOT NULL, root {blob} NOT NULL, body TEXT NOT NULL,
   signature {blob} NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
   role TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, request_hash TEXT NOT NULL, response {blob} NOT NULL,
   created_at TEXT NOT NULL, PRIMARY KEY (role, key));

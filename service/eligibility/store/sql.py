@@ -346,6 +346,17 @@ class SqlStore(LogTables):
             "LEFT JOIN log r ON r.idx = d.result_leaf WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
         return [self._decision(r) for r in rows]
 
+    # ---- settings of the database itself (e.g. the fingerprints of the keys it was made with) ----
+    def setting(self, name: str) -> str | None:
+        """A setting's value, or None."""
+        rows = self._query("SELECT value FROM settings WHERE name = ?", (name,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Record a setting unless it is already recorded (the first value stands)."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, value))
+
     # ---- idempotent requests ----
     def remembered(self, role: str, key: str) -> tuple[str, str, bytes] | None:
         """(method, request hash, response) of an earlier request with this idempotency key."""
