@@ -59,6 +59,7 @@ def _run_scenario(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     init_home(home)
     (home / "keys" / "id-hmac.key").write_text("11" * 32 + "\n")
     (home / "keys" / "id-enc.key").write_text("22" * 32 + "\n")
+    (home / "eligibility.db").unlink()  # made by init with the random keys' fingerprints: start it with the fixed ones
     configure(home, workers=0, log_origin='"eligibility/golden"')
     step()
     app = App(load_config(home))

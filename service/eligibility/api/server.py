@@ -62,14 +62,15 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
     return server, port
 
 
-def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: str = "") -> int:
+def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: str = "",
+          accept_restored_log: bool = False) -> int:
     """Run until SIGINT/SIGTERM; print one JSON line with the address once listening."""
     os.umask(0o077)  # the database, its journal and every file the server makes: readable by the owner only
     configure_logging()
     plaintext = plaintext or config.transport == "plaintext"
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
-    app = App(config)
+    app = App(config, accept_restored_log=accept_restored_log)
     tune_for_throughput()
     server, port = build_server(app, listen, plaintext, max_concurrent=config.max_concurrent_rpcs)
     host = listen.rsplit(":", 1)[0]

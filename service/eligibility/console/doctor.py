@@ -14,6 +14,8 @@ from eligibility.engine.golden import coverage_problems, load_cases, run_case
 from eligibility.home.config import Config, load_config
 from eligibility.home.keys import fingerprint
 from eligibility.ledger.checkpoint import public_key_text
+from eligibility.ledger.verify import read_checkpoints
+from eligibility.review import witness
 from eligibility.review.audit import verify_store
 from eligibility.rules.loader import discover, load_ruleset_file
 from eligibility.store import open_store
@@ -153,9 +155,11 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
     def log() -> str:
         if isinstance(cfg.database, Path) and not cfg.database.exists():
             return "no log yet"
+        kept = home / witness.FILE  # the checkpoint the server signed last, kept outside the database
+        trusted = read_checkpoints(kept) if kept.exists() else []
         store = open_store(cfg.database)
         try:
-            problems, figures = verify_store(store, public_key_text(cfg.signing_key().public_key()))
+            problems, figures = verify_store(store, public_key_text(cfg.signing_key().public_key()), trusted)
         finally:
             store.close()
         pending = [p for p in problems if "not covered by any signed checkpoint" in p or p.startswith("no checkpoint")]

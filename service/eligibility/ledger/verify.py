@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import rfc8785
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from eligibility.ledger.checkpoint import load_public_key, parse_checkpoint_body
 from eligibility.ledger.codec import result_sha256
@@ -27,17 +28,27 @@ CHECKPOINTS = "checkpoints.jsonl"
 PUBLIC_KEY = "log.pub"
 
 
-def verify_export(directory: Path, public_key: str | None = None) -> tuple[list[str], dict[str, int]]:
-    """Return (problems, figures) for an export directory; no problems means everything holds."""
+def read_checkpoints(path: Path) -> list[dict[str, str]]:
+    """Checkpoints kept as JSON lines ({"body", "signature" (base64)}): an export's, or one kept by an auditor."""
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def verify_export(directory: Path, public_key: str | None = None,
+                  trusted: list[dict[str, str]] | None = None) -> tuple[list[str], dict[str, int]]:
+    """Return (problems, figures) for an export directory; no problems means everything holds.
+
+    trusted: checkpoints kept from earlier (an auditor's, or an older export's); the log must extend each.
+    """
     key = public_key if public_key is not None else (directory / PUBLIC_KEY).read_text()
-    checkpoints = [orjson.loads(line) for line in (directory / CHECKPOINTS).read_bytes().splitlines() if line.strip()]
+    checkpoints = read_checkpoints(directory / CHECKPOINTS)
     with (directory / LEAVES).open("rb") as f:
-        return verify_log((line.rstrip(b"\n") for line in f), checkpoints, key)
+        return verify_log((line.rstrip(b"\n") for line in f), checkpoints, key, trusted or [])
 
 
-def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
-               public_key: str) -> tuple[list[str], dict[str, int]]:
-    """Verify entries (in order) and checkpoints ({"body", "signature" (base64)}) with the public key."""
+def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]], public_key: str,
+               trusted: list[dict[str, str]] | None = None) -> tuple[list[str], dict[str, int]]:
+    """Verify entries (in order) and checkpoints ({"body", "signature" (base64)}) with the public key, and that the
+    log extends every trusted checkpoint (no rollback, no fork)."""
     problems: list[str] = []
     key = load_public_key(public_key)
     hashes: list[bytes] = []
@@ -100,8 +111,38 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]],
                 last_size, size, last_root, actual, consistency_proof(hashes[:size], last_size)):
             problems.append(f"checkpoint {n}: not consistent with checkpoint {n - 1}")
         last_size, last_root = size, actual
+    problems += _extends(trusted or [], hashes, key, origin0, last_size, last_root)
     if not checkpoints:
         problems.append("no checkpoint: nothing is signed")
     elif last_size < len(hashes):
         problems.append(f"entries {last_size}..{len(hashes) - 1} are not covered by any signed checkpoint")
     return problems, {"entries": len(hashes), "checkpoints": len(checkpoints)}
+
+
+def _extends(trusted: list[dict[str, str]], hashes: list[bytes], key: Ed25519PublicKey, origin: str, last_size: int,
+             last_root: bytes) -> list[str]:
+    """Problems unless the log (its leaf hashes, its last good checkpoint) is an append-only extension of each trusted
+    checkpoint: its first entries are exactly the ones that were signed, shown by an RFC 9162 consistency proof."""
+    problems = []
+    for n, cp in enumerate(trusted):
+        body = str(cp.get("body", ""))
+        try:
+            key.verify(base64.b64decode(cp.get("signature", "")), body.encode())
+            cp_origin, size, signed_root = parse_checkpoint_body(body)
+        except (InvalidSignature, ValueError):
+            problems.append(f"trusted checkpoint {n}: not signed by this log's key")
+            continue
+        signed_at = next((line[5:] for line in body.split("\n") if line.startswith("time ")), "?")
+        what = f"trusted checkpoint {n} ({size} entries, signed {signed_at})"
+        if origin and cp_origin != origin:
+            problems.append(f"{what}: from another log ({cp_origin!r}, this one is {origin!r})")
+        elif size > len(hashes):
+            problems.append(f"{what}: the log has only {len(hashes)} entries: it was rolled back (entries removed "
+                            "since that checkpoint)")
+        elif root(hashes[:size]) != signed_root:
+            problems.append(f"{what}: the log's first {size} entries are not the ones signed then: the log was forked "
+                            "or rewritten")
+        elif 0 < size < last_size and not verify_consistency(size, last_size, signed_root, last_root,
+                                                              consistency_proof(hashes[:last_size], size)):
+            problems.append(f"{what}: no consistency proof to the log's last checkpoint")
+    return problems

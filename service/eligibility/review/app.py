@@ -24,7 +24,7 @@ from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
 from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
-from eligibility.review import clock
+from eligibility.review import clock, witness
 from eligibility.review.flags import Tally, retract_flag, store_submission_once, tally
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
@@ -43,8 +43,9 @@ log = logging.getLogger("eligibility.app")
 class App:
     """Use cases of the joint review."""
 
-    def __init__(self, config: Config) -> None:
-        """Open the store and load the rulesets of a home."""
+    def __init__(self, config: Config, accept_restored_log: bool = False) -> None:
+        """Open the store and load the rulesets of a home; refuse a log that does not extend the checkpoint this
+        server signed last, unless the operator accepts a restored backup."""
         self.config = config
         self.store = open_store(config.database)
         for name in bind_keys(self.store, config.keys()):  # a database made before keys were bound to it
@@ -54,7 +55,9 @@ class App:
         self.evaluator = Evaluator()
         self._disagreements_counted = 0
         self.ids = config.id_protector()
-        self.signer = Signer(self.store, config.signing_key(), config.log_origin)
+        self.signer = Signer(self.store, config.signing_key(), config.log_origin,
+                             on_signed=lambda cp: witness.save(config.home, cp))
+        self._check_not_rolled_back(accept_restored_log)
         self.pool = WorkerPool(config, config.workers) if config.workers > 0 else None
 
     def close(self) -> None:
@@ -83,6 +86,24 @@ class App:
         if counted is not None:
             self._count(agency, counted)
         return outcomes
+
+    def _check_not_rolled_back(self, accept: bool) -> None:
+        kept = witness.load(self.config.home, self.signer.key.public_key())
+        if kept is None:
+            return
+        size, root, signed_at = kept
+        have = self.store.log_size()
+        if self.signer.root_at(size) == root:
+            return
+        what = (f"has {have} entries, but this server signed a checkpoint of {size} at {signed_at}" if have < size else
+                f"differs in its first {size} entries from the checkpoint this server signed at {signed_at}")
+        problem = (f"the log in {self.store.path} {what} ({self.config.home / witness.FILE}): the database was rolled "
+                   "back, restored from an older copy or rewritten")
+        if not accept:
+            raise witness.RolledBackError(problem + "; if you restored a backup on purpose, start once with "
+                                          "`eligibility serve --accept-restored-log`")
+        log.warning("started on a restored log, as the operator said (--accept-restored-log): %s", problem)
+        self.checkpoint()  # the kept copy now says what this log is
 
     def _agency_only(self, role: str) -> None:
         if role not in self.vocabulary.agencies:

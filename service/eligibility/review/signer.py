@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -15,11 +16,13 @@ from eligibility.store import Store
 class Signer:
     """Makes signed checkpoints of a store's log."""
 
-    def __init__(self, store: Store, key: Ed25519PrivateKey, origin: str) -> None:
-        """Sign as origin with key."""
+    def __init__(self, store: Store, key: Ed25519PrivateKey, origin: str,
+                 on_signed: Callable[[Checkpoint], None] = lambda cp: None) -> None:
+        """Sign as origin with key; on_signed(checkpoint) after each one is kept."""
         self.store = store
         self.key = key
         self.origin = origin
+        self._on_signed = on_signed
         self._range = CompactRange()  # the tree of the entries read so far (the log only grows)
         self._lock = threading.Lock()
 
@@ -54,4 +57,15 @@ class Signer:
             sig = self.key.sign(body.encode())
             self.store.add_checkpoint(size, r, body, sig, now)
             self._range = tree
-            return Checkpoint(size, r, body, sig, now)
+            cp = Checkpoint(size, r, body, sig, now)
+        self._on_signed(cp)  # committed: the copy outside the database never runs ahead of it
+        return cp
+
+    def root_at(self, size: int) -> bytes | None:
+        """The root of the log's first size entries (reading them into the kept tree), or None if it has fewer."""
+        with self._lock:
+            if self._range.size > size:
+                raise ValueError("the kept tree is already past that size")
+            for h in self.store.iter_leaf_hashes(min(size, self.store.log_size()), start=self._range.size):
+                self._range.append(h)
+            return self._range.root() if self._range.size == size else None

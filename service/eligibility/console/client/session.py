@@ -159,10 +159,12 @@ class Session:
         for chunk in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(round_id=round_id)):
             yield [dicts.replay_dict(r) for r in chunk.results]
 
-    def checkpoint(self) -> dict[str, Any]:
-        """Sign a checkpoint of the log now."""
+    def checkpoint(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Sign a checkpoint of the log now: (size, root, time), and the signed checkpoint as an auditor keeps it
+        ({"body", "signature" (base64)}, the lines of an export's checkpoints.jsonl)."""
         c = self.client
-        return dicts.checkpoint_dict(c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest()).checkpoint)
+        cp = c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest()).checkpoint
+        return dicts.checkpoint_dict(cp), {"body": cp.body, "signature": base64.b64encode(cp.signature).decode()}
 
     def inclusion_proof(self, leaf_index: int, tree_size: int = 0) -> dict[str, Any]:
         """An entry, its audit path in a tree of tree_size (0: the newest checkpoint's, returned with it)."""

@@ -14,7 +14,7 @@ from eligibility.console.common import Add, UsageError, as_json, config, session
 from eligibility.ledger.checkpoint import load_public_key
 from eligibility.ledger.codec import logged_result
 from eligibility.ledger.merkle import leaf_hash, verify_inclusion
-from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, verify_export
+from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
 
 
 def cmd_audit_show(args: argparse.Namespace) -> int:
@@ -63,11 +63,15 @@ def cmd_audit_replay(args: argparse.Namespace) -> int:
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     """Sign a checkpoint of the log now."""
     with session(args) as s:
-        cp = s.checkpoint()
+        cp, signed = s.checkpoint()
+    if args.out:  # kept by the auditor: a later `audit verify --trusted FILE` proves the log only grew since
+        out = Path(args.out)
+        out.write_bytes(orjson.dumps(signed) + b"\n")
     if as_json(args):
-        render.jsonl(cp)
+        render.jsonl({**cp, **({"out": args.out} if args.out else {})})
     else:
-        print(f"checkpoint: {cp['size']} entries, root {cp['root']} (signed {cp['created_at']})")
+        print(f"checkpoint: {cp['size']} entries, root {cp['root']} (signed {cp['created_at']})"
+              + (f"; kept in {args.out}" if args.out else ""))
     return 0
 
 
@@ -134,13 +138,15 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Offline: only the files and the public key."""
     key = Path(args.public_key).read_text() if args.public_key else None
-    problems, figures = verify_export(Path(args.dir), key)
+    trusted = [cp for path in args.trusted for cp in read_checkpoints(Path(path))]
+    problems, figures = verify_export(Path(args.dir), key, trusted)
     if as_json(args):
         render.jsonl({"ok": not problems, "problems": problems, **figures})
     else:
         for p in problems:
             print(f"FAIL {p}")
-        print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints: "
+        print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints"
+              + (f", extending {len(trusted)} trusted checkpoint(s)" if trusted else "") + ": "
               + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
         if not args.public_key:
             print("note: the public key was taken from the export itself; pass --public-key with a copy you "
@@ -183,12 +189,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
     sp.add_argument("decision", nargs="?")
     sp.add_argument("--round")
-    add(audit, "checkpoint", cmd_audit_checkpoint, "sign a checkpoint of the log now")
+    sp = add(audit, "checkpoint", cmd_audit_checkpoint, "sign a checkpoint of the log now")
+    sp.add_argument("--out", help="keep the signed checkpoint in FILE (for a later audit verify --trusted FILE)")
     add(audit, "prove", cmd_audit_prove, "prove a decision is in the signed log").add_argument("decision")
     add(audit, "export", cmd_audit_export, "write the log and checkpoints to files").add_argument("--out", required=True)
     sp = add(audit, "verify", cmd_audit_verify, "verify an exported log offline (no server)")
     sp.add_argument("dir")
     sp.add_argument("--public-key", help="the log's public key (base64), from a copy you trust")
+    sp.add_argument("--trusted", action="append", default=[], metavar="FILE",
+                    help="a checkpoint kept earlier (audit checkpoint --out, or an older export's checkpoints.jsonl): "
+                         "the log must extend it (fails on a rolled-back or forked log); may be repeated")
     sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
     sp.add_argument("--round", required=True)
     sp.add_argument("--ruleset", required=True)

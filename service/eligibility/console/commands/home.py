@@ -22,7 +22,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT/SIGTERM."""
     from eligibility.api.server import serve
     cfg = config(args)
-    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext, metrics_listen=args.metrics_listen or "")
+    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext, metrics_listen=args.metrics_listen or "",
+                 accept_restored_log=args.accept_restored_log)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -84,6 +85,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
     sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
     sp.add_argument("--metrics-listen", help="serve Prometheus metrics on HOST:PORT (e.g. 127.0.0.1:9464)")
+    sp.add_argument("--accept-restored-log", action="store_true",
+                    help="start although the log does not extend the last checkpoint this server signed (a backup was "
+                         "restored on purpose); logged, and the next checkpoint replaces the kept one")
     add(sub, "doctor", cmd_doctor, "check a home (config, keys, certificates, database, rulesets, log)")
     sp = add(sub, "demo", cmd_demo, "run a synthetic district through the real server and client")
     sp.add_argument("--dir", help="keep the demo home here (default: a temporary directory)")
