@@ -17,6 +17,7 @@ from eligibility.ledger.checkpoint import public_key_text
 from eligibility.ledger.verify import read_checkpoints
 from eligibility.review import witness
 from eligibility.review.audit import verify_store
+from eligibility.review.storecheck import check_store
 from eligibility.rules.loader import discover, load_ruleset_file
 from eligibility.store import open_store
 
@@ -169,4 +170,18 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
         note = " (the newest entries are not signed yet: the next screening or `audit checkpoint` signs them)"
         return f"{figures['entries']} entries and {figures['checkpoints']} checkpoints verify" + (note if pending else "")
     check("decision log", log)
+
+    def tables() -> str:
+        if isinstance(cfg.database, Path) and not cfg.database.exists():
+            return "no tables yet"
+        store = open_store(cfg.database)
+        try:
+            problems, figures = check_store(store)
+        finally:
+            store.close()
+        if problems:
+            more = f" (and {len(problems) - 5} more: eligibility audit check-store)" if len(problems) > 5 else ""
+            raise RuntimeError(f"the tables say what the log does not: {'; '.join(problems[:5])}{more}")
+        return f"{figures['rows']} rows and {figures['decisions logged']} decisions say exactly what the log says"
+    check("tables", tables)
     return out

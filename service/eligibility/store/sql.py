@@ -19,53 +19,7 @@ from eligibility.ledger.codec import Body
 from eligibility.ledger.records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
 from eligibility.store.base import Row
 from eligibility.store.log import LogTables
-
-_FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
-              "end_date, term_months, note, reason, recorded_at")
-_INSERT_FLAG = f"INSERT INTO flags ({_FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
-
-
-
-
-def _of_persons(person_keys: list[str]) -> tuple[str, list[str]]:
-    """(condition, parameters) selecting the flags on these persons, and perhaps a few others: the
-    caller keeps the rows whose person_key is one of these.
-
-    The flags are indexed by the first 16 hex digits (64 bits) of the person's keyed hash: a
-    quarter of the index that the whole 64-digit key would make, so more of it stays cached while
-    a million flags arrive in random order. (Comparing the whole key in SQL too would let SQLite
-    fold a single `person_key = ?` into the prefix and scan the table instead.)
-    """
-    return f"substr(person_key, 1, 16) IN ({','.join('?' * len(person_keys))})", [k[:16] for k in person_keys]
-
-
-def _flag_row(f: StoredFlag, recorded_at: str) -> tuple[Any, ...]:
-    """A flag version's row for _INSERT_FLAG, recorded at this time."""
-    return (f.agency, f.reference, f.version, f.status, f.person_key, f.id_masked, f.id_sealed, f.name, f.kind, f.level,
-            f.decided_on.isoformat(), f.end_date.isoformat() if f.end_date else None, f.term_months, f.note, f.reason,
-            recorded_at)
-
-
-def _flag(row: Row) -> StoredFlag:
-    return StoredFlag(
-        agency=row["agency"], reference=row["reference"], version=row["version"], status=row["status"],
-        person_key=row["person_key"], id_masked=row["id_masked"], id_sealed=bytes(row["id_sealed"]), name=row["name"],
-        kind=row["kind"],
-        level=row["level"], decided_on=date.fromisoformat(row["decided_on"]),
-        end_date=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
-        term_months=row["term_months"], note=row["note"], reason=row["reason"], recorded_at=row["recorded_at"],
-        versions=row["version"],
-    )
-
-
-def _candidate(row: Row) -> StoredCandidate:
-    return StoredCandidate(
-        round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_masked=row["id_masked"],
-        id_sealed=bytes(row["id_sealed"]),
-        name=row["name"], village=row["village"], township=row["township"],
-        positions=tuple(row["positions"].split("+")) if row["positions"] else (),
-        party_member=bool(row["party_member"]), birth_date=date.fromisoformat(row["birth_date"]),
-    )
+from eligibility.store.rows import FLAG_COLS, INSERT_FLAG, candidate_of, flag_of, flag_row, of_persons
 
 
 class SqlStore(LogTables):
@@ -93,9 +47,9 @@ class SqlStore(LogTables):
         for i in range(0, len(refs), 500):
             part = refs[i:i + 500]
             rows = self._query(
-                f"SELECT {_FLAG_COLS} FROM flags WHERE agency = ? AND is_latest = 1 AND reference IN "
+                f"SELECT {FLAG_COLS} FROM flags WHERE agency = ? AND is_latest = 1 AND reference IN "
                 f"({','.join('?' * len(part))})", [agency, *part])
-            out.update((r["reference"], _flag(r)) for r in rows)
+            out.update((r["reference"], flag_of(r)) for r in rows)
         return out
 
     def append_flag_versions(self, flags: list[StoredFlag], bodies: list[Body]) -> None:
@@ -107,7 +61,7 @@ class SqlStore(LogTables):
             older = [(f.agency, f.reference) for f in flags if f.version > 1]  # a first version has nothing before it
             if older:
                 c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
-            c.executemany(_INSERT_FLAG, [_flag_row(f, f.recorded_at) for f in flags])
+            c.executemany(INSERT_FLAG, [flag_row(f, f.recorded_at) for f in flags])
             self._log(c, [("flag", b) for b in bodies])
 
     def append_first_versions(self, flags: list[StoredFlag], bodies: list[Body], recorded_at: str) -> None:
@@ -116,12 +70,12 @@ class SqlStore(LogTables):
         if not flags:
             return
         with self.transaction() as c:
-            c.executemany(_INSERT_FLAG, [_flag_row(f, recorded_at) for f in flags])
+            c.executemany(INSERT_FLAG, [flag_row(f, recorded_at) for f in flags])
             self._log(c, [("flag", b) for b in bodies])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
-        sql = f"SELECT {_FLAG_COLS} FROM flags WHERE agency = ?"
+        sql = f"SELECT {FLAG_COLS} FROM flags WHERE agency = ?"
         params: list[Any] = [agency]
         if not all_versions:
             sql += " AND is_latest = 1"
@@ -129,19 +83,19 @@ class SqlStore(LogTables):
             sql += " AND kind = ?"
             params.append(kind)
         for row in self._query(sql + " ORDER BY reference, version", params):
-            yield _flag(row)
+            yield flag_of(row)
 
     def flags_for_persons(self, person_keys: list[str]) -> dict[str, list[StoredFlag]]:
         """Latest versions (including retracted ones) of every agency's flags on these persons."""
         out: dict[str, list[StoredFlag]] = {}
         wanted = set(person_keys)
         for i in range(0, len(person_keys), 500):
-            where, params = _of_persons(person_keys[i:i + 500])
-            rows = self._query(f"SELECT {_FLAG_COLS} FROM flags WHERE is_latest = 1 AND {where} ORDER BY agency, reference",
+            where, params = of_persons(person_keys[i:i + 500])
+            rows = self._query(f"SELECT {FLAG_COLS} FROM flags WHERE is_latest = 1 AND {where} ORDER BY agency, reference",
                                params)
             for r in rows:
                 if r["person_key"] in wanted:
-                    out.setdefault(r["person_key"], []).append(_flag(r))
+                    out.setdefault(r["person_key"], []).append(flag_of(r))
         return out
 
     def flags_known_at(self, person_keys: list[str], known_at: str) -> dict[str, list[StoredFlag]]:
@@ -149,14 +103,14 @@ class SqlStore(LogTables):
         out: dict[str, list[StoredFlag]] = {}
         for i in range(0, len(person_keys), 500):
             part = person_keys[i:i + 500]
-            where, params = _of_persons(part)
+            where, params = of_persons(part)
             rows = self._query(
-                f"SELECT {_FLAG_COLS} FROM flags WHERE recorded_at <= ? AND (agency, reference) IN "
+                f"SELECT {FLAG_COLS} FROM flags WHERE recorded_at <= ? AND (agency, reference) IN "
                 f"(SELECT agency, reference FROM flags WHERE {where}) ORDER BY agency, reference, version",
                 [known_at, *params])
             latest: dict[tuple[str, str], StoredFlag] = {}
             for r in rows:
-                latest[(r["agency"], r["reference"])] = _flag(r)
+                latest[(r["agency"], r["reference"])] = flag_of(r)
             wanted = set(part)
             for f in latest.values():
                 if f.person_key in wanted:
@@ -221,7 +175,7 @@ class SqlStore(LogTables):
                                (round_id, last, batch))
             if not rows:
                 return
-            yield [_candidate(r) for r in rows]
+            yield [candidate_of(r) for r in rows]
             last = rows[-1]["seq"]
 
     def screen_rows(self, round_id: str, batch: int = 1000, after: int = 0,
@@ -259,7 +213,7 @@ class SqlStore(LogTables):
     def candidate(self, round_id: str, person_key: str) -> StoredCandidate | None:
         """One candidate of a round, or None."""
         rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND person_key = ?", (round_id, person_key))
-        return _candidate(rows[0]) if rows else None
+        return candidate_of(rows[0]) if rows else None
 
     def attest(self, round_id: str, agency: str, at: str, note: str, body: Body) -> bool:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
@@ -345,6 +299,48 @@ class SqlStore(LogTables):
             "ON m.person_key = c.person_key JOIN decisions d ON d.seq = m.seq JOIN log l ON l.idx = d.leaf_index "
             "LEFT JOIN log r ON r.idx = d.result_leaf WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
         return [self._decision(r) for r in rows]
+
+    # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
+    def _all(self, sql: str, batch: int = 10_000) -> Iterator[list[Row]]:
+        offset = 0
+        while True:
+            rows = self._query(f"{sql} LIMIT ? OFFSET ?", (batch, offset))
+            if not rows:
+                return
+            yield rows
+            offset += len(rows)
+
+    def all_flag_versions(self) -> Iterator[list[tuple[StoredFlag, bool]]]:
+        """Every flag version on record, with whether the table marks it the latest of its reference."""
+        for rows in self._all(f"SELECT {FLAG_COLS}, is_latest FROM flags ORDER BY agency, reference, version"):
+            yield [(flag_of(r), bool(r["is_latest"])) for r in rows]
+
+    def all_candidates(self) -> Iterator[list[StoredCandidate]]:
+        """Every candidate of every round."""
+        for rows in self._all("SELECT * FROM candidates ORDER BY round_id, seq"):
+            yield [candidate_of(r) for r in rows]
+
+    def all_attestations(self) -> list[tuple[str, str, str, str]]:
+        """Every attestation: (round, agency, time, note)."""
+        return [(r["round_id"], r["agency"], r["attested_at"], r["note"]) for batch in self._all(
+            "SELECT round_id, agency, attested_at, note FROM attestations ORDER BY round_id, agency") for r in batch]
+
+    def all_rulesets(self) -> list[tuple[str, str, str, str, bytes]]:
+        """Every ruleset kept: (hash, name, version, first loaded at, canonical content)."""
+        return [(r["hash"], r["name"], r["version"], r["first_loaded_at"], bytes(r["content"])) for batch in self._all(
+            "SELECT hash, name, version, first_loaded_at, content FROM rulesets ORDER BY hash") for r in batch]
+
+    def all_decision_rows(self) -> Iterator[list[tuple[str, str, str, str, str, int, int | None]]]:
+        """Every decision row: (id, round, person key, recorded at, ruleset hash, its entry, its shared result's entry)."""
+        for rows in self._all("SELECT decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index, result_leaf "
+                              "FROM decisions ORDER BY seq"):
+            yield [(r["decision_id"], r["round_id"], r["person_key"], r["recorded_at"], r["ruleset_hash"],
+                    int(r["leaf_index"]), None if r["result_leaf"] is None else int(r["result_leaf"])) for r in rows]
+
+    def all_results(self) -> list[tuple[str, int]]:
+        """Every shared result the table names: (sha256, its entry)."""
+        return [(r["sha256"], int(r["leaf_index"])) for batch in self._all(
+            "SELECT sha256, leaf_index FROM results ORDER BY sha256") for r in batch]
 
     # ---- settings of the database itself (e.g. the fingerprints of the keys it was made with) ----
     def setting(self, name: str) -> str | None:

@@ -15,6 +15,8 @@ from eligibility.ledger.checkpoint import load_public_key
 from eligibility.ledger.codec import logged_result
 from eligibility.ledger.merkle import leaf_hash, verify_inclusion
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
+from eligibility.review.storecheck import check_store
+from eligibility.store import open_store
 
 
 def cmd_audit_show(args: argparse.Namespace) -> int:
@@ -154,6 +156,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_audit_check_store(args: argparse.Namespace) -> int:
+    """On the server's machine: every table row checked against the log (no server call)."""
+    cfg = config(args)
+    store = open_store(cfg.database)
+    try:
+        problems, figures = check_store(store)
+    finally:
+        store.close()
+    if as_json(args):
+        render.jsonl({"ok": not problems, "problems": problems, **figures})
+    else:
+        for p in problems:
+            print(f"FAIL {p}")
+        print(f"{figures['rows']} rows, {figures['decisions logged']} decisions: "
+              + ("the tables say exactly what the log says" if not problems else f"{len(problems)} problem(s)"))
+    return 1 if problems else 0
+
+
 def cmd_audit_reevaluate(args: argparse.Namespace, known_at: str = "") -> int:
     """Which candidates of a round another ruleset, or the records known at a moment, would change."""
     changed = 0
@@ -199,6 +219,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("--trusted", action="append", default=[], metavar="FILE",
                     help="a checkpoint kept earlier (audit checkpoint --out, or an older export's checkpoints.jsonl): "
                          "the log must extend it (fails on a rolled-back or forked log); may be repeated")
+    add(audit, "check-store", cmd_audit_check_store,
+        "check every table row against the log (local: on the server's machine, no server call)")
     sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
     sp.add_argument("--round", required=True)
     sp.add_argument("--ruleset", required=True)
