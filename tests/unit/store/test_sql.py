@@ -208,9 +208,9 @@ def test_flags_are_found_by_person_through_the_short_key_index_also_after_an_upg
         _append(store, flags)
         found = store.flags_for_persons(["ab" * 32, "ab" * 8 + "cd" * 24, "00" * 32])
         assert {k: [f.reference for f in v] for k, v in found.items()} == {"ab" * 32: ["r0"], "ab" * 8 + "cd" * 24: ["r1"]}
-        from eligibility.store.sql import _of_persons
+        from eligibility.store.rows import of_persons
         for keys in (["ab" * 32], ["ab" * 32, "ef" * 32]):  # one person (an ad hoc screen) or many, as asked
-            where, params = _of_persons(keys)
+            where, params = of_persons(keys)
             plan = " ".join(r["detail"] for r in store.backend.query(
                 f"EXPLAIN QUERY PLAN SELECT * FROM flags WHERE is_latest = 1 AND {where} ORDER BY agency, reference",
                 tuple(params)))
