@@ -37,12 +37,6 @@ def candidate_row(m: pb.CandidateInput) -> CandidateRow:
                         position=m.position, party_member=m.party_member)
 
 
-def row_result(o: RowOutcome) -> pb.RowResult:
-    """A row outcome."""
-    return pb.RowResult(row=o.row, key=o.key, status=ROW_STATUS[o.status], version=o.version,
-                        errors=[pb.FieldError(field=e.field, message=e.message, code=e.code) for e in o.errors])
-
-
 def row_results(outcomes: list[RowOutcome], into: Any) -> None:
     """Row outcomes appended to a response's repeated results (added in place: a response may hold 5,000)."""
     add = into.add

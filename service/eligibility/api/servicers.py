@@ -66,14 +66,18 @@ class RoundServicer(pbg.RoundServiceServicer):
         """Create a round."""
         info, outcomes = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
                                                [convert.candidate_row(c) for c in request.candidates])
-        return pb.CreateRoundResponse(round=convert.round_(info), results=[convert.row_result(o) for o in outcomes])
+        response = pb.CreateRoundResponse(round=convert.round_(info))
+        convert.row_results(outcomes, response.results)
+        return response
 
     @mapped
     @idempotent
     def AddCandidates(self, request: pb.AddCandidatesRequest, context: grpc.ServicerContext) -> pb.AddCandidatesResponse:
         """Add candidates."""
         outcomes = self.app.add_candidates(request.round_id, [convert.candidate_row(c) for c in request.candidates])
-        return pb.AddCandidatesResponse(results=[convert.row_result(o) for o in outcomes])
+        response = pb.AddCandidatesResponse()
+        convert.row_results(outcomes, response.results)
+        return response
 
     @mapped
     def GetRound(self, request: pb.GetRoundRequest, context: grpc.ServicerContext) -> pb.GetRoundResponse:

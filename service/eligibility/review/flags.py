@@ -6,14 +6,12 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from eligibility.errors import InvalidInputError, NotFoundError
-from eligibility.intake.flags import FlagRow, Submission, flag_version, prepare_submission
+from eligibility.intake.flags import Submission, flag_version
 from eligibility.intake.outcomes import FieldProblem, RowOutcome, decode_outcomes, encode_outcomes
-from eligibility.intake.protect import IdProtector
 from eligibility.ledger.codec import FirstVersion, flag_body
 from eligibility.ledger.records import StoredFlag
 from eligibility.review import clock
 from eligibility.review.idempotency import run_once
-from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
 
@@ -57,12 +55,6 @@ def store_submission_once(store: Store, sub: Submission,
         return encode_outcomes(made)
     data = run_once(store, role, key, REMEMBERED_AS, digest, write)
     return (made, True) if made else (decode_outcomes(data), False)
-
-
-def submit_flags(store: Store, ruleset: Ruleset, ids: IdProtector, agency: str,
-                 rows: Sequence[FlagRow], *, correction: bool = False, reason: str = "") -> list[RowOutcome]:
-    """Validate and store an agency's rows; valid rows are kept whatever happens to the others."""
-    return store_submission(store, prepare_submission(ruleset, ids, agency, rows, correction=correction, reason=reason))
 
 
 def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str, str] | None]]:
@@ -136,4 +128,4 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         return new, True
 
 
-__all__ = ["Tally", "retract_flag", "store_submission", "submit_flags", "tally"]
+__all__ = ["REMEMBERED_AS", "Idempotency", "Tally", "retract_flag", "store_submission", "store_submission_once", "tally"]
