@@ -5,6 +5,7 @@ exported log verifies and its tables agree with its log. A real server, the real
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import orjson
@@ -51,6 +52,13 @@ def test_an_old_home_opens_replays_and_verifies(tmp_path: Path, capsys: pytest.C
         assert code == 0 and "everything verifies" in out, out
     finally:
         stop_server(s)
+    db = sqlite3.connect(home / "eligibility.db")  # every row of the older release now names its log entry
+    for table in ("rulesets", "flags", "rounds", "candidates", "attestations"):
+        total, unnamed = db.execute(f"SELECT count(*), sum(leaf_index IS NULL) FROM {table}").fetchone()
+        assert total > 0 and unnamed == 0, table
+    named = db.execute("SELECT count(*) FROM candidates c JOIN log l ON l.idx = c.leaf_index AND l.type = 'candidate'")
+    assert named.fetchone()[0] == 6
+    db.close()
     capsys.readouterr()
     assert cli_main(["--home", str(home), "audit", "check-store"]) == 0, capsys.readouterr().out
     assert cli_main(["--home", str(home), "doctor"]) == 0, capsys.readouterr().out

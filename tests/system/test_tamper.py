@@ -68,11 +68,14 @@ def test_untouched_tables_say_what_the_log_says(screened: Path, capsys: pytest.C
      "decided_on is '2010-01-01' in the table, '2019-06-01' in the log"),
     ("UPDATE flags SET level = 'warning' WHERE reference = '纪-1'", "level is 'warning' in the table, 'serious_warning'"),
     (f"DELETE FROM flags WHERE reference = '{COURT}'", f"flag court {COURT} v1: log entry"),
-    ("INSERT INTO attestations SELECT round_id, 'petition', '2026-12-01T00:00:00Z', '' FROM rounds",
+    ("INSERT INTO attestations (round_id, agency, attested_at, note) "
+     "SELECT round_id, 'petition', '2026-12-01T00:00:00Z', '' FROM rounds",
      "by petition: a row with no log entry (added to the table by hand)"),
     ("UPDATE candidates SET party_member = 0 WHERE seq = 1", "party_member is False in the table, True in the log"),
     ("UPDATE candidates SET birth_date = '2010-01-01' WHERE seq = 2", "birth_date is '2010-01-01' in the table"),
     ("DELETE FROM decisions WHERE seq = 3", "has no row (deleted from the table)"),
+    ("UPDATE candidates SET leaf_index = leaf_index + 1 WHERE seq = 1", "the row names log entry"),
+    (f"UPDATE flags SET leaf_index = NULL WHERE reference = '{COURT}'", "the row names log entry None"),
     ("UPDATE decisions SET result_leaf = leaf_index - 1 WHERE result_leaf IS NOT NULL AND seq = "
      "(SELECT max(seq) FROM decisions WHERE result_leaf IS NOT NULL)", "as its shared result, which does not hold"),
 ])

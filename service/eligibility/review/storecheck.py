@@ -132,6 +132,11 @@ def check_store(store: Store) -> tuple[list[str], dict[str, int]]:
             if is_latest != should:
                 problems.append(f"flag {f.agency} {f.reference} v{f.version}: marked {'' if is_latest else 'not '}"
                                 f"the latest version, but the log's latest is v{logged.latest.get((f.agency, f.reference))}")
+    for kind, key_values, leaf in store.all_leaf_indexes():
+        key = (kind, *key_values)
+        found = logged.inputs.get(key)
+        if found is not None and leaf != found[0]:
+            problems.append(f"{_name(key)}: the row names log entry {leaf}, but its entry is {found[0]}")
     for hash_, _, _, _, content in store.all_rulesets():
         if hashlib.sha256(content).hexdigest() != hash_:
             problems.append(f"ruleset {hash_}: its kept content does not hash to its name")

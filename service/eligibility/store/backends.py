@@ -64,6 +64,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
 # Columns added after a release: (table, column, type), added to an older database when it is opened.
 _ADDED_COLUMNS = [
     ("decisions", "result_leaf", "BIGINT REFERENCES log(idx)"),  # the shared result a record names by hash
+    # the log entry of each input row (the tables are an index of the log): set on write, filled in for
+    # the rows of an older database when it is first opened (SqlStore.index_old_rows)
+    ("rulesets", "leaf_index", "BIGINT"),
+    ("flags", "leaf_index", "BIGINT"),
+    ("rounds", "leaf_index", "BIGINT"),
+    ("candidates", "leaf_index", "BIGINT"),
+    ("attestations", "leaf_index", "BIGINT"),
 ]
 
 _SQLITE_GUARDS = [

@@ -10,7 +10,8 @@ from eligibility.store.base import Row
 
 FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
-INSERT_FLAG = f"INSERT INTO flags ({FLAG_COLS}, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+INSERT_FLAG = f"INSERT INTO flags ({FLAG_COLS}, leaf_index, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+"""A flag version's row (flag_row) followed by the position of its log entry."""
 
 
 

@@ -17,22 +17,70 @@ import orjson
 
 from eligibility.ledger.codec import Body
 from eligibility.ledger.records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
+from eligibility.store.backends import Backend
 from eligibility.store.base import Row
 from eligibility.store.log import LogTables
 from eligibility.store.rows import FLAG_COLS, INSERT_FLAG, candidate_of, flag_of, flag_row, of_persons
+
+_INDEXED = "leaf_indexes"
+"""The setting saying every input row names its log entry (a new database, or an older one once indexed)."""
+
+# how an input entry's body finds its row: (table, key columns, body fields)
+_INPUT_ROWS = {
+    "ruleset": ("rulesets", ("hash",), ("hash",)),
+    "flag": ("flags", ("agency", "reference", "version"), ("agency", "reference", "version")),
+    "round": ("rounds", ("round_id",), ("round_id",)),
+    "candidate": ("candidates", ("round_id", "person_key"), ("round_id", "person_key")),
+    "attestation": ("attestations", ("round_id", "agency"), ("round_id", "agency")),
+}
 
 
 class SqlStore(LogTables):
     """The store over a backend (SQLite or PostgreSQL): the tables indexed from the log, and the log."""
 
+    def __init__(self, backend: Backend) -> None:
+        """Open the store (creating the schema if needed) and index an older database's rows by log entry."""
+        super().__init__(backend)
+        if self.setting(_INDEXED) is None:
+            self.index_old_rows()
+
+    def index_old_rows(self, batch: int = 5000) -> int:
+        """Give every input row written before rows named their log entry the position of that entry (found by
+        the row's key in one pass over the log's input entries); the number of entries looked up. Once per database."""
+        done = 0
+        with self.transaction() as c:
+            if self.setting(_INDEXED) is not None:  # another replica did it first
+                return 0
+            start = 0
+            types = tuple(_INPUT_ROWS)
+            while True:
+                rows = c.query(f"SELECT idx, type, data FROM log WHERE idx >= ? AND type IN ({','.join('?' * len(types))}) "
+                               "ORDER BY idx LIMIT ?", (start, *types, batch))
+                if not rows:
+                    break
+                by_table: dict[str, list[tuple[Any, ...]]] = {}
+                for r in rows:
+                    table, cols, fields = _INPUT_ROWS[r["type"]]
+                    body = orjson.loads(bytes(r["data"]))["body"]
+                    by_table.setdefault(r["type"], []).append((r["idx"], *(body[f] for f in fields)))
+                for kind, params in by_table.items():
+                    table, cols, _ = _INPUT_ROWS[kind]
+                    where = " AND ".join(f"{col} = ?" for col in cols)
+                    c.executemany(f"UPDATE {table} SET leaf_index = ? WHERE {where} AND leaf_index IS NULL", params)
+                    done += len(params)
+                start = rows[-1]["idx"] + 1
+            c.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (_INDEXED, "1"))
+        return done
+
     # ---- rulesets ----
     def save_ruleset(self, name: str, version: str, hash_: str, content: bytes, now: str, body: Body) -> None:
         """Keep a ruleset's canonical content by hash (replay needs old versions); log body the first time."""
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO rulesets VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-                            (hash_, name, version, content, now))
+            cur = c.execute("INSERT INTO rulesets (hash, name, version, content, first_loaded_at) VALUES (?,?,?,?,?) "
+                            "ON CONFLICT DO NOTHING", (hash_, name, version, content, now))
             if cur.rowcount == 1:
-                self._log(c, [("ruleset", body)])
+                (entry,) = self._log(c, [("ruleset", body)])
+                c.execute("UPDATE rulesets SET leaf_index = ? WHERE hash = ?", (entry.position, hash_))
 
     def ruleset_content(self, hash_: str) -> bytes | None:
         """The canonical content of a ruleset version, or None."""
@@ -61,8 +109,9 @@ class SqlStore(LogTables):
             older = [(f.agency, f.reference) for f in flags if f.version > 1]  # a first version has nothing before it
             if older:
                 c.executemany("UPDATE flags SET is_latest = 0 WHERE agency = ? AND reference = ? AND is_latest = 1", older)
-            c.executemany(INSERT_FLAG, [flag_row(f, f.recorded_at) for f in flags])
-            self._log(c, [("flag", b) for b in bodies])
+            entries = self._log(c, [("flag", b) for b in bodies])
+            c.executemany(INSERT_FLAG, [(*flag_row(f, f.recorded_at), e.position)
+                                        for f, e in zip(flags, entries, strict=True)])
 
     def append_first_versions(self, flags: list[StoredFlag], bodies: list[Body], recorded_at: str) -> None:
         """Store version 1 of new references, made before the write lock, as recorded at this time (the
@@ -70,8 +119,8 @@ class SqlStore(LogTables):
         if not flags:
             return
         with self.transaction() as c:
-            c.executemany(INSERT_FLAG, [flag_row(f, recorded_at) for f in flags])
-            self._log(c, [("flag", b) for b in bodies])
+            entries = self._log(c, [("flag", b) for b in bodies])
+            c.executemany(INSERT_FLAG, [(*flag_row(f, recorded_at), e.position) for f, e in zip(flags, entries, strict=True)])
 
     def list_flags(self, agency: str, kind: str = "", all_versions: bool = False) -> Iterator[StoredFlag]:
         """The agency's flags (latest versions unless all_versions), by reference then version."""
@@ -121,9 +170,10 @@ class SqlStore(LogTables):
     def create_round(self, info: RoundInfo, body: Body) -> None:
         """Store a new round and log its body."""
         with self.transaction() as c:
-            c.execute("INSERT INTO rounds VALUES (?,?,?,?,?,?)", (
-                info.round_id, info.name, info.as_of.isoformat(), info.ruleset, info.created_at, info.created_by))
-            self._log(c, [("round", body)])
+            (entry,) = self._log(c, [("round", body)])
+            c.execute("INSERT INTO rounds (round_id, name, as_of, ruleset, created_at, created_by, leaf_index) "
+                      "VALUES (?,?,?,?,?,?,?)", (info.round_id, info.name, info.as_of.isoformat(), info.ruleset,
+                                                 info.created_at, info.created_by, entry.position))
 
     def get_round(self, round_id: str, count: bool = True) -> RoundInfo | None:
         """A round with its attestations and (unless count=False, which is cheaper) its candidate count."""
@@ -162,10 +212,13 @@ class SqlStore(LogTables):
     def add_candidates(self, candidates: list[StoredCandidate], bodies: list[Body]) -> None:
         """Store candidates and log their bodies in one transaction."""
         with self.transaction() as c:
-            c.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
-                (x.round_id, x.seq, x.person_key, x.id_masked, x.id_sealed, x.name, x.village, x.township, "+".join(x.positions),
-                 int(x.party_member), x.birth_date.isoformat()) for x in candidates])
-            self._log(c, [("candidate", b) for b in bodies])
+            entries = self._log(c, [("candidate", b) for b in bodies])
+            c.executemany(
+                "INSERT INTO candidates (round_id, seq, person_key, id_masked, id_sealed, name, village, township, "
+                "positions, party_member, birth_date, leaf_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
+                    (x.round_id, x.seq, x.person_key, x.id_masked, x.id_sealed, x.name, x.village, x.township,
+                     "+".join(x.positions), int(x.party_member), x.birth_date.isoformat(), e.position)
+                    for x, e in zip(candidates, entries, strict=True)])
 
     def candidates(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredCandidate]]:
         """A round's candidates in order, in batches."""
@@ -218,11 +271,13 @@ class SqlStore(LogTables):
     def attest(self, round_id: str, agency: str, at: str, note: str, body: Body) -> bool:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO attestations VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
-                            (round_id, agency, at, note))
+            cur = c.execute("INSERT INTO attestations (round_id, agency, attested_at, note) VALUES (?,?,?,?) "
+                            "ON CONFLICT DO NOTHING", (round_id, agency, at, note))
             added = bool(cur.rowcount == 1)
             if added:
-                self._log(c, [("attestation", body)])
+                (entry,) = self._log(c, [("attestation", body)])
+                c.execute("UPDATE attestations SET leaf_index = ? WHERE round_id = ? AND agency = ?",
+                          (entry.position, round_id, agency))
             return added
 
     def attestations(self, round_id: str) -> dict[str, str]:
@@ -336,6 +391,13 @@ class SqlStore(LogTables):
                               "FROM decisions ORDER BY seq"):
             yield [(r["decision_id"], r["round_id"], r["person_key"], r["recorded_at"], r["ruleset_hash"],
                     int(r["leaf_index"]), None if r["result_leaf"] is None else int(r["result_leaf"])) for r in rows]
+
+    def all_leaf_indexes(self) -> Iterator[tuple[str, tuple[str, ...], int | None]]:
+        """(type, key, the log entry it names) of every input row: the key as the log's body gives it."""
+        for kind, (table, cols, _) in _INPUT_ROWS.items():
+            for rows in self._all(f"SELECT {', '.join(cols)}, leaf_index FROM {table} ORDER BY {', '.join(cols)}"):
+                for r in rows:
+                    yield kind, tuple(str(r[c]) for c in cols), None if r["leaf_index"] is None else int(r["leaf_index"])
 
     def all_results(self) -> list[tuple[str, int]]:
         """Every shared result the table names: (sha256, its entry)."""
