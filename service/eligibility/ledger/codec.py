@@ -34,9 +34,14 @@ def canonical(obj: Any) -> bytes:
 
 
 # ---------------------------------------------------------------- inputs
-def ruleset_body(name: str, version: str, hash_: str, first_loaded_at: str) -> dict[str, Any]:
-    """A ruleset version as logged when a server first loads it (its content is kept by hash)."""
-    return {"name": name, "version": version, "hash": hash_, "first_loaded_at": first_loaded_at}
+def ruleset_body(name: str, version: str, hash_: str, first_loaded_at: str, content: bytes | None) -> dict[str, Any]:
+    """A ruleset version as logged when a server first loads it, with its canonical content (hash_ is its
+    SHA-256), so that the log alone can replay the decisions made under it. content None: an entry as logged
+    before the content was (by hash only; its content is in the database's rulesets table)."""
+    body: dict[str, Any] = {"name": name, "version": version, "hash": hash_, "first_loaded_at": first_loaded_at}
+    if content is not None:
+        body["content"] = orjson.Fragment(content)
+    return body
 
 
 def flag_body(f: StoredFlag) -> dict[str, Any]:

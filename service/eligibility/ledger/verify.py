@@ -5,12 +5,14 @@ independent `rfc8785` library), names its own index and its predecessor's leaf h
 checkpoint's Ed25519 signature; every checkpoint's root recomputed from the entries; sizes never
 shrink; consecutive checkpoints are consistent (RFC 9162 proof built and verified); every entry
 is covered by the last checkpoint; every decision that names a shared result by hash
-("result_sha256") follows a "result" entry holding exactly that result.
+("result_sha256") follows a "result" entry holding exactly that result; every ruleset entry that holds
+its content (those logged since rulesets were) hashes to the version it names.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -73,6 +75,10 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]], publ
         kind, body = parsed.get("type"), parsed.get("body")
         if kind == "result":
             results.add(result_sha256(rfc8785.dumps(body)))
+        elif kind == "ruleset" and isinstance(body, dict) and "content" in body:
+            if hashlib.sha256(rfc8785.dumps(body["content"])).hexdigest() != body.get("hash"):
+                problems.append(f"entry {position}: ruleset {body.get('name')} says it is version "
+                                f"{str(body.get('hash'))[:12]}, but its content hashes otherwise")
         elif kind == "decision" and isinstance(body, dict) and "result" not in body:
             name = body.get("result_sha256")
             if name not in results:

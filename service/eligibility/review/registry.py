@@ -31,7 +31,7 @@ class Registry:
                 self._by_hash[rs.hash] = rs
                 now = clock.utc_now()
                 store.save_ruleset(rs.name, rs.version, rs.hash, rs.canonical_bytes(), now,
-                                   ruleset_body(rs.name, rs.version, rs.hash, now))
+                                   ruleset_body(rs.name, rs.version, rs.hash, now, rs.canonical_bytes()))
         if default not in self._by_name:
             raise RulesetError(f"default ruleset {default!r} not found under {', '.join(map(str, rules_dirs))}")
         self.default_name = default

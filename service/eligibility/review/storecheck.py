@@ -75,12 +75,15 @@ class _Logged:
         # decision id -> (position, round, person, time, ruleset, the shared result it names or "")
         self.decisions: dict[str, tuple[int, str, str, str, str, str]] = {}
         self.results: dict[int, str] = {}  # position -> the shared result's name
+        self.contentless: set[str] = set()  # rulesets logged by hash only (before their content was logged)
         for batch in store.leaves(0):
             for position, data in batch:
                 entry = orjson.loads(data)
                 kind, body = entry["type"], entry["body"]
                 if kind in ("flag", "candidate", "attestation", "round", "ruleset"):
                     self.inputs[_key(kind, body)] = (position, _digest(body))
+                    if kind == "ruleset" and "content" not in body:
+                        self.contentless.add(body["hash"])
                     if kind == "flag":
                         ref = (body["agency"], body["reference"])
                         self.latest[ref] = max(self.latest.get(ref, 0), int(body["version"]))
@@ -92,7 +95,7 @@ class _Logged:
                     self.results[position] = result_sha256(canonical(body))
 
 
-def _rows(store: Store) -> Iterator[tuple[Key, dict[str, Any]]]:
+def _rows(store: Store, logged: _Logged) -> Iterator[tuple[Key, dict[str, Any]]]:
     """(key, the body its row says) of every input row, plus the flag rows' latest marks as a separate check."""
     for batch in store.all_flag_versions():
         for f, _ in batch:
@@ -104,8 +107,9 @@ def _rows(store: Store) -> Iterator[tuple[Key, dict[str, Any]]]:
         yield ("attestation", round_id, agency), attestation_body(round_id, agency, at, note)
     for r in store.list_rounds():
         yield ("round", r.round_id), round_body(r)
-    for hash_, name, version, loaded_at, _ in store.all_rulesets():
-        yield ("ruleset", hash_), ruleset_body(name, version, hash_, loaded_at)
+    for hash_, name, version, loaded_at, content in store.all_rulesets():
+        yield ("ruleset", hash_), ruleset_body(name, version, hash_, loaded_at,
+                                               None if hash_ in logged.contentless else content)
 
 
 def check_store(store: Store) -> tuple[list[str], dict[str, int]]:
@@ -114,7 +118,7 @@ def check_store(store: Store) -> tuple[list[str], dict[str, int]]:
     problems: list[str] = []
     seen: set[Key] = set()
     rows = 0
-    for key, body in _rows(store):
+    for key, body in _rows(store, logged):
         rows += 1
         seen.add(key)
         found = logged.inputs.get(key)

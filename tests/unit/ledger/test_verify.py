@@ -23,3 +23,25 @@ def test_verify_finds_a_decision_naming_a_result_no_earlier_entry_holds() -> Non
         problems, _ = verify_log([e.data for e in entries], [], key)
         assert any(p.startswith("entry ") and "decision dec-1 names result" in p and "which no earlier entry holds" in p
                    for p in problems), problems
+
+
+def test_verify_finds_a_ruleset_entry_whose_content_is_not_the_version_it_names() -> None:
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from eligibility.ledger.checkpoint import public_key_text
+    from eligibility.ledger.codec import canonical, ruleset_body
+    from eligibility.ledger.entry import chain_entries
+    from eligibility.ledger.verify import verify_log
+    from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+    rs = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml")
+    key = public_key_text(Ed25519PrivateKey.generate().public_key())
+    good = ruleset_body(rs.name, rs.version, rs.hash, "t", rs.canonical_bytes())
+    assert hashlib.sha256(canonical(good["content"])).hexdigest() == rs.hash
+    edited = rs.canonical_bytes().replace(b'"months":60', b'"months":36', 1)
+    assert edited != rs.canonical_bytes()
+    for body, bad in ((good, False), (ruleset_body(rs.name, rs.version, rs.hash, "t", edited), True),
+                      (ruleset_body(rs.name, rs.version, rs.hash, "t", None), False)):  # an entry logged by hash only
+        problems, _ = verify_log([e.data for e in chain_entries(0, b"", [("ruleset", body)])], [], key)
+        assert any("its content hashes otherwise" in p for p in problems) == bad, problems
