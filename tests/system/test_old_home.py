@@ -50,6 +50,11 @@ def test_an_old_home_opens_replays_and_verifies(tmp_path: Path, capsys: pytest.C
         code, out = _run(s, capsys, "auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
                          str(home / "keys" / "log.pub"))
         assert code == 0 and "everything verifies" in out, out
+        # its rulesets were logged by hash only: the server logged their content again on its first start, so
+        # every old decision replays from the exported log alone
+        code, out = _run(s, capsys, "auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
+                         str(home / "keys" / "log.pub"), "--replay")
+        assert code == 0 and "14 of 14 decisions replayed from the log alone: everything verifies" in out, out
     finally:
         stop_server(s)
     db = sqlite3.connect(home / "eligibility.db")  # every row of the older release now names its log entry

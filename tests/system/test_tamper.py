@@ -90,3 +90,53 @@ def test_an_edit_of_the_tables_is_named(screened: Path, tmp_path: Path, capsys: 
     doctor, check = _problems(home, capsys)
     assert "PROBLEM tables: the tables say what the log does not" in doctor and says in doctor, doctor
     assert says in check and "1 problem(s)" in check, check
+
+
+def _export_and_replay(home: Path, tmp: Path, capsys: pytest.CaptureFixture[str], screen_again: bool) -> tuple[int, str]:
+    """Start the real server on the home (screening the round again if asked), export its log, replay it offline."""
+    s = start_server(home)
+    try:
+        def cli(role: str, *args: str) -> int:
+            return cli_main(["--home", str(home), "--server", s.address, "--as", role, *args])
+        if screen_again:
+            round_id = sqlite3.connect(home / "eligibility.db").execute("SELECT round_id FROM rounds").fetchone()[0]
+            assert cli("district", "round", "screen", round_id) == 0
+        assert cli("auditor", "audit", "export", "--out", str(tmp / "export")) == 0
+    finally:
+        stop_server(s)
+    capsys.readouterr()
+    code = cli_main(["--home", str(home), "audit", "verify", str(tmp / "export"), "--public-key",
+                     str(home / "keys" / "log.pub"), "--replay"])
+    return code, capsys.readouterr().out
+
+
+def test_an_untouched_log_replays_offline(screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(screened, home)
+    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=True)
+    assert code == 0 and "10 of 10 decisions replayed from the log alone: everything verifies" in out, out
+
+
+@pytest.mark.parametrize("sql, says", [
+    (f"UPDATE flags SET status = 'retracted' WHERE reference = '{COURT}'",
+     f"flag court {COURT} v1 is 'active' in entry"),
+    (f"UPDATE flags SET decided_on = '2010-01-01' WHERE reference = '{COURT}'",
+     "is '2019-06-01' in entry"),
+    (f"DELETE FROM flags WHERE reference = '{COURT}'", "which did not read it"),
+    ("INSERT INTO attestations (round_id, agency, attested_at, note) "
+     "SELECT round_id, 'petition', '2026-12-01T00:00:00Z', '' FROM rounds", "petition is not attested in the log"),
+    ("UPDATE candidates SET party_member = 0 WHERE seq = 1", "the candidate's party_member is True in entry"),
+    ("UPDATE candidates SET birth_date = '2010-01-01' WHERE seq = 2", "the candidate's birth_date is"),
+])
+def test_a_screening_after_an_edit_is_caught_by_offline_replay(screened: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str], sql: str,
+                                                               says: str) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(screened, home)
+    db = sqlite3.connect(home / "eligibility.db")
+    assert db.execute(sql).rowcount == 1, sql
+    db.commit()
+    db.close()
+    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=True)
+    assert code == 1 and says in out, out
+    assert "FAIL decision dec-" in out, out

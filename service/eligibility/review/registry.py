@@ -32,6 +32,10 @@ class Registry:
                 now = clock.utc_now()
                 store.save_ruleset(rs.name, rs.version, rs.hash, rs.canonical_bytes(), now,
                                    ruleset_body(rs.name, rs.version, rs.hash, now, rs.canonical_bytes()))
+                loaded_at, entry = store.ruleset_entry(rs.hash)
+                if entry is not None and b'"content":' not in entry:  # logged by an older release, by hash only
+                    store.relog_ruleset(rs.hash, ruleset_body(rs.name, rs.version, rs.hash, loaded_at,
+                                                              rs.canonical_bytes()))
         if default not in self._by_name:
             raise RulesetError(f"default ruleset {default!r} not found under {', '.join(map(str, rules_dirs))}")
         self.default_name = default

@@ -84,6 +84,8 @@ class _Logged:
                     self.inputs[_key(kind, body)] = (position, _digest(body))
                     if kind == "ruleset" and "content" not in body:
                         self.contentless.add(body["hash"])
+                    elif kind == "ruleset":  # logged again with its content (an older log, on a later start)
+                        self.contentless.discard(body["hash"])
                     if kind == "flag":
                         ref = (body["agency"], body["reference"])
                         self.latest[ref] = max(self.latest.get(ref, 0), int(body["version"]))

@@ -148,6 +148,19 @@ class Ruleset(_Model):
     rules: tuple[Rule, ...]
     profile: tuple[ProfileRule, ...]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _agency_order(cls, data: object) -> object:
+        """The agencies in the order of their first rule (any without a rule after them, by code): results list
+        agencies in this order, and it must not depend on how the file was written (YAML order) or read
+        back (a kept ruleset's canonical JSON sorts keys), or a decision would not replay under its own ruleset."""
+        if isinstance(data, dict) and isinstance(data.get("agencies"), dict) and isinstance(data.get("rules"), list | tuple):
+            agencies = data["agencies"]
+            first = [r.get("agency") for r in data["rules"] if isinstance(r, dict)]
+            order = [a for a in dict.fromkeys(first) if a in agencies] + sorted(a for a in agencies if a not in first)
+            data = {**data, "agencies": {a: agencies[a] for a in order}}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Ruleset:
         ids = [r.id for r in self.rules] + [p.id for p in self.profile]

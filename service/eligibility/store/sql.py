@@ -82,6 +82,21 @@ class SqlStore(LogTables):
                 (entry,) = self._log(c, [("ruleset", body)])
                 c.execute("UPDATE rulesets SET leaf_index = ? WHERE hash = ?", (entry.position, hash_))
 
+    def ruleset_entry(self, hash_: str) -> tuple[str, bytes | None]:
+        """(first loaded at, the data of the log entry its row names, or None) of a ruleset kept."""
+        rows = self._query("SELECT r.first_loaded_at, l.data FROM rulesets r LEFT JOIN log l ON l.idx = r.leaf_index "
+                           "WHERE r.hash = ?", (hash_,))
+        if not rows:
+            return "", None
+        return rows[0]["first_loaded_at"], None if rows[0]["data"] is None else bytes(rows[0]["data"])
+
+    def relog_ruleset(self, hash_: str, body: Body) -> None:
+        """Log a kept ruleset again (an older log held it by hash only; body holds its content): its row names the
+        new entry."""
+        with self.transaction() as c:
+            (entry,) = self._log(c, [("ruleset", body)])
+            c.execute("UPDATE rulesets SET leaf_index = ? WHERE hash = ?", (entry.position, hash_))
+
     def ruleset_content(self, hash_: str) -> bytes | None:
         """The canonical content of a ruleset version, or None."""
         rows = self._query("SELECT content FROM rulesets WHERE hash = ?", (hash_,))

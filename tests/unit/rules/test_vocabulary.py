@@ -60,3 +60,22 @@ def _write(path: Path, data: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def test_a_kept_ruleset_evaluates_exactly_as_its_file_does() -> None:
+    """A ruleset read back from its canonical JSON (sorted keys) lists its agencies in the same order as the file,
+    so decisions made under it replay byte for byte when only its kept content is left."""
+    from datetime import date
+
+    from eligibility.engine.evaluator import Evaluator
+    from eligibility.engine.model import CandidateFacts, EvalInput
+    from eligibility.ledger.codec import result_bytes
+    from eligibility.rules.loader import REPO_RULES, load_ruleset_file, load_ruleset_json
+    for name in ("national-2021", "provincial-2018"):
+        rs = load_ruleset_file(REPO_RULES / name / "ruleset.yaml")
+        kept = load_ruleset_json(rs.canonical_bytes())
+        assert kept.hash == rs.hash and list(kept.agencies) == list(rs.agencies)
+        inp = EvalInput(as_of=date(2026, 12, 1), flags=(), attestations={"court": "t"}, candidate=CandidateFacts(
+            person_key="p", id_masked="1***", birth_date=date(1980, 1, 1), name="张三", positions=("vc_member",),
+            party_member=False))
+        assert result_bytes(Evaluator().evaluate(kept, inp)) == result_bytes(Evaluator().evaluate(rs, inp))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from eligibility.console import render
 from eligibility.console.common import Add, UsageError, as_json, config, session, vocabulary
 from eligibility.ledger.checkpoint import load_public_key
 from eligibility.ledger.codec import logged_result
+from eligibility.ledger.logreplay import replay_log
 from eligibility.ledger.merkle import leaf_hash, verify_inclusion
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
 from eligibility.review.storecheck import check_store
@@ -142,13 +144,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     key = Path(args.public_key).read_text() if args.public_key else None
     trusted = [cp for path in args.trusted for cp in read_checkpoints(Path(path))]
     problems, figures = verify_export(Path(args.dir), key, trusted)
+    if args.replay:
+        def entries() -> Iterator[bytes]:
+            with (Path(args.dir) / LEAVES).open("rb") as f:
+                yield from (line.rstrip(b"\n") for line in f)
+        replay_problems, replayed = replay_log(entries)
+        problems += replay_problems
+        figures.update(replayed)
     if as_json(args):
         render.jsonl({"ok": not problems, "problems": problems, **figures})
     else:
         for p in problems:
             print(f"FAIL {p}")
         print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints"
-              + (f", extending {len(trusted)} trusted checkpoint(s)" if trusted else "") + ": "
+              + (f", extending {len(trusted)} trusted checkpoint(s)" if trusted else "")
+              + (f", {figures['replayed']} of {figures['decisions']} decisions replayed from the log alone"
+                 if args.replay else "") + ": "
               + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
         if not args.public_key:
             print("note: the public key was taken from the export itself; pass --public-key with a copy you "
@@ -219,6 +230,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("--trusted", action="append", default=[], metavar="FILE",
                     help="a checkpoint kept earlier (audit checkpoint --out, or an older export's checkpoints.jsonl): "
                          "the log must extend it (fails on a rolled-back or forked log); may be repeated")
+    sp.add_argument("--replay", action="store_true",
+                    help="also replay every decision from the exported entries alone: its inputs must be the ones "
+                         "logged (none missing, none extra, none altered) and re-evaluating them must give its result")
     add(audit, "check-store", cmd_audit_check_store,
         "check every table row against the log (local: on the server's machine, no server call)")
     sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
