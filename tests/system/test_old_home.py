@@ -27,6 +27,9 @@ def _old_home(tmp: Path) -> Path:
         shutil.copy(key, home / "keys" / key.name)
     (home / "state").mkdir(mode=0o700, exist_ok=True)
     shutil.copy(OLD / "state" / "checkpoint.json", home / "state" / "checkpoint.json")
+    # git keeps no file modes but the executable bit: make the copies as private as the release left them
+    for path in (home / "eligibility.db", *(home / "keys").iterdir(), home / "state" / "checkpoint.json"):
+        path.chmod(0o600)
     configure(home, workers=0, log_origin='"eligibility/golden"')
     return home
 
