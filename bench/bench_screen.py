@@ -12,6 +12,7 @@ import argparse
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -107,6 +108,15 @@ def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
         time.sleep(0.2)
 
 
+def export_log(session: Session, out: Path) -> None:
+    """What `audit export --out DIR` writes."""
+    out.mkdir()
+    with (out / "leaves.jsonl").open("wb") as f:
+        export = session.export_log(lambda e: f.write(e + b"\n"))
+    (out / "checkpoints.jsonl").write_bytes(b"".join(orjson.dumps(cp) + b"\n" for cp in export.checkpoints))
+    (out / "log.pub").write_text(export.public_key + "\n")
+
+
 def main() -> None:
     """Run every workload once and print the figures."""
     ap = argparse.ArgumentParser()
@@ -174,8 +184,20 @@ def main() -> None:
                 replayed = sum(len(ch.results) for ch in c.stream(c.audit.ReplayRound, pb.ReplayRoundRequest(
                     round_id=rnd.round_id)))
             figures["replay_per_s"] = replayed / (time.perf_counter() - t0)
+            export = Path(tmp) / "export"
+            with connect(s.config, "auditor", s.address, timeout=3600) as c:
+                export_log(Session(c), export)
         finally:
             stop_server(s)
+        # the auditor's offline check, as a user runs it: `audit verify DIR --public-key FILE --replay`
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "eligibility", "--format", "json", "audit", "verify", str(export),
+                            "--public-key", str(export / "log.pub"), "--replay"], capture_output=True, check=False)
+        took = time.perf_counter() - t0
+        verified = orjson.loads(r.stdout.splitlines()[-1])
+        assert verified["ok"], verified["problems"][:5]
+        figures["offline_verify_replay_per_s"] = verified["decisions"] / took
+        figures["offline_verify_replay_s"] = took
     figures["baseline_plain_python_per_s"] = baseline_rate(cands[: min(len(cands), 50_000)], flags)
     figures["screen_vs_baseline"] = figures["screen_per_s"] / figures["baseline_plain_python_per_s"]
     figures["client_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

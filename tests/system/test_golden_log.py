@@ -13,6 +13,11 @@ regenerate the file with ELIGIBILITY_WRITE_GOLDEN_LOG=1 and review the diff. Cha
 - ruleset entries hold their canonical content (so that the log alone replays): entries 0 and 1 gained
   "content", every later entry differs only in its "prev" hash. Older logs keep their entries; the
   database written before that change is tests/data/home-v1 (tests/system/test_old_home.py).
+- decisions are bound to their inputs: each screening batch (each of the 4 screenings here) logs a "context"
+  entry before its decisions (the log size read at, the round's, ruleset's and attestations' entries), and each
+  decision gained "bound" (that context by hash, its candidate's and flags' entries). The format says itself
+  which decisions are bound (replay checks an unbound one by key, as of its own position), so no version was
+  bumped; results are unchanged.
 """
 
 from __future__ import annotations
@@ -131,7 +136,7 @@ def test_the_same_inputs_give_the_same_log_bytes(tmp_path: Path, monkeypatch: py
         GOLDEN.write_bytes(b"".join(e + b"\n" for e in entries))
     golden = GOLDEN.read_bytes().splitlines()
     kinds = sorted({orjson.loads(e)["type"] for e in golden})
-    assert kinds == ["attestation", "candidate", "decision", "flag", "result", "round", "ruleset"]
-    assert len(entries) == len(golden) == 41
+    assert kinds == ["attestation", "candidate", "context", "decision", "flag", "result", "round", "ruleset"]
+    assert len(entries) == len(golden) == 45
     for position, (got, want) in enumerate(zip(entries, golden, strict=True)):
         assert got == want, f"entry {position} differs from the golden log"

@@ -3,15 +3,27 @@ CLI, the sqlite3 edits an insider with the database file would make)."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from eligibility.console.main import main as cli_main
+from eligibility.engine.model import EvalInput
+from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
+from eligibility.intake.flags import FlagRow
+from eligibility.ledger.codec import canonical, result_bytes
+from eligibility.ledger.records import Context, PreparedDecision
+from eligibility.review.app import App
+from eligibility.review.screening import new_decision_id
 from tests.conftest import configure, start_server, stop_server, write_csv
 from tests.helpers import candidate, flag, make_id
 
@@ -117,26 +129,196 @@ def test_an_untouched_log_replays_offline(screened: Path, tmp_path: Path, capsys
     assert code == 0 and "10 of 10 decisions replayed from the log alone: everything verifies" in out, out
 
 
-@pytest.mark.parametrize("sql, says", [
-    (f"UPDATE flags SET status = 'retracted' WHERE reference = '{COURT}'",
-     f"flag court {COURT} v1 is 'active' in entry"),
-    (f"UPDATE flags SET decided_on = '2010-01-01' WHERE reference = '{COURT}'",
-     "is '2019-06-01' in entry"),
-    (f"DELETE FROM flags WHERE reference = '{COURT}'", "which did not read it"),
-    ("INSERT INTO attestations (round_id, agency, attested_at, note) "
-     "SELECT round_id, 'petition', '2026-12-01T00:00:00Z', '' FROM rounds", "petition is not attested in the log"),
-    ("UPDATE candidates SET party_member = 0 WHERE seq = 1", "the candidate's party_member is True in entry"),
-    ("UPDATE candidates SET birth_date = '2010-01-01' WHERE seq = 2", "the candidate's birth_date is"),
-])
-def test_a_screening_after_an_edit_is_caught_by_offline_replay(screened: Path, tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str], sql: str,
-                                                               says: str) -> None:
-    home = tmp_path / "home"
+def _edit(screened: Path, tmp: Path, sql: str) -> Path:
+    home = tmp / "home"
     shutil.copytree(screened, home)
     db = sqlite3.connect(home / "eligibility.db")
     assert db.execute(sql).rowcount == 1, sql
     db.commit()
     db.close()
-    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=True)
-    assert code == 1 and says in out, out
-    assert "FAIL decision dec-" in out, out
+    return home
+
+
+def _screen_json(home: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], str]:
+    """Screen the home's round again through the real server and CLI: (exit code, decisions, stderr)."""
+    round_id = sqlite3.connect(home / "eligibility.db").execute("SELECT round_id FROM rounds").fetchone()[0]
+    s = start_server(home)
+    try:
+        capsys.readouterr()
+        code = cli_main(["--home", str(home), "--server", s.address, "--as", "district", "--format", "json", "round",
+                         "screen", round_id])
+        out, err = capsys.readouterr()
+    finally:
+        stop_server(s)
+    return code, [orjson.loads(line) for line in out.splitlines() if line.strip()], err
+
+
+@pytest.fixture(scope="module")
+def untouched(screened: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The decisions a screening of the untouched home gives."""
+    home = tmp_path_factory.mktemp("untouched") / "home"
+    shutil.copytree(screened, home)
+    return _screen_json_plain(home)
+
+
+def _screen_json_plain(home: Path) -> list[dict[str, Any]]:
+    round_id = sqlite3.connect(home / "eligibility.db").execute("SELECT round_id FROM rounds").fetchone()[0]
+    s = start_server(home)
+    try:
+        r = subprocess.run([sys.executable, "-m", "eligibility", "--home", str(home), "--server", s.address, "--as",
+                            "district", "--format", "json", "round", "screen", round_id],
+                           capture_output=True, text=True, check=True)
+    finally:
+        stop_server(s)
+    return [orjson.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
+_WORSE = {"FAIL": 0, "REVIEW": 1, "PENDING": 2, "PASS": 3}
+
+# (the edit, the candidate it touches, the agencies it holds, what the STORE-MISMATCH entry says)
+EDITS = [
+    (f"UPDATE flags SET status = 'retracted' WHERE reference = '{COURT}'", 0, {"court"},
+     "status is 'retracted' in the table, 'active' in the log"),
+    (f"UPDATE flags SET decided_on = '2010-01-01' WHERE reference = '{COURT}'", 0, {"court"},
+     "decided_on is '2010-01-01' in the table, '2019-06-01' in the log"),
+    ("UPDATE flags SET level = 'warning' WHERE reference = '纪-1'", 1, {"discipline"},
+     "level is 'warning' in the table, 'serious_warning' in the log"),
+    ("UPDATE candidates SET party_member = 0 WHERE seq = 3", 2, None,
+     "party_member is False in the table, True in the log"),
+    ("UPDATE candidates SET birth_date = '2010-01-01' WHERE seq = 4", 3, None,
+     "birth_date is '2010-01-01' in the table, '1980-01-01' in the log"),
+]
+
+
+@pytest.mark.parametrize("sql, seq, agencies, says", EDITS)
+def test_a_screening_after_an_edit_reads_the_log_and_holds_what_the_edit_touched(
+        screened: Path, untouched: list[dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str,
+        seq: int, agencies: set[str] | None, says: str) -> None:
+    home = _edit(screened, tmp_path, sql)
+    code, decisions, err = _screen_json(home, capsys)
+    assert code == 0 and len(decisions) == 5, err
+    touched, before = decisions[seq], untouched[seq]
+    held = {t["agency"] for t in touched["trace"] if t["rule_id"] == "STORE-MISMATCH"}
+    assert held == (agencies or set(before["verdicts"])), touched["trace"]
+    assert all(says in t["detail"] and "check-store" in t["detail"] for t in touched["trace"]
+               if t["rule_id"] == "STORE-MISMATCH"), touched["trace"]
+    for agency, verdict in before["verdicts"].items():  # what the log says, held at REVIEW (or worse) where touched
+        want = min(verdict, "REVIEW", key=_WORSE.__getitem__) if agency in held else verdict
+        assert touched["verdicts"][agency] == want, (agency, touched["verdicts"], before["verdicts"])
+    assert [d["verdicts"] for i, d in enumerate(decisions) if i != seq] == [
+        d["verdicts"] for i, d in enumerate(untouched) if i != seq]
+    # the log alone proves these decisions, and says what the server found
+    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=False)
+    assert code == 0 and "everything verifies" in out and "1 holding verdicts" in out, out
+    assert "NOTE 1 decision(s)" in out and says in out, out
+
+
+@pytest.mark.parametrize("sql, says", [
+    (f"DELETE FROM flags WHERE reference = '{COURT}'", "the flags table has 1 rows but the log holds 2 flag versions"),
+    ("INSERT INTO attestations (round_id, agency, attested_at, note) "
+     "SELECT round_id, 'petition', '2026-12-01T00:00:00Z', '' FROM rounds",
+     "the attestations table has 8 rows but the log holds 7 attestations"),
+    ("DELETE FROM candidates WHERE seq = 5", "the candidates table has 4 rows but the log holds 5 candidates"),
+    ("UPDATE flags SET leaf_index = leaf_index - 1 WHERE reference = '纪-1'",
+     "the flags table has as many rows as the log holds flag versions (2), but they do not name the same entries"),
+])
+def test_a_screening_on_tables_that_lost_or_gained_rows_is_refused(
+        screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str, says: str) -> None:
+    home = _edit(screened, tmp_path, sql)
+    code, decisions, err = _screen_json(home, capsys)
+    assert code != 0 and not decisions and says in err and "audit check-store" in err, err
+    assert "Traceback" not in err, err
+
+
+# ---- an insider with the database and the signing key: decisions appended that do not follow from the log ----
+def _forge(home: Path, change: Callable[[App, dict[str, Any], dict[str, Any]], dict[str, Any] | None]) -> None:
+    """Append, as the server would, a copy of the court-flagged candidate's latest decision with its inputs changed
+    (and a result that follows from them): change(app, body, context) edits the body in place, and may return a new
+    context to log and name."""
+    app = App(load_config(home))
+    try:
+        entries = [orjson.loads(d) for batch in app.store.leaves(0) for _, d in batch]
+        contexts = {hashlib.sha256(orjson.dumps(e["body"], option=orjson.OPT_SORT_KEYS)).hexdigest(): e["body"]
+                    for e in entries if e["type"] == "context"}
+        body = next(e["body"] for e in reversed(entries) if e["type"] == "decision" and e["body"]["inputs"]["flags"]
+                    and e["body"]["inputs"]["flags"][0]["agency"] == "court")
+        new_context = change(app, body, contexts[body["bound"]["context"]])
+        ctx = []
+        if new_context is not None:
+            data = orjson.dumps(new_context, option=orjson.OPT_SORT_KEYS)
+            ctx = [Context(hashlib.sha256(data).hexdigest(), data)]
+            body["bound"]["context"] = ctx[0].sha256
+        result = app.evaluator.evaluate(app.registry.by_hash(body["ruleset_hash"]), EvalInput.model_validate(body["inputs"]))
+        body["result"] = orjson.Fragment(result_bytes(result))
+        body["decision_id"] = new_decision_id()
+        app.store.append_decisions([PreparedDecision(body["decision_id"], body["round_id"],
+                                                     body["inputs"]["candidate"]["person_key"], body["recorded_at"],
+                                                     body["ruleset_hash"], orjson.Fragment(canonical(body)))], ctx)
+        app.checkpoint()  # signed with the server's own key
+    finally:
+        app.close()
+
+
+def _flag_entry(app: App, reference: str, version: int = 1) -> int:
+    return next(i for batch in app.store.leaves(0) for i, d in batch if b'"type":"flag"' in d.rsplit(b',"index"', 1)[-1]
+                and orjson.loads(d)["body"]["reference"] == reference and orjson.loads(d)["body"]["version"] == version)
+
+
+def _status(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body["inputs"]["flags"][0]["status"] = "retracted"
+
+
+def _omitted(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body["inputs"]["flags"], body["bound"]["flags"] = [], []
+
+
+def _attested(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body["inputs"]["attestations"]["petition"] = "2026-12-01T00:00:00.000000Z"
+
+
+def _party(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body["inputs"]["candidate"]["party_member"] = False
+
+
+def _leaf(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body["bound"]["candidate"][1] = "00" * 32
+
+
+def _too_late(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    return {**ctx, "log_size": _flag_entry(app, COURT)}  # read "before" the flag it names was logged
+
+
+def _stale(app: App, body: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    flag = app.store.flag_heads("court", [COURT])[COURT]
+    rows = [FlagRow(row=2, id_number=app.ids.unseal(flag.id_sealed), name="张三", kind="criminal_conviction",
+                    reference=COURT, decided_on="2019-06-01", end_date="2020-06-01")]
+    assert app.submit_flags("court", rows, True, "sentence ended")[0].status != "rejected"
+    return {**ctx, "log_size": app.store.log_size()}  # read after v2 was logged, but still reads v1
+
+
+@pytest.mark.parametrize("change, says", [
+    (_status, f"flag court {COURT} v1 is 'active' in entry {{flag}}, the decision read 'retracted' (status)"),
+    (_omitted, f"flag court {COURT} v1 on this person (entry {{flag}}) was logged before the decision read its inputs, "
+               "and it did not read it"),
+    (_attested, "petition is not attested in the log, the decision read '2026-12-01T00:00:00.000000Z'"),
+    (_party, "the candidate's party_member is True in entry"),
+    (_leaf, "its candidate: it names entry"),
+    (_too_late, f"flag court {COURT} v1: it names entry {{flag}}, which is not before the log size {{flag}} it read at"),
+    (_stale, f"read flag court {COURT} v1, but v2 (entry"),
+], ids=["flag-status", "flag-omitted", "attestation-added", "candidate-changed", "wrong-leaf-hash", "entry-after-read",
+        "stale-version"])
+def test_a_decision_that_does_not_follow_from_the_log_is_caught_offline(
+        screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        change: Callable[[App, dict[str, Any], dict[str, Any]], dict[str, Any] | None], says: str) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(screened, home)
+    _forge(home, change)
+    app = App(load_config(home))
+    try:
+        says = says.format(flag=_flag_entry(app, COURT))
+    finally:
+        app.close()
+    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=False)
+    assert code == 1 and says in out and "FAIL decision dec-" in out, out
+    failed = {line.split()[2] for line in out.splitlines() if line.startswith("FAIL decision")}
+    assert len(failed) == 1, out  # that decision, and only it

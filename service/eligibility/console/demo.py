@@ -127,11 +127,13 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
 
         print("\n== 6. the auditor replays every decision of the round")
         code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)
-        print("\n== 7. the auditor proves one decision is in the signed log, exports the log, verifies it offline")
+        print("\n== 7. the auditor proves one decision is in the signed log, exports the log, verifies and replays it "
+              "offline")
         if example:
             code |= _cli(home, server, "--as", "auditor", "audit", "prove", example["decision_id"])
         code |= _cli(home, server, "--as", "auditor", "audit", "export", "--out", str(where / "log"))
-        code |= _cli(home, server, "audit", "verify", str(where / "log"), "--public-key", str(home / "keys" / "log.pub"))
+        code |= _cli(home, server, "audit", "verify", str(where / "log"), "--public-key", str(home / "keys" / "log.pub"),
+                     "--replay")
         print("\n== 8. what if the older provincial lists (five-year windows) applied?")
         code |= _cli(home, server, "--as", "auditor", "audit", "what-if", "--round", round_id, "--ruleset",
                      "provincial-2018")

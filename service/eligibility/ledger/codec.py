@@ -22,7 +22,16 @@ import orjson
 
 from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts, Result
 from eligibility.errors import RecordError
-from eligibility.ledger.records import DecisionRecord, RoundInfo, ScreenRow, StoredCandidate, StoredFlag
+from eligibility.ledger.records import (
+    Bound,
+    Context,
+    DecisionRecord,
+    Ref,
+    RoundInfo,
+    ScreenRow,
+    StoredCandidate,
+    StoredFlag,
+)
 
 Body = dict[str, Any] | orjson.Fragment
 """An entry's body: a JSON object, or its canonical bytes already made (outside the write lock)."""
@@ -85,7 +94,12 @@ def round_body(r: RoundInfo) -> dict[str, Any]:
 
 def candidate_body(c: StoredCandidate) -> dict[str, Any]:
     """A candidate of a round as logged (no raw or sealed ID number)."""
-    return {"round_id": c.round_id, "seq": c.seq, "person_key": c.person_key, "id_masked": c.id_masked,
+    return screen_row_body(c.round_id, c)
+
+
+def screen_row_body(round_id: str, c: StoredCandidate | ScreenRow) -> dict[str, Any]:
+    """A candidate of a round as logged, from the row screening reads."""
+    return {"round_id": round_id, "seq": c.seq, "person_key": c.person_key, "id_masked": c.id_masked,
             "name": c.name, "village": c.village, "township": c.township, "positions": list(c.positions),
             "party_member": c.party_member, "birth_date": c.birth_date.isoformat()}
 
@@ -93,6 +107,35 @@ def candidate_body(c: StoredCandidate) -> dict[str, Any]:
 def attestation_body(round_id: str, agency: str, attested_at: str, note: str) -> dict[str, Any]:
     """An agency's attestation that it reviewed a round against its records."""
     return {"round_id": round_id, "agency": agency, "attested_at": attested_at, "note": note}
+
+
+# ---------------------------------------------------------------- entries and what a decision read
+_BODY = b'{"body":'
+_AFTER_BODY = b',"index":'
+
+
+def entry_holds(data: bytes, body: dict[str, Any]) -> bool:
+    """Whether a logged entry's body is exactly this body (its canonical bytes begin the entry's)."""
+    content = canonical(body)
+    return data.startswith(_BODY) and data.startswith(content, 8) and data.startswith(_AFTER_BODY, 8 + len(content))
+
+
+def ref(position: int, leaf: bytes) -> Ref:
+    """An entry named by position and leaf hash."""
+    return position, leaf.hex()
+
+
+def context(log_size: int, round_: Ref | None, ruleset: Ref, attestations: dict[str, Ref]) -> Context:
+    """The context of a batch of decisions: the log size its inputs were read at, and the entries of its round,
+    ruleset and attestations (logged as a "context" entry, named by hash by every decision of the batch)."""
+    body = canonical({"log_size": log_size, "round": round_, "ruleset": ruleset, "attestations": attestations})
+    return Context(hashlib.sha256(body).hexdigest(), body)
+
+
+def bound_body(b: Bound) -> dict[str, Any]:
+    """Bound as model_dump(mode="json") gives it."""
+    return {"context": b.context, "candidate": list(b.candidate) if b.candidate else None,
+            "flags": [list(f) for f in b.flags]}
 
 
 # ---------------------------------------------------------------- results
@@ -173,9 +216,12 @@ def inputs_body(as_of: str, candidate: CandidateFacts | ScreenRow, flags: Sequen
 
 
 def decision_body(head: DecisionHead, inputs: dict[str, Any], result: Result | None = None,
-                  result_name: str = "") -> dict[str, Any]:
-    """A decision record: holding its result, or naming a shared result by hash (logged before it)."""
+                  result_name: str = "", bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A decision record: holding its result, or naming a shared result by hash (logged before it); bound (as
+    bound_body gives it) says where each input is in the log."""
     body: dict[str, Any] = {**head._asdict(), "inputs": inputs}
+    if bound is not None:
+        body["bound"] = bound
     if result is not None:
         body["result"] = _encoded(result)[2]
     else:
@@ -190,7 +236,7 @@ def record_body(rec: DecisionRecord) -> dict[str, Any]:
     head = DecisionHead(rec.decision_id, rec.round_id, rec.recorded_at, rec.as_of.isoformat(), rec.ruleset_name,
                         rec.ruleset_hash, rec.engine_version)
     return decision_body(head, inputs_body(inp.as_of.isoformat(), inp.candidate, inp.flags, inp.attestations),
-                         rec.result)
+                         rec.result, bound=bound_body(rec.bound) if rec.bound else None)
 
 
 # ---------------------------------------------------------------- parsing

@@ -1,25 +1,24 @@
 """Offline replay from an exported log alone: every decision checked against the inputs the log holds, and
 re-evaluated with the shipped engine under the ruleset the log holds.
 
-One pass over the entries, in order, keeping what the log says at each position: every ruleset's
-content (by hash), every flag version, the latest version of each reference, each round's
-candidates and attestations, every shared result. For each decision at position P:
+One pass over the entries, in order, keeping what the log says: every ruleset's content (by hash),
+every input entry (flag versions, rounds, candidates, attestations) by position with its leaf hash,
+the versions of each flag reference, every shared result and every context. A decision bound to its
+inputs (ledger.records.Bound) names the context it was computed in: the log size N its inputs were
+read at, and the entries of its round, ruleset and attestations; and the entries of its candidate and
+of each flag version it read. For each such decision:
 
-- its ruleset version is in the log (its content, hashed to the version the decision names);
-- the candidate it read is the candidate logged for that round, field for field (ad hoc screens
-  name a person that is not a candidate of any round: nothing to compare);
-- every flag version it read is logged, field for field, and was the latest version of its
-  reference before P; and no flag logged on that person before P is missing from what it read;
-- the attestations it read are exactly the round's attestations logged before P;
-- evaluating its inputs again gives its result byte for byte (or the shared result it names).
+- every entry it names is before N, is the entry of the input the decision read (its kind, key and
+  leaf hash), and says field for field what the decision read;
+- every flag version it read was the latest of its reference before N, and no flag on that person
+  logged before N is missing from what it read; its attestations are exactly the round's logged
+  before N;
+- evaluating its inputs again (holding what it held for a store mismatch: engine/holds.py) gives its
+  result byte for byte (or the shared result it names).
 
-Any difference names the decision and the input (e.g. "decision dec-...: flag court X v1 is
-'active' in entry 812, the decision read 'retracted'").
-
-Decisions are checked against the log as of their own position. A flag logged by a concurrent
-submission in the instant between a screening reading its inputs and recording its decisions
-would be reported as missing: binding each decision to the log size it read at is the next step
-(see the README's audit section).
+A decision recorded before decisions were bound is checked the same way by key, as of its own position.
+Any difference names the decision and the input (e.g. "decision dec-... (entry 905): flag court X v1 is
+'active' in entry 812, the decision read 'retracted' (status)").
 """
 
 from __future__ import annotations
@@ -31,16 +30,19 @@ from typing import Any
 import orjson
 
 from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.holds import hold, holds_in
 from eligibility.engine.model import EvalInput
 from eligibility.errors import EligibilityError
 from eligibility.ledger.codec import canonical, result_bytes, result_sha256
+from eligibility.ledger.merkle import leaf_hash
 from eligibility.rules.loader import load_ruleset_json
 from eligibility.rules.schema import Ruleset
 
 _FLAG_FIELDS = ("status", "name", "kind", "level", "decided_on", "end_date", "term_months", "recorded_at")
 _CANDIDATE_FIELDS = ("person_key", "id_masked", "birth_date", "name", "positions", "party_member", "village", "township")
+_INPUTS = ("flag", "round", "candidate", "attestation")
 
-Ref = tuple[str, str]
+FlagKey = tuple[str, str]
 """(agency, reference) of a flag."""
 
 
@@ -50,112 +52,236 @@ class _State:
     def __init__(self) -> None:
         self.rulesets: dict[str, Ruleset] = {}
         self.contentless: set[str] = set()
-        self.flags: dict[tuple[str, str, int], tuple[int, dict[str, Any]]] = {}
-        self.latest: dict[Ref, tuple[int, str]] = {}  # reference -> (latest version, its person)
-        self.on_person: dict[str, set[Ref]] = {}  # person -> references that ever had a version on them
-        self.candidates: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-        self.attestations: dict[str, dict[str, tuple[int, str]]] = {}  # round -> agency -> (entry, time)
+        self.ruleset_at: dict[int, tuple[str, str]] = {}  # position -> (its version, leaf hash hex)
+        self.at: dict[int, tuple[str, dict[str, Any], str]] = {}  # input entries: position -> (kind, body, leaf hex)
+        self.flags: dict[tuple[str, str, int], int] = {}  # (agency, reference, version) -> position
+        self.versions: dict[FlagKey, list[tuple[int, int, str]]] = {}  # reference -> [(version, position, person)]
+        self.on_person: dict[str, set[FlagKey]] = {}  # person -> references that ever had a version on them
+        self.candidates: dict[tuple[str, str], int] = {}  # (round, person) -> position
+        self.attestations: dict[str, dict[str, int]] = {}  # round -> agency -> position
         self.results: dict[str, bytes] = {}
+        self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
 
-    def add(self, position: int, kind: str, body: dict[str, Any]) -> list[str]:
-        """Take in an input entry; problems it has on its own."""
-        if kind == "ruleset":
-            if "content" not in body:
-                self.contentless.add(body["hash"])
-                return []
-            self.contentless.discard(body["hash"])
-            content = canonical(body["content"])
-            if hashlib.sha256(content).hexdigest() != body["hash"]:
-                return []  # reported by the log's verification
-            try:
-                self.rulesets[body["hash"]] = load_ruleset_json(content)
-            except EligibilityError as e:
-                return [f"entry {position}: ruleset {body.get('name')} cannot be loaded: {e.message}"]
-        elif kind == "flag":
-            key = (body["agency"], body["reference"], int(body["version"]))
-            self.flags[key] = (position, body)
-            ref = key[:2]
-            if key[2] >= self.latest.get(ref, (0, ""))[0]:
-                self.latest[ref] = (key[2], body["person_key"])
-            self.on_person.setdefault(body["person_key"], set()).add(ref)
+    def add_ruleset(self, position: int, body: dict[str, Any], data: bytes) -> list[str]:
+        """Take in a ruleset entry (the first pass); problems it has on its own."""
+        self.ruleset_at[position] = (str(body.get("hash")), leaf_hash(data).hex())
+        if "content" not in body:
+            self.contentless.add(body["hash"])
+            return []
+        self.contentless.discard(body["hash"])
+        content = canonical(body["content"])
+        if hashlib.sha256(content).hexdigest() != body["hash"]:
+            return []  # reported by the log's verification
+        try:
+            self.rulesets[body["hash"]] = load_ruleset_json(content)
+        except EligibilityError as e:
+            return [f"entry {position}: ruleset {body.get('name')} cannot be loaded: {e.message}"]
+        return []
+
+    def add(self, position: int, kind: str, body: dict[str, Any], data: bytes) -> None:
+        """Take in an entry that is not a decision."""
+        if kind in _INPUTS:
+            self.at[position] = (kind, body, leaf_hash(data).hex())
+        if kind == "flag":
+            key = (body["agency"], body["reference"])
+            self.flags[(*key, int(body["version"]))] = position
+            self.versions.setdefault(key, []).append((int(body["version"]), position, body["person_key"]))
+            self.on_person.setdefault(body["person_key"], set()).add(key)
         elif kind == "candidate":
-            self.candidates[(body["round_id"], body["person_key"])] = (position, body)
+            self.candidates[(body["round_id"], body["person_key"])] = position
         elif kind == "attestation":
-            self.attestations.setdefault(body["round_id"], {})[body["agency"]] = (position, body["attested_at"])
+            self.attestations.setdefault(body["round_id"], {})[body["agency"]] = position
         elif kind == "result":
             data = canonical(body)
             self.results[result_sha256(data)] = data
-        return []
+        elif kind == "context":
+            self.contexts[hashlib.sha256(canonical(body)).hexdigest()] = (position, body)
+
+    def latest_before(self, key: FlagKey, size: int) -> tuple[int, int, str] | None:
+        """(version, position, person) of a reference's latest version among the first size entries."""
+        for found in reversed(self.versions.get(key, [])):
+            if found[1] < size:
+                return found
+        return None
 
 
-def _flag_problems(state: _State, what: str, person: str, flags: list[dict[str, Any]]) -> list[str]:
-    problems = []
-    read: set[Ref] = set()
-    for f in flags:
-        ref = (f["agency"], f["reference"])
-        read.add(ref)
-        name = f"flag {f['agency']} {f['reference']} v{f['version']}"
-        found = state.flags.get((*ref, int(f["version"])))
-        if found is None:
-            problems.append(f"{what}: {name} is not in the log (the decision read a version no agency submitted)")
-            continue
-        position, logged = found
-        for field in _FLAG_FIELDS:
-            if logged.get(field) != f.get(field):
-                problems.append(f"{what}: {name} is {logged.get(field)!r} in entry {position}, the decision read "
-                                f"{f.get(field)!r} ({field})")
-        latest = state.latest[ref][0]
-        if latest != int(f["version"]):
-            entry = state.flags[(*ref, latest)][0]
-            problems.append(f"{what}: read {name}, but v{latest} (entry {entry}) was logged before it")
-    for ref in sorted(state.on_person.get(person, set()) - read):
-        version, on = state.latest[ref]
-        if on == person:
-            entry = state.flags[(*ref, version)][0]
-            problems.append(f"{what}: flag {ref[0]} {ref[1]} v{version} on this person (entry {entry}) was logged "
-                            "before the decision, which did not read it")
-    return problems
+class _Decision:
+    """Checks one decision's inputs against the log as of the log size it read at."""
 
+    def __init__(self, state: _State, what: str, body: dict[str, Any], size: int) -> None:
+        self.state, self.what, self.body, self.size = state, what, body, size
+        self.problems: list[str] = []
 
-def _input_problems(state: _State, what: str, body: dict[str, Any]) -> list[str]:
-    inputs = body["inputs"]
-    cand = inputs["candidate"]
-    person = cand["person_key"]
-    problems = []
-    round_id = body["round_id"]
-    if round_id:
-        found = state.candidates.get((round_id, person))
-        if found is None:
-            problems.append(f"{what}: its candidate is not a candidate of round {round_id} in the log")
+    def problem(self, text: str) -> None:
+        self.problems.append(f"{self.what}: {text}")
+
+    def entry(self, ref: Any, kind: str, name: str) -> dict[str, Any] | None:
+        """The body of the input entry a bound ref names, if it is one of this kind, before the log size read at,
+        with the leaf hash the ref names."""
+        if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], int)):
+            self.problem(f"{name}: its entry is named as {ref!r}, not as [position, leaf hash]")
+            return None
+        position, leaf = ref
+        found = self.state.at.get(position)
+        if position >= self.size:
+            self.problem(f"{name}: it names entry {position}, which is not before the log size {self.size} it read at")
+        elif found is None or found[0] != kind:
+            self.problem(f"{name}: it names entry {position}, which is not a {kind} entry")
+        elif found[2] != leaf:
+            self.problem(f"{name}: it names entry {position} with leaf hash {str(leaf)[:16]}..., which is not that "
+                         "entry's")
         else:
-            position, logged = found
-            for field in _CANDIDATE_FIELDS:
-                if logged.get(field) != cand.get(field):
-                    problems.append(f"{what}: the candidate's {field} is {logged.get(field)!r} in entry {position}, "
-                                    f"the decision read {cand.get(field)!r}")
-    problems += _flag_problems(state, what, person, inputs["flags"])
-    logged_att = {a: at for a, (_, at) in state.attestations.get(round_id, {}).items()} if round_id else {}
-    read_att = inputs["attestations"]
-    for agency in sorted(set(logged_att) | set(read_att)):
-        if logged_att.get(agency) != read_att.get(agency):
-            entry = state.attestations.get(round_id, {}).get(agency, (None,))[0]
-            logged_text = f"attested at {logged_att[agency]} in entry {entry}" if agency in logged_att else "not attested"
-            problems.append(f"{what}: {agency} is {logged_text} in the log, the decision read "
-                            f"{read_att.get(agency, 'not attested')!r}")
-    return problems
+            return found[1]
+        return None
+
+    def fields(self, name: str, position: int, logged: dict[str, Any], read: dict[str, Any],
+               names: Iterable[str], label: str = "") -> None:
+        for field in names:
+            if logged.get(field) != read.get(field):
+                self.problem(f"{label or name} is {logged.get(field)!r} in entry {position}, the decision read "
+                             f"{read.get(field)!r} ({field})")
+
+    def candidate(self, bound: dict[str, Any] | None) -> None:
+        cand, round_id = self.body["inputs"]["candidate"], self.body["round_id"]
+        if not round_id:
+            return  # a person screened outside a round: not a candidate the log holds
+        if bound is None:  # recorded before decisions were bound: look it up by key
+            position = self.state.candidates.get((round_id, cand["person_key"]), -1)
+            logged = self.state.at[position][1] if 0 <= position < self.size else None
+            if logged is None:
+                self.problem(f"its candidate is not a candidate of round {round_id} in the log")
+                return
+        else:
+            ref = bound.get("candidate")
+            if ref is None:
+                self.problem(f"its candidate names no entry: it is not a candidate of round {round_id} in the log")
+                return
+            logged = self.entry(ref, "candidate", "its candidate")
+            if logged is None:
+                return
+            position = ref[0]
+            if logged.get("round_id") != round_id:
+                self.problem(f"its candidate names entry {position}, a candidate of round {logged.get('round_id')}")
+                return
+        for field in _CANDIDATE_FIELDS:
+            if logged.get(field) != cand.get(field):
+                self.problem(f"the candidate's {field} is {logged.get(field)!r} in entry {position}, the decision read "
+                             f"{cand.get(field)!r}")
+
+    def flags(self, bound: dict[str, Any] | None) -> None:
+        flags = self.body["inputs"]["flags"]
+        refs = bound.get("flags") if bound is not None else None
+        if refs is not None and (not isinstance(refs, list) or len(refs) != len(flags)):
+            self.problem(f"it names {len(refs) if isinstance(refs, list) else refs!r} flag entries for the "
+                         f"{len(flags)} flag versions it read")
+            return
+        read: set[FlagKey] = set()
+        for i, f in enumerate(flags):
+            key = (f["agency"], f["reference"])
+            read.add(key)
+            name = f"flag {f['agency']} {f['reference']} v{f['version']}"
+            if refs is None:
+                position = self.state.flags.get((*key, int(f["version"])), -1)
+                logged = self.state.at[position][1] if 0 <= position < self.size else None
+                if logged is None:
+                    self.problem(f"{name} is not in the log (the decision read a version no agency submitted)")
+                    continue
+            else:
+                position = refs[i][0] if isinstance(refs[i], list) and refs[i] else -1
+                logged = self.entry(refs[i], "flag", name)
+                if logged is None:
+                    continue
+                if (logged.get("agency"), logged.get("reference"), logged.get("version")) != (*key, f["version"]):
+                    self.problem(f"{name}: it names entry {position}, which holds flag {logged.get('agency')} "
+                                 f"{logged.get('reference')} v{logged.get('version')}")
+                    continue
+            self.fields(name, position, logged, f, _FLAG_FIELDS)
+            latest = self.state.latest_before(key, self.size)
+            if latest is not None and latest[0] > int(f["version"]):
+                self.problem(f"read {name}, but v{latest[0]} (entry {latest[1]}) was logged before it read")
+        person = self.body["inputs"]["candidate"]["person_key"]
+        for key in sorted(self.state.on_person.get(person, set()) - read):
+            latest = self.state.latest_before(key, self.size)
+            if latest is not None and latest[2] == person:
+                self.problem(f"flag {key[0]} {key[1]} v{latest[0]} on this person (entry {latest[1]}) was logged "
+                             "before the decision read its inputs, and it did not read it")
+
+    def attestations(self, ctx: dict[str, Any] | None) -> None:
+        round_id, read = self.body["round_id"], self.body["inputs"]["attestations"]
+        logged: dict[str, tuple[int, str]] = {}
+        for agency, position in (self.state.attestations.get(round_id, {}) if round_id else {}).items():
+            if position < self.size:
+                logged[agency] = (position, self.state.at[position][1]["attested_at"])
+        if ctx is not None:
+            named = ctx.get("attestations") or {}
+            for agency in sorted(named):
+                body = self.entry(named[agency], "attestation", f"the attestation by {agency}")
+                if body is not None and (body.get("round_id"), body.get("agency")) != (round_id, agency):
+                    self.problem(f"the attestation by {agency}: it names entry {named[agency][0]}, which is "
+                                 f"{body.get('agency')}'s for round {body.get('round_id')}")
+        for agency in sorted(set(logged) | set(read)):
+            if agency not in logged or logged[agency][1] != read.get(agency):
+                text = (f"attested at {logged[agency][1]} in entry {logged[agency][0]}" if agency in logged
+                        else "not attested")
+                self.problem(f"{agency} is {text} in the log, the decision read {read.get(agency, 'not attested')!r}")
+
+    def context_entries(self, ctx: dict[str, Any]) -> None:
+        """The round and ruleset entries a context names."""
+        round_id = self.body["round_id"]
+        if round_id:
+            body = self.entry(ctx.get("round"), "round", f"its round {round_id}")
+            if body is not None and body.get("round_id") != round_id:
+                self.problem(f"its context names round {body.get('round_id')}'s entry, not round {round_id}'s")
+            elif body is not None and body.get("as_of") != self.body["as_of"]:
+                self.problem(f"round {round_id} is as of {body.get('as_of')} in the log, the decision was made as of "
+                             f"{self.body['as_of']}")
+        ref = ctx.get("ruleset")
+        found = self.state.ruleset_at.get(ref[0]) if isinstance(ref, list) and ref else None
+        if found is None or found[0] != self.body["ruleset_hash"] or found[1] != ref[1] or ref[0] >= self.size:  # type: ignore[index]
+            self.problem(f"its context names {ref!r} as the entry of ruleset version {self.body['ruleset_hash'][:12]}, "
+                         "which it is not (or not before the log size read at)")
 
 
-def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], dict[str, int]]:
-    """(problems, figures) of replaying every decision of a log from its entries alone (entries() gives them in
+def _check(state: _State, what: str, position: int, body: dict[str, Any]) -> list[str]:
+    bound = body.get("bound")
+    if bound is None:  # recorded before decisions were bound: as of its own position
+        d = _Decision(state, what, body, position)
+        d.candidate(None)
+        d.flags(None)
+        d.attestations(None)
+        return d.problems
+    found = state.contexts.get(bound.get("context", "")) if isinstance(bound, dict) else None
+    if found is None:
+        return [f"{what}: it names context {str(bound.get('context') if isinstance(bound, dict) else bound)[:16]}..., "
+                "which the log does not hold before it"]
+    ctx = found[1]
+    size = ctx.get("log_size")
+    if not isinstance(size, int) or not 0 <= size <= found[0]:
+        return [f"{what}: its context says it read the log at size {size!r}, but the context is entry {found[0]}"]
+    d = _Decision(state, what, body, size)
+    d.context_entries(ctx)
+    d.candidate(bound)
+    d.flags(bound)
+    d.attestations(ctx)
+    return d.problems
+
+
+def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[str], dict[str, int]]:
+    """(problems, notes, figures) of replaying every decision of a log from its entries alone (entries() gives them in
     order; it is called twice: first for the rulesets, which an older log holds after the decisions made under
-    them, logged again with their content by a newer server)."""
+    them, logged again with their content by a newer server).
+
+    Figures: decisions, replayed, bound (to the log size they read at), held (holding a verdict for a store
+    mismatch: the server found a table row that differs from the log, and said so). Notes: what those decisions
+    held, once per finding."""
     state = _State()
     evaluator = Evaluator()
     problems: list[str] = []
     for position, data in enumerate(entries()):
         if data.endswith(b'"type":"ruleset"}'):
-            problems += state.add(position, "ruleset", orjson.loads(data)["body"])
-    decisions = replayed = 0
+            problems += state.add_ruleset(position, orjson.loads(data)["body"], data)
+    figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0}
+    held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it
     for position, data in enumerate(entries()):
         try:
             entry = orjson.loads(data)
@@ -165,9 +291,9 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], dict[
         if kind == "ruleset":
             continue  # taken in by the first pass
         if kind != "decision":
-            problems += state.add(position, kind, body)
+            state.add(position, kind, body, data)
             continue
-        decisions += 1
+        figures["decisions"] += 1
         what = f"decision {body.get('decision_id')} (entry {position})"
         ruleset = state.rulesets.get(body["ruleset_hash"])
         if ruleset is None:
@@ -176,15 +302,21 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], dict[
             problems.append(f"{what}: its ruleset version {body['ruleset_hash'][:12]} {why}: it cannot be replayed "
                             "from the log alone")
             continue
-        problems += _input_problems(state, what, body)
-        inputs = EvalInput.model_validate(body["inputs"])
-        again = result_bytes(evaluator.evaluate(ruleset, inputs))
+        figures["bound"] += "bound" in body
+        problems += _check(state, what, position, body)
+        again = evaluator.evaluate(ruleset, EvalInput.model_validate(body["inputs"]))
         if "result" in body:
-            same = canonical(body["result"]) == again
+            holds = holds_in(body["result"]["trace"])
+            figures["held"] += bool(holds)
+            for h in dict.fromkeys(h.detail for h in holds):
+                held.setdefault(h, []).append(str(body.get("decision_id")))
+            same = canonical(body["result"]) == result_bytes(hold(again, holds, ruleset.hash))
         else:
-            same = body.get("result_sha256") == result_sha256(again) and body["result_sha256"] in state.results
+            same = body.get("result_sha256") == result_sha256(result_bytes(again)) and body["result_sha256"] in state.results
         if not same:
             problems.append(f"{what}: evaluating its inputs again under {ruleset.label} does not give the result it "
                             "records")
-        replayed += 1
-    return problems, {"decisions": decisions, "replayed": replayed}
+        figures["replayed"] += 1
+    notes = [f"{len(ids)} decision(s) ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}) held verdicts at REVIEW "
+             f"because the server found: {finding}" for finding, ids in held.items()]
+    return problems, notes, figures

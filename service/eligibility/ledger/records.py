@@ -115,6 +115,14 @@ class PreparedDecision(NamedTuple):
     result: bytes = b""
 
 
+class Context(NamedTuple):
+    """What a batch of decisions read besides each candidate and its flags: named by the SHA-256 of its canonical
+    body, logged once before the decisions that name it."""
+
+    sha256: str
+    body: bytes
+
+
 class StoredDecision(NamedTuple):
     """A recorded decision as the store returns it."""
 
@@ -141,8 +149,31 @@ class RoundInfo(_Rec):
     attested: dict[str, str] = {}
 
 
+Ref = tuple[int, str]
+"""An entry of the log: (position, leaf hash in hex)."""
+
+RowEntry = tuple[int, bytes, bytes] | None
+"""The log entry a table row names, as read with the row: (position, leaf hash, data); None if it names none, or
+one the log does not have."""
+
+
+class Bound(_Rec):
+    """Where in the log each input of a decision is: the entries its inputs were read from.
+
+    context names (by SHA-256) the "context" entry logged with the decision's batch: the log size the
+    inputs were read at, and the entries of the round, the ruleset and every attestation. candidate is
+    the candidate's entry (None for a person screened outside a round), flags the entry of each flag
+    version read, in the order of the inputs' flags.
+    """
+
+    context: str
+    candidate: Ref | None
+    flags: tuple[Ref, ...]
+
+
 class DecisionRecord(_Rec):
-    """A decision as recorded: what was read, under which ruleset version, and the result."""
+    """A decision as recorded: what was read, under which ruleset version, and the result (and, since
+    decisions were bound to the log, where each input is in it)."""
 
     decision_id: str
     round_id: str
@@ -153,3 +184,4 @@ class DecisionRecord(_Rec):
     engine_version: str
     inputs: EvalInput
     result: Result
+    bound: Bound | None = None

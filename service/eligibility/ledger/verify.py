@@ -5,8 +5,10 @@ independent `rfc8785` library), names its own index and its predecessor's leaf h
 checkpoint's Ed25519 signature; every checkpoint's root recomputed from the entries; sizes never
 shrink; consecutive checkpoints are consistent (RFC 9162 proof built and verified); every entry
 is covered by the last checkpoint; every decision that names a shared result by hash
-("result_sha256") follows a "result" entry holding exactly that result; every ruleset entry that holds
-its content (those logged since rulesets were) hashes to the version it names.
+("result_sha256") follows a "result" entry holding exactly that result, and every decision bound to its
+inputs follows the "context" entry it names; every ruleset entry that holds its content (those logged
+since rulesets were) hashes to the version it names. (Whether each decision follows from the inputs
+it names is replay's to check: logreplay.py.)
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]], publ
     key = load_public_key(public_key)
     hashes: list[bytes] = []
     results: set[str] = set()  # the hashes of the results logged so far
+    contexts: set[str] = set()  # and of the contexts
     prev = b""
     for position, data in enumerate(entries):
         try:
@@ -75,15 +78,21 @@ def verify_log(entries: Iterable[bytes], checkpoints: list[dict[str, str]], publ
         kind, body = parsed.get("type"), parsed.get("body")
         if kind == "result":
             results.add(result_sha256(rfc8785.dumps(body)))
+        elif kind == "context":
+            contexts.add(hashlib.sha256(rfc8785.dumps(body)).hexdigest())
         elif kind == "ruleset" and isinstance(body, dict) and "content" in body:
             if hashlib.sha256(rfc8785.dumps(body["content"])).hexdigest() != body.get("hash"):
                 problems.append(f"entry {position}: ruleset {body.get('name')} says it is version "
                                 f"{str(body.get('hash'))[:12]}, but its content hashes otherwise")
-        elif kind == "decision" and isinstance(body, dict) and "result" not in body:
+        elif kind == "decision" and isinstance(body, dict):
             name = body.get("result_sha256")
-            if name not in results:
+            if "result" not in body and name not in results:
                 problems.append(f"entry {position}: decision {body.get('decision_id')} names result {str(name)[:16]}..., "
                                 "which no earlier entry holds")
+            bound = body.get("bound")
+            if isinstance(bound, dict) and bound.get("context") not in contexts:
+                problems.append(f"entry {position}: decision {body.get('decision_id')} names context "
+                                f"{str(bound.get('context'))[:16]}..., which no earlier entry holds")
         hashes.append(leaf_hash(data))
         prev = hashes[-1]
     last_size, last_root, last_time = 0, root([]), ""

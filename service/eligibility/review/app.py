@@ -23,14 +23,22 @@ from eligibility.intake.outcomes import RowOutcome
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
-from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
+from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredFlag
 from eligibility.review import clock, witness
 from eligibility.review.flags import Tally, retract_flag, store_submission_once, tally
+from eligibility.review.inputs import (
+    NO_FLAGS,
+    CandidateInput,
+    candidate_input,
+    check_tallies,
+    flag_inputs,
+    round_context,
+)
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
 from eligibility.review.rounds import add_candidates
-from eligibility.review.screening import Decided, decide, eval_input, prepared, screen_round
+from eligibility.review.screening import Decided, bound_decision, screen_round
 from eligibility.review.signer import Signer
 from eligibility.review.whatif import Comparison, known_at_stamp, reevaluate
 from eligibility.review.workers import SLICE, WorkerPool
@@ -197,6 +205,7 @@ class App:
         """
         info = self.get_round(round_id, count=self.pool is not None)
         ruleset = self.registry.by_name(info.ruleset)
+        check_tallies(self.store)
         batches: Generator[list[Decided], None, None]
         if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
             batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, SLICE), still_wanted)
@@ -260,32 +269,43 @@ class App:
         return self.store.leaves(0), cps, public_key_text(self.signer.key.public_key())
 
     def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
-        """Screen one person, as a candidate of a round or ad hoc; the decision is recorded."""
+        """Screen one person, as a candidate of a round or ad hoc; the decision is recorded, bound to its inputs."""
         if round_id.strip():
-            info = self.get_round(round_id, count=False)
+            info: RoundInfo | None = self.get_round(round_id, count=False)
+            assert info is not None
             id_number = idnumbers.normalize(row.id_number)
-            stored_cand = self.store.candidate(info.round_id, self.ids.person_key(id_number))
-            if stored_cand is None:
-                raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
-                                    field="id_number")
-            rid, cand, day = info.round_id, stored_cand.facts(), info.as_of
-            attested = self.store.attestations(info.round_id)
-            rs = self.registry.by_name(info.ruleset)
+            person_key, rs, day = self.ids.person_key(id_number), self.registry.by_name(info.ruleset), info.as_of
         else:
-            rs = self.registry.by_name(ruleset)
+            info, rs = None, self.registry.by_name(ruleset)
             checked = validate_candidate(rs, self.vocabulary, row)
             if isinstance(checked, list):
                 raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
             id_number, fields = checked
             day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
-            cand = CandidateFacts(person_key=self.ids.person_key(id_number), id_masked=idnumbers.mask(id_number),
-                                  **fields.model_dump())
-            rid, attested = "", {}
-        flags = self.store.flags_for_persons([cand.person_key]).get(cand.person_key, [])
-        record = decide(self.evaluator, rs, rid, eval_input(day, cand, flags, attested))
+            person_key = self.ids.person_key(id_number)
+            adhoc = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
+        check_tallies(self.store)
+        with self.store.snapshot():
+            ctx = round_context(self.store, info, rs, self.store.log_size())
+            if info is not None:
+                found = self.store.screen_one(info.round_id, person_key)
+                if found is None:
+                    raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
+                                        field="id_number")
+                cand = candidate_input(info.round_id, *found)
+                person_key = cand.row.person_key
+            flags = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
+        if info is None:
+            cand, facts = CandidateInput(ScreenRow(0, person_key, adhoc.id_masked, adhoc.name, adhoc.village,
+                                                   adhoc.township, adhoc.positions, adhoc.party_member,
+                                                   adhoc.birth_date), None, []), adhoc
+        else:
+            facts = cand.row.facts()
+        prepared_ = bound_decision(self.evaluator, rs, info.round_id if info else "", day, ctx, cand, facts, flags,
+                                   clock.utc_now())
         self._count_disagreements()
-        (stored,) = self.store.append_decisions([prepared(record)])
-        return Decided(stored, record)
+        (stored,) = self.store.append_decisions([prepared_], [ctx.context])
+        return Decided(stored)
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:

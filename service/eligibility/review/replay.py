@@ -1,4 +1,5 @@
-"""Replay: re-evaluate a recorded decision's inputs under its recorded ruleset version and compare."""
+"""Replay: re-evaluate a recorded decision's inputs under its recorded ruleset version and compare (the verdicts
+the decision held for a store mismatch held again: engine/holds.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from eligibility.engine.durable_adapter import ENGINE_VERSION
 from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.holds import hold, holds_in
 from eligibility.errors import RecordError
 from eligibility.ledger.codec import (
     canonical,
@@ -52,6 +54,7 @@ def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes, result_
     inputs = parse_inputs(body)
     again = evaluator.evaluate(registry.by_hash(body["ruleset_hash"]), inputs)
     if "result" in body:
+        again = hold(again, holds_in(body["result"]["trace"]), body["ruleset_hash"])
         same = orjson.dumps(body["result"], option=orjson.OPT_SORT_KEYS) == result_bytes(again)
     else:
         same = bool(result_entry) and body["result_sha256"] == shared_result(again)[0] == _logged_result_name(
@@ -70,7 +73,7 @@ def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes, result_
 def replay(registry: Registry, evaluator: Evaluator, record: DecisionRecord) -> ReplayOutcome:
     """Re-run the engine on exactly the recorded inputs; the result must be identical byte for byte."""
     ruleset = registry.by_hash(record.ruleset_hash)
-    again = evaluator.evaluate(ruleset, record.inputs)
+    again = hold(evaluator.evaluate(ruleset, record.inputs), holds_in(record.result.trace), ruleset.hash)
     before = canonical(record.result.model_dump(mode="json"))
     after = result_bytes(again)
     diffs: list[str] = []

@@ -1,18 +1,21 @@
-"""Screening: read each candidate's inputs, evaluate, record the decision (its body made by the codec)."""
+"""Screening: read each candidate's inputs (checked against the log), evaluate, record the decision bound to its
+inputs (its body made by the codec)."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from datetime import date
 from functools import partial
+from typing import Any
 
 import orjson
 
 from eligibility.engine.durable_adapter import ENGINE_VERSION
 from eligibility.engine.evaluator import Evaluator
-from eligibility.engine.model import CandidateFacts, EvalInput
+from eligibility.engine.holds import Hold, hold
+from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
 from eligibility.ledger.codec import (
     DecisionHead,
     canonical,
@@ -22,8 +25,17 @@ from eligibility.ledger.codec import (
     record_body,
     shared_result,
 )
-from eligibility.ledger.records import DecisionRecord, PreparedDecision, RoundInfo, ScreenRow, StoredDecision, StoredFlag
+from eligibility.ledger.records import Bound, DecisionRecord, PreparedDecision, RoundInfo, ScreenRow, StoredDecision
 from eligibility.review import clock
+from eligibility.review.inputs import (
+    NO_FLAGS,
+    CandidateInput,
+    FlagInputs,
+    RoundContext,
+    candidate_input,
+    flag_inputs,
+    round_context,
+)
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -61,12 +73,14 @@ def new_decision_id() -> str:
     return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{os.urandom(7).hex()}"
 
 
-def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "") -> DecisionRecord:
-    """Evaluate one candidate's inputs into a decision record (not yet stored); round_id "" for an ad hoc screen."""
+def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "",
+           bound: Bound | None = None, holds: Sequence[Hold] = ()) -> DecisionRecord:
+    """Evaluate one candidate's inputs into a decision record (not yet stored); round_id "" for an ad hoc screen;
+    holds: inputs whose rows differ from the log (their verdicts held at REVIEW)."""
     return DecisionRecord(
         decision_id=new_decision_id(), round_id=round_id, recorded_at=recorded_at or clock.utc_now(), as_of=inp.as_of,
         ruleset_name=ruleset.name, ruleset_hash=ruleset.hash, engine_version=ENGINE_VERSION, inputs=inp,
-        result=evaluator.evaluate(ruleset, inp),
+        result=hold(evaluator.evaluate(ruleset, inp), holds, ruleset.hash), bound=bound,
     )
 
 
@@ -76,46 +90,61 @@ def prepared(rec: DecisionRecord) -> PreparedDecision:
                             rec.ruleset_hash, orjson.Fragment(canonical(record_body(rec))))
 
 
-def eval_input(as_of: date, candidate: CandidateFacts, flags: list[StoredFlag], attested: dict[str, str]) -> EvalInput:
-    """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only)."""
-    return EvalInput(
-        as_of=as_of, candidate=candidate,
-        flags=tuple(f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))),
-        attestations=dict(attested),
-    )
+def eval_input(as_of: date, candidate: CandidateFacts, flags: Sequence[FlagFacts], attested: dict[str, str]) -> EvalInput:
+    """The exact inputs one decision reads (no raw ID number: birth date and keyed hash only); flags by agency and
+    reference."""
+    return EvalInput(as_of=as_of, candidate=candidate, flags=tuple(flags), attestations=dict(attested))
 
 
 def _flagless_input(as_of: date, row: ScreenRow, attested: dict[str, str]) -> EvalInput:
     return eval_input(as_of, row.facts(), [], attested)
 
 
+def bound_decision(evaluator: Evaluator, ruleset: Ruleset, round_id: str, as_of: date, ctx: RoundContext,
+                   cand: CandidateInput, candidate: CandidateFacts, flags: FlagInputs, now: str) -> PreparedDecision:
+    """A decision that goes through the evaluator (flags on record, or an input held), bound to its inputs."""
+    bound = Bound(context=ctx.context.sha256, candidate=cand.ref, flags=tuple(flags.refs))
+    return prepared(decide(evaluator, ruleset, round_id, eval_input(as_of, candidate, flags.flags, ctx.attested), now,
+                           bound, [*ctx.holds, *cand.holds, *flags.holds]))
+
+
 def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo, batch: int = 2000,
                  after: int = 0, upto: int | None = None) -> Generator[list[Decided], None, None]:
-    """Screen every candidate of a round (or those with after < seq <= upto); each batch is recorded in one
-    transaction, then yielded.
+    """Screen every candidate of a round (or those with after < seq <= upto); each batch is read in one snapshot
+    (checked against the log and bound to it: review/inputs.py), recorded in one transaction, then yielded.
 
     A candidate with flags on record goes through the evaluator (durable-rules, shadow-checked) and
     its record holds its result. A candidate with none (most of a round) gets the result it shares
     with every candidate of the same profile-check outcome (Evaluator.shared_results); its record is
     built straight from the row and names that result by hash (logged once, before it).
     """
-    attested = store.attestations(round_.round_id)
     as_of = round_.as_of.isoformat()
     shared = evaluator.shared_results(ruleset, round_.as_of)
-    for rows in store.screen_rows(round_.round_id, batch, after, upto):
-        flags = store.flags_for_persons([r.person_key for r in rows])
+    round_id = round_.round_id
+    last = after
+    while True:
+        with store.snapshot():
+            ctx = round_context(store, round_, ruleset, store.log_size())
+            page = store.screen_page(round_id, last, upto, batch)
+            if not page:
+                return
+            cands = [candidate_input(round_id, row, entry) for row, entry in page]
+            flags = flag_inputs(store.flag_versions([c.row.person_key for c in cands]), (c.row.person_key for c in cands))
+        last = page[-1][0].seq
         now = clock.utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []
-        for r in rows:
-            on_record = flags.get(r.person_key)
-            if on_record:
-                out.append(prepared(decide(evaluator, ruleset, round_.round_id,
-                                           eval_input(round_.as_of, r.facts(), on_record, attested), now)))
+        attested = ctx.attested
+        for c in cands:
+            r = c.row
+            on_record = flags.get(r.person_key, NO_FLAGS)
+            if on_record.flags or on_record.holds or c.holds or ctx.holds:
+                out.append(bound_decision(evaluator, ruleset, round_id, round_.as_of, ctx, c, r.facts(), on_record, now))
                 continue
             result = shared.of(r, partial(_flagless_input, round_.as_of, r, attested))
             name, result_data = shared_result(result)
-            head = DecisionHead(new_decision_id(), round_.round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION)
-            body = decision_body(head, inputs_body(as_of, r, (), attested), result_name=name)
-            out.append(PreparedDecision(head.decision_id, round_.round_id, r.person_key, now, ruleset.hash,
+            head = DecisionHead(new_decision_id(), round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION)
+            bound: dict[str, Any] = {"context": ctx.context.sha256, "candidate": c.ref, "flags": []}
+            body = decision_body(head, inputs_body(as_of, r, (), attested), result_name=name, bound=bound)
+            out.append(PreparedDecision(head.decision_id, round_id, r.person_key, now, ruleset.hash,
                                         orjson.Fragment(canonical(body)), name, result_data))
-        yield [Decided(d) for d in store.append_decisions(out)]
+        yield [Decided(d) for d in store.append_decisions(out, [ctx.context])]

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 
 from eligibility.engine.evaluator import Evaluator
-from eligibility.engine.model import Overall, Result, TraceEntry, Verdict
+from eligibility.engine.model import FlagFacts, Overall, Result, TraceEntry, Verdict
 from eligibility.errors import InvalidInputError
-from eligibility.ledger.records import RoundInfo
+from eligibility.ledger.records import RoundInfo, StoredFlag
 from eligibility.review.screening import eval_input
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
@@ -57,6 +57,10 @@ def _fired(r: Result) -> set[str]:
     return {t.rule_id for t in r.trace if t.verdict in ("FAIL", "REVIEW")}
 
 
+def _facts(flags: list[StoredFlag]) -> list[FlagFacts]:
+    return [f.facts() for f in sorted(flags, key=lambda f: (f.agency, f.reference))]
+
+
 def reevaluate(store: Store, evaluator: Evaluator, round_: RoundInfo, now_rs: Ruleset, then_rs: Ruleset,
                known_at: str = "") -> Iterator[list[Comparison]]:
     """Compare every candidate of a round: (round's ruleset, current records) vs (then_rs, records at known_at)."""
@@ -69,8 +73,9 @@ def reevaluate(store: Store, evaluator: Evaluator, round_: RoundInfo, now_rs: Ru
         out = []
         for c in cands:
             facts = c.facts()
-            before = evaluator.evaluate(now_rs, eval_input(round_.as_of, facts, flags_now.get(c.person_key, []), attested))
-            after = evaluator.evaluate(then_rs, eval_input(round_.as_of, facts, flags_then.get(c.person_key, []),
+            now_in = eval_input(round_.as_of, facts, _facts(flags_now.get(c.person_key, [])), attested)
+            before = evaluator.evaluate(now_rs, now_in)
+            after = evaluator.evaluate(then_rs, eval_input(round_.as_of, facts, _facts(flags_then.get(c.person_key, [])),
                                                            attested_then))
             changes = tuple((a, before.verdicts[a], after.verdicts.get(a, "PENDING")) for a in before.verdicts
                             if before.verdicts[a] != after.verdicts.get(a, "PENDING"))

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS attestations (
 CREATE TABLE IF NOT EXISTS log (
   idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
+CREATE INDEX IF NOT EXISTS log_inputs ON log (type, idx) WHERE type IN ('flag', 'candidate', 'attestation');
 CREATE TABLE IF NOT EXISTS decisions (
   seq {pk}, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,
@@ -112,6 +113,14 @@ class Backend(ABC):
     def begin(self) -> None:
         """Start a serialised write transaction."""
 
+    @abstractmethod
+    def begin_read(self) -> None:
+        """Start a read-only transaction whose reads all see one state of the database."""
+
+    def end_read(self) -> None:
+        """End it."""
+        self.execute("COMMIT")
+
     def commit(self) -> None:
         """Commit it."""
         self.execute("COMMIT")
@@ -166,6 +175,11 @@ class SqliteBackend(Backend):
         """SQLite's single writer."""
         self._conn.execute("BEGIN IMMEDIATE")
 
+    def begin_read(self) -> None:
+        """A deferred transaction: its first read takes a snapshot of the WAL that its later reads see too
+        (writers go on meanwhile)."""
+        self._conn.execute("BEGIN")
+
     def create_schema(self) -> None:
         """Create what is missing."""
         for stmt in [*_statements(_TABLES.format(blob="BLOB", pk="INTEGER PRIMARY KEY")), *_SQLITE_GUARDS]:
@@ -212,6 +226,10 @@ class PostgresBackend(Backend):
         """One writer at a time across every process on this database."""
         self._conn.execute("BEGIN")
         self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+
+    def begin_read(self) -> None:
+        """A snapshot for every read until it ends."""
+        self._conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def create_schema(self) -> None:
         """Create what is missing (serialised by the advisory lock, so replicas may start together)."""

@@ -27,6 +27,7 @@ class SqlBase:
         self.path = backend.path
         self._lock = threading.RLock()
         self._depth = 0
+        self._reading = False
         with self.transaction():
             backend.create_schema()
 
@@ -43,6 +44,8 @@ class SqlBase:
         (e.g. look up a flag's latest version and append the next one) while helpers stay simple.
         """
         with self._lock:
+            if self._reading:
+                raise RuntimeError("a write inside a read snapshot")
             if self._depth:
                 self._depth += 1
                 try:
@@ -60,6 +63,22 @@ class SqlBase:
             finally:
                 self._depth = 0
             self.backend.commit()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the database (e.g. the log's size and the rows indexed from it); inside
+        a write transaction, that transaction's state. No write may start inside it."""
+        with self._lock:
+            if self._depth or self._reading:
+                yield
+                return
+            self.backend.begin_read()
+            self._reading = True
+            try:
+                yield
+            finally:
+                self._reading = False
+                self.backend.end_read()
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         with self._lock:

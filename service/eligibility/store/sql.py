@@ -16,7 +16,16 @@ from typing import Any
 import orjson
 
 from eligibility.ledger.codec import Body
-from eligibility.ledger.records import PreparedDecision, RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag
+from eligibility.ledger.records import (
+    Context,
+    PreparedDecision,
+    RoundInfo,
+    RowEntry,
+    ScreenRow,
+    StoredCandidate,
+    StoredDecision,
+    StoredFlag,
+)
 from eligibility.store.backends import Backend
 from eligibility.store.base import Row
 from eligibility.store.log import LogTables
@@ -33,6 +42,22 @@ _INPUT_ROWS = {
     "candidate": ("candidates", ("round_id", "person_key"), ("round_id", "person_key")),
     "attestation": ("attestations", ("round_id", "agency"), ("round_id", "agency")),
 }
+
+
+def _entry(row: Row) -> RowEntry:
+    """The log entry joined to a row (as l_idx, l_hash, l_data)."""
+    return None if row["l_idx"] is None else (int(row["l_idx"]), bytes(row["l_hash"]), bytes(row["l_data"]))
+
+
+_WITH_ENTRY = "l.idx AS l_idx, l.hash AS l_hash, l.data AS l_data"
+_SCREEN_COLS = ("c.seq, c.person_key, c.id_masked, c.name, c.village, c.township, c.positions, c.party_member, "
+                "c.birth_date, " + _WITH_ENTRY)
+
+
+def _screen_row(r: Row) -> ScreenRow:
+    return ScreenRow(r["seq"], r["person_key"], r["id_masked"], r["name"], r["village"], r["township"],
+                     tuple(r["positions"].split("+")) if r["positions"] else (), bool(r["party_member"]),
+                     date.fromisoformat(r["birth_date"]))
 
 
 class SqlStore(LogTables):
@@ -246,22 +271,50 @@ class SqlStore(LogTables):
             yield [candidate_of(r) for r in rows]
             last = rows[-1]["seq"]
 
-    def screen_rows(self, round_id: str, batch: int = 1000, after: int = 0,
-                    upto: int | None = None) -> Iterator[list[ScreenRow]]:
-        """A round's candidates (after < seq <= upto) in order, in batches, as screening reads them (no sealed ID)."""
-        last = after
-        top = upto if upto is not None else 2**62
-        while True:
-            rows = self._query(
-                "SELECT seq, person_key, id_masked, name, village, township, positions, party_member, birth_date "
-                "FROM candidates WHERE round_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                (round_id, last, top, batch))
-            if not rows:
-                return
-            yield [ScreenRow(r["seq"], r["person_key"], r["id_masked"], r["name"], r["village"], r["township"],
-                             tuple(r["positions"].split("+")) if r["positions"] else (), bool(r["party_member"]),
-                             date.fromisoformat(r["birth_date"])) for r in rows]
-            last = rows[-1]["seq"]
+    def screen_page(self, round_id: str, after: int, upto: int | None, limit: int) -> list[tuple[ScreenRow, RowEntry]]:
+        """Up to limit candidates of a round with after < seq <= upto, in order, as screening reads them (no sealed
+        ID), each with the log entry its row names."""
+        rows = self._query(
+            f"SELECT {_SCREEN_COLS} FROM candidates c LEFT JOIN log l ON l.idx = c.leaf_index "
+            "WHERE c.round_id = ? AND c.seq > ? AND c.seq <= ? ORDER BY c.seq LIMIT ?",
+            (round_id, after, upto if upto is not None else 2**62, limit))
+        return [(_screen_row(r), _entry(r)) for r in rows]
+
+    def screen_one(self, round_id: str, person_key: str) -> tuple[ScreenRow, RowEntry] | None:
+        """One candidate of a round as screening reads it, with its log entry; or None."""
+        rows = self._query(f"SELECT {_SCREEN_COLS} FROM candidates c LEFT JOIN log l ON l.idx = c.leaf_index "
+                           "WHERE c.round_id = ? AND c.person_key = ?", (round_id, person_key))
+        return (_screen_row(rows[0]), _entry(rows[0])) if rows else None
+
+    def flag_versions(self, person_keys: list[str]) -> Iterator[tuple[StoredFlag, bool, RowEntry]]:
+        """Every version on record of every flag with a version on one of these persons (and perhaps a few others):
+        is it marked the latest, the entry it names; by reference, then version."""
+        for i in range(0, len(person_keys), 500):
+            where, params = of_persons(person_keys[i:i + 500])
+            rows = self._query(f"SELECT {FLAG_COLS}, is_latest, {_WITH_ENTRY} FROM flags LEFT JOIN log l "
+                               "ON l.idx = flags.leaf_index WHERE (agency, reference) IN "
+                               f"(SELECT agency, reference FROM flags WHERE {where}) ORDER BY agency, reference, version",
+                               params)
+            for r in rows:
+                yield flag_of(r), bool(r["is_latest"]), _entry(r)
+
+    def attestation_rows(self, round_id: str) -> list[tuple[str, str, str, RowEntry]]:
+        """(agency, time, note, the entry it names) of each attestation of a round."""
+        rows = self._query(f"SELECT a.agency, a.attested_at, a.note, {_WITH_ENTRY} FROM attestations a LEFT JOIN log l "
+                           "ON l.idx = a.leaf_index WHERE a.round_id = ? ORDER BY a.agency", (round_id,))
+        return [(r["agency"], r["attested_at"], r["note"], _entry(r)) for r in rows]
+
+    def round_entry(self, round_id: str) -> RowEntry:
+        """The log entry a round's row names."""
+        rows = self._query(f"SELECT {_WITH_ENTRY} FROM rounds r LEFT JOIN log l ON l.idx = r.leaf_index "
+                           "WHERE r.round_id = ?", (round_id,))
+        return _entry(rows[0]) if rows else None
+
+    def ruleset_row_entry(self, hash_: str) -> RowEntry:
+        """The log entry a kept ruleset's row names."""
+        rows = self._query(f"SELECT {_WITH_ENTRY} FROM rulesets r LEFT JOIN log l ON l.idx = r.leaf_index "
+                           "WHERE r.hash = ?", (hash_,))
+        return _entry(rows[0]) if rows else None
 
     def seq_slices(self, round_id: str, size: int) -> Iterator[tuple[int, int]]:
         """(after, upto) bounds of consecutive slices of at most size candidates of a round, in order."""
@@ -301,9 +354,9 @@ class SqlStore(LogTables):
         return {r["agency"]: r["attested_at"] for r in rows}
 
     # ---- decisions ----
-    def append_decisions(self, decisions: list[PreparedDecision]) -> list[StoredDecision]:
+    def append_decisions(self, decisions: list[PreparedDecision], contexts: Iterable[Context] = ()) -> list[StoredDecision]:
         """Append decisions to the log in one transaction, each shared result they name logged first
-        unless the log has it already; each decision as stored."""
+        unless the log has it already, then the contexts they name; each decision as stored."""
         with self.transaction() as c:
             named = {d.result_sha256: d.result for d in decisions if d.result_sha256}
             results: dict[str, tuple[int, bytes]] = {}
@@ -313,6 +366,7 @@ class SqlStore(LogTables):
                 results = {r["sha256"]: (r["leaf_index"], bytes(r["data"])) for r in rows}
             new = [(sha, data) for sha, data in named.items() if sha not in results]
             items: list[tuple[str, Body]] = [("result", orjson.Fragment(data)) for _, data in new]
+            items += [("context", orjson.Fragment(ctx.body)) for ctx in contexts]
             entries = self._log(c, items + [("decision", d.body) for d in decisions])
             for (sha, _), e in zip(new, entries, strict=False):
                 results[sha] = (e.position, e.data)
@@ -321,7 +375,7 @@ class SqlStore(LogTables):
                               [(sha, results[sha][0]) for sha, _ in new])
             first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 AS n FROM decisions").fetchone()["n"])
             out = [StoredDecision(first + i, e.position, e.data, *results.get(d.result_sha256, (-1, b"")))
-                   for i, (d, e) in enumerate(zip(decisions, entries[len(new):], strict=True))]
+                   for i, (d, e) in enumerate(zip(decisions, entries[len(items):], strict=True))]
             c.executemany(
                 "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index, "
                 "result_leaf) VALUES (?,?,?,?,?,?,?,?)",
@@ -371,6 +425,22 @@ class SqlStore(LogTables):
         return [self._decision(r) for r in rows]
 
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
+    _TALLIED = {"flag": "flags", "candidate": "candidates", "attestation": "attestations"}
+
+    def input_tallies(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+        """For flags, candidates and attestations: ((rows, sum of the entries they name), (entries, sum of their
+        positions)): equal when no row was deleted or added outside the service (read in one snapshot)."""
+        with self.snapshot():
+            logged = {r["type"]: (int(r["n"]), int(r["s"] or 0)) for r in self._query(
+                "SELECT type, count(*) AS n, sum(idx) AS s FROM log WHERE type IN ('flag', 'candidate', 'attestation') "
+                "GROUP BY type")}
+            out = {}
+            for kind, table in self._TALLIED.items():
+                r = self._query(f"SELECT count(*) AS n, sum(leaf_index) AS s FROM {table}")[0]
+                out[kind] = ((int(r["n"]), int(r["s"] or 0)), logged.get(kind, (0, 0)))
+        return out
+
+
     def _all(self, sql: str, batch: int = 10_000) -> Iterator[list[Row]]:
         offset = 0
         while True:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from eligibility.engine.evaluator import Evaluator
 from eligibility.ledger.codec import record_body
-from eligibility.ledger.records import DecisionRecord
+from eligibility.ledger.records import Bound, DecisionRecord
 from eligibility.review.screening import new_decision_id
 from tests.unit.engine.test_evaluator import RS, inputs
 
@@ -19,13 +19,17 @@ EV = Evaluator()
 @settings(max_examples=300, deadline=None)
 @given(inputs())
 def test_fast_encoding_matches_the_model(inp) -> None:  # type: ignore[no-untyped-def]
-    rec = DecisionRecord(decision_id=new_decision_id(), round_id="R-x", recorded_at="2026-11-26T00:00:00.000000Z",
-                         as_of=inp.as_of, ruleset_name=RS.name, ruleset_hash=RS.hash, engine_version="e",
-                         inputs=inp, result=EV.evaluate(RS, inp))
-    fast = orjson.dumps(record_body(rec), option=orjson.OPT_SORT_KEYS)
-    slow = orjson.dumps(rec.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    assert fast == slow
-    assert DecisionRecord.model_validate(orjson.loads(fast)) == rec
+    unbound = DecisionRecord(decision_id=new_decision_id(), round_id="R-x", recorded_at="2026-11-26T00:00:00.000000Z",
+                             as_of=inp.as_of, ruleset_name=RS.name, ruleset_hash=RS.hash, engine_version="e",
+                             inputs=inp, result=EV.evaluate(RS, inp))
+    bound = unbound.model_copy(update={"bound": Bound(context="c" * 64, candidate=(3, "ab" * 32),
+                                                      flags=tuple((10 + i, "cd" * 32) for i in range(len(inp.flags))))})
+    for rec in (unbound, bound):  # (a decision recorded before decisions were bound has no "bound" at all)
+        fast = orjson.dumps(record_body(rec), option=orjson.OPT_SORT_KEYS)
+        slow = orjson.dumps(rec.model_dump(mode="json", exclude={"bound"} if rec.bound is None else set()),
+                            option=orjson.OPT_SORT_KEYS)
+        assert fast == slow
+        assert DecisionRecord.model_validate(orjson.loads(fast)) == rec
 
 
 def test_shared_results_are_shared_only_when_equal() -> None:

@@ -144,22 +144,27 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     key = Path(args.public_key).read_text() if args.public_key else None
     trusted = [cp for path in args.trusted for cp in read_checkpoints(Path(path))]
     problems, figures = verify_export(Path(args.dir), key, trusted)
+    notes: list[str] = []
     if args.replay:
         def entries() -> Iterator[bytes]:
             with (Path(args.dir) / LEAVES).open("rb") as f:
                 yield from (line.rstrip(b"\n") for line in f)
-        replay_problems, replayed = replay_log(entries)
+        replay_problems, notes, replayed = replay_log(entries)
         problems += replay_problems
         figures.update(replayed)
     if as_json(args):
-        render.jsonl({"ok": not problems, "problems": problems, **figures})
+        render.jsonl({"ok": not problems, "problems": problems, "notes": notes, **figures})
     else:
         for p in problems:
             print(f"FAIL {p}")
+        for note in notes:
+            print(f"NOTE {note}")
         print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints"
               + (f", extending {len(trusted)} trusted checkpoint(s)" if trusted else "")
               + (f", {figures['replayed']} of {figures['decisions']} decisions replayed from the log alone"
-                 if args.replay else "") + ": "
+                 if args.replay else "")
+              + (f" ({figures['held']} holding verdicts for tables that differ from the log)" if figures.get("held") else "")
+              + ": "
               + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
         if not args.public_key:
             print("note: the public key was taken from the export itself; pass --public-key with a copy you "
