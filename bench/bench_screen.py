@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -128,6 +129,7 @@ def main() -> None:
                     help="screen the round this many times (each screening records every decision again); the "
                          "median rate is reported, with the slowest and fastest (shared machines are noisy)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--keep-export", type=Path, help="copy the exported log here (to time `audit verify` again)")
     a = ap.parse_args()
     from conftest import start_server, stop_server  # the same way the tests start a real server
     figures: dict[str, float] = {}
@@ -198,6 +200,8 @@ def main() -> None:
         assert verified["ok"], verified["problems"][:5]
         figures["offline_verify_replay_per_s"] = verified["decisions"] / took
         figures["offline_verify_replay_s"] = took
+        if a.keep_export:
+            shutil.copytree(export, a.keep_export, dirs_exist_ok=True)
     figures["baseline_plain_python_per_s"] = baseline_rate(cands[: min(len(cands), 50_000)], flags)
     figures["screen_vs_baseline"] = figures["screen_per_s"] / figures["baseline_plain_python_per_s"]
     figures["client_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

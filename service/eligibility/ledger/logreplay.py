@@ -14,7 +14,10 @@ of each flag version it read. For each such decision:
   logged before N is missing from what it read; its attestations are exactly the round's logged
   before N;
 - evaluating its inputs again (holding what it held for a store mismatch: engine/holds.py) gives its
-  result byte for byte (or the shared result it names).
+  result byte for byte (or the shared result it names); a decision with nothing on record is evaluated
+  through the engine's shared results, exactly as the screening that made it.
+
+What the decisions of a batch share (their context: round, ruleset, attestations) is checked once.
 
 A decision recorded before decisions were bound is checked the same way by key, as of its own position.
 Any difference names the decision and the input (e.g. "decision dec-... (entry 905): flag court X v1 is
@@ -25,15 +28,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 import orjson
 
-from eligibility.engine.evaluator import Evaluator
+from eligibility.engine.evaluator import Evaluator, SharedResults
 from eligibility.engine.holds import hold, holds_in
-from eligibility.engine.model import EvalInput
+from eligibility.engine.model import EvalInput, Result
 from eligibility.errors import EligibilityError
-from eligibility.ledger.codec import canonical, result_bytes, result_sha256
+from eligibility.ledger.codec import canonical, result_bytes, result_sha256, shared_result
 from eligibility.ledger.merkle import leaf_hash
 from eligibility.rules.loader import load_ruleset_json
 from eligibility.rules.schema import Ruleset
@@ -135,7 +139,9 @@ class _Decision:
         return None
 
     def fields(self, name: str, position: int, logged: dict[str, Any], read: dict[str, Any],
-               names: Iterable[str], label: str = "") -> None:
+               names: tuple[str, ...], label: str = "") -> None:
+        if tuple(map(logged.get, names)) == tuple(map(read.get, names)):
+            return
         for field in names:
             if logged.get(field) != read.get(field):
                 self.problem(f"{label or name} is {logged.get(field)!r} in entry {position}, the decision read "
@@ -163,6 +169,8 @@ class _Decision:
             if logged.get("round_id") != round_id:
                 self.problem(f"its candidate names entry {position}, a candidate of round {logged.get('round_id')}")
                 return
+        if tuple(map(logged.get, _CANDIDATE_FIELDS)) == tuple(map(cand.get, _CANDIDATE_FIELDS)):
+            return
         for field in _CANDIDATE_FIELDS:
             if logged.get(field) != cand.get(field):
                 self.problem(f"the candidate's {field} is {logged.get(field)!r} in entry {position}, the decision read "
@@ -206,24 +214,39 @@ class _Decision:
                 self.problem(f"flag {key[0]} {key[1]} v{latest[0]} on this person (entry {latest[1]}) was logged "
                              "before the decision read its inputs, and it did not read it")
 
-    def attestations(self, ctx: dict[str, Any] | None) -> None:
-        round_id, read = self.body["round_id"], self.body["inputs"]["attestations"]
+    def logged_attestations(self) -> dict[str, tuple[int, str]]:
+        """The round's attestations logged before the size read at: agency -> (entry, time)."""
+        round_id = self.body["round_id"]
         logged: dict[str, tuple[int, str]] = {}
         for agency, position in (self.state.attestations.get(round_id, {}) if round_id else {}).items():
             if position < self.size:
                 logged[agency] = (position, self.state.at[position][1]["attested_at"])
-        if ctx is not None:
-            named = ctx.get("attestations") or {}
-            for agency in sorted(named):
-                body = self.entry(named[agency], "attestation", f"the attestation by {agency}")
-                if body is not None and (body.get("round_id"), body.get("agency")) != (round_id, agency):
-                    self.problem(f"the attestation by {agency}: it names entry {named[agency][0]}, which is "
-                                 f"{body.get('agency')}'s for round {body.get('round_id')}")
+        return logged
+
+    def attestations(self, logged: dict[str, tuple[int, str]], times: dict[str, str] | None = None) -> None:
+        """The attestations the decision read are exactly these (times: agency -> time of each, if known)."""
+        read = self.body["inputs"]["attestations"]
+        if read == (times if times is not None else {a: at for a, (_, at) in logged.items()}):
+            return
         for agency in sorted(set(logged) | set(read)):
             if agency not in logged or logged[agency][1] != read.get(agency):
                 text = (f"attested at {logged[agency][1]} in entry {logged[agency][0]}" if agency in logged
                         else "not attested")
                 self.problem(f"{agency} is {text} in the log, the decision read {read.get(agency, 'not attested')!r}")
+
+    def context_attestations(self, ctx: dict[str, Any]) -> None:
+        """The attestation entries a context names are the round's."""
+        round_id = self.body["round_id"]
+        named = ctx.get("attestations") or {}
+        for agency in sorted(named):
+            body = self.entry(named[agency], "attestation", f"the attestation by {agency}")
+            if body is not None and (body.get("round_id"), body.get("agency")) != (round_id, agency):
+                self.problem(f"the attestation by {agency}: it names entry {named[agency][0]}, which is "
+                             f"{body.get('agency')}'s for round {body.get('round_id')}")
+        logged = {a for a, (position, _) in self.logged_attestations().items()}
+        if set(named) != logged:
+            self.problem(f"it names the attestations of {sorted(named)}, but the log holds those of {sorted(logged)} "
+                         "before the size read at")
 
     def context_entries(self, ctx: dict[str, Any]) -> None:
         """The round and ruleset entries a context names."""
@@ -242,28 +265,82 @@ class _Decision:
                          "which it is not (or not before the log size read at)")
 
 
-def _check(state: _State, what: str, position: int, body: dict[str, Any]) -> list[str]:
-    bound = body.get("bound")
-    if bound is None:  # recorded before decisions were bound: as of its own position
-        d = _Decision(state, what, body, position)
-        d.candidate(None)
-        d.flags(None)
-        d.attestations(None)
+class _Checker:
+    """Checks every decision against the log; what a batch's decisions share (their context) once per batch."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        # (context, round, as of, ruleset) -> the round's attestations logged before the size read at
+        self._contexts: dict[tuple[str, str, str, str], tuple[dict[str, tuple[int, str]], dict[str, str]]] = {}
+
+    def check(self, what: str, position: int, body: dict[str, Any]) -> list[str]:
+        """Problems of one decision (the problems of a context it shares with others: with the first)."""
+        state = self.state
+        bound = body.get("bound")
+        if bound is None:  # recorded before decisions were bound: by key, as of its own position
+            d = _Decision(state, what, body, position)
+            d.candidate(None)
+            d.flags(None)
+            d.attestations(d.logged_attestations())
+            return d.problems
+        sha = bound.get("context", "") if isinstance(bound, dict) else ""
+        found = state.contexts.get(sha) if isinstance(sha, str) else None
+        if found is None:
+            return [f"{what}: it names context {str(sha)[:16]}..., which the log does not hold before it"]
+        ctx = found[1]
+        size = ctx.get("log_size")
+        if not isinstance(size, int) or not 0 <= size <= found[0]:
+            return [f"{what}: its context says it read the log at size {size!r}, but the context is entry {found[0]}"]
+        d = _Decision(state, what, body, size)
+        key = (sha, body["round_id"], body["as_of"], body["ruleset_hash"])
+        known = self._contexts.get(key)
+        if known is None:
+            d.context_entries(ctx)
+            d.context_attestations(ctx)
+            logged = d.logged_attestations()
+            known = self._contexts[key] = (logged, {a: at for a, (_, at) in logged.items()})
+        d.candidate(bound)
+        d.flags(bound)
+        d.attestations(*known)
         return d.problems
-    found = state.contexts.get(bound.get("context", "")) if isinstance(bound, dict) else None
-    if found is None:
-        return [f"{what}: it names context {str(bound.get('context') if isinstance(bound, dict) else bound)[:16]}..., "
-                "which the log does not hold before it"]
-    ctx = found[1]
-    size = ctx.get("log_size")
-    if not isinstance(size, int) or not 0 <= size <= found[0]:
-        return [f"{what}: its context says it read the log at size {size!r}, but the context is entry {found[0]}"]
-    d = _Decision(state, what, body, size)
-    d.context_entries(ctx)
-    d.candidate(bound)
-    d.flags(bound)
-    d.attestations(ctx)
-    return d.problems
+
+
+class _Profile(NamedTuple):
+    """What the profile checks read of a candidate (engine.reference.ProfileFacts)."""
+
+    birth_date: date
+    party_member: bool
+    positions: tuple[str, ...]
+
+
+class _Results:
+    """Results evaluated again: a decision with nothing on record through the engine's shared results, exactly as a
+    screening decides it (one evaluation per profile-check outcome of a round and moment); any other in full."""
+
+    def __init__(self) -> None:
+        self.evaluator = Evaluator()
+        self._shared: dict[tuple[str, str, tuple[tuple[str, str], ...]], SharedResults] = {}
+        # the same inputs screened again (a round is screened more than once): the engine is a pure function
+        self._same: dict[tuple[str, bytes], Result] = {}
+
+    def again(self, ruleset: Ruleset, inputs: dict[str, Any]) -> Result:
+        if inputs["flags"]:
+            same = (ruleset.hash, canonical(inputs))
+            result = self._same.get(same)
+            if result is None:
+                if len(self._same) > 8192:
+                    self._same.clear()
+                result = self._same[same] = self.evaluator.evaluate(ruleset, EvalInput.model_validate(inputs))
+            return result
+        key = (ruleset.hash, inputs["as_of"], tuple(sorted(inputs["attestations"].items())))
+        shared = self._shared.get(key)
+        if shared is None:
+            if len(self._shared) > 64:
+                self._shared.clear()
+            shared = self._shared[key] = self.evaluator.shared_results(ruleset, date.fromisoformat(inputs["as_of"]))
+        c = inputs["candidate"]
+        profile = _Profile(date.fromisoformat(c["birth_date"]), bool(c["party_member"]), tuple(c["positions"]))
+        return shared.of(profile, lambda: EvalInput.model_validate(inputs))
 
 
 def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[str], dict[str, int]]:
@@ -275,7 +352,7 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
     mismatch: the server found a table row that differs from the log, and said so). Notes: what those decisions
     held, once per finding."""
     state = _State()
-    evaluator = Evaluator()
+    checker, results = _Checker(state), _Results()
     problems: list[str] = []
     for position, data in enumerate(entries()):
         if data.endswith(b'"type":"ruleset"}'):
@@ -303,16 +380,17 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
                             "from the log alone")
             continue
         figures["bound"] += "bound" in body
-        problems += _check(state, what, position, body)
-        again = evaluator.evaluate(ruleset, EvalInput.model_validate(body["inputs"]))
+        problems += checker.check(what, position, body)
+        again = results.again(ruleset, body["inputs"])
         if "result" in body:
             holds = holds_in(body["result"]["trace"])
             figures["held"] += bool(holds)
             for h in dict.fromkeys(h.detail for h in holds):
                 held.setdefault(h, []).append(str(body.get("decision_id")))
-            same = canonical(body["result"]) == result_bytes(hold(again, holds, ruleset.hash))
+            # (the entry is canonical JSON, keys sorted: its result's bytes are followed by its round_id)
+            same = b'"result":' + result_bytes(hold(again, holds, ruleset.hash)) + b',"round_id":' in data
         else:
-            same = body.get("result_sha256") == result_sha256(result_bytes(again)) and body["result_sha256"] in state.results
+            same = body.get("result_sha256") == shared_result(again)[0] and body["result_sha256"] in state.results
         if not same:
             problems.append(f"{what}: evaluating its inputs again under {ruleset.label} does not give the result it "
                             "records")

@@ -78,6 +78,28 @@ class CompactRange:
         return other
 
 
+class PrefixRoots:
+    """The roots of the first n leaves for any n, computed in one pass when asked in increasing order (a log's
+    checkpoints), each later one extending the earlier ones' range; an earlier size is computed afresh."""
+
+    def __init__(self, hashes: Sequence[bytes]) -> None:
+        """Over these leaf hashes."""
+        self._hashes = hashes
+        self._range = CompactRange()
+        self._known: dict[int, bytes] = {}
+
+    def __call__(self, size: int) -> bytes:
+        """MTH of the first size leaves (size <= len(hashes))."""
+        if size in self._known:
+            return self._known[size]
+        if size < self._range.size:
+            return root(self._hashes[:size])
+        for h in self._hashes[self._range.size:size]:
+            self._range.append(h)
+        self._known[size] = self._range.root()
+        return self._known[size]
+
+
 def root_of_stream(hashes: Iterable[bytes]) -> tuple[int, bytes]:
     """(size, MTH) of leaf hashes read one by one in O(log n) memory."""
     r = CompactRange()

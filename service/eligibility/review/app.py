@@ -66,6 +66,7 @@ class App:
         self.signer = Signer(self.store, config.signing_key(), config.log_origin,
                              on_signed=lambda cp: witness.save(config.home, cp))
         self._check_not_rolled_back(accept_restored_log)
+        self._tallied_at: int | None = None  # the database's data version when its tables last tallied with the log
         self.pool = WorkerPool(config, config.workers) if config.workers > 0 else None
 
     def close(self) -> None:
@@ -112,6 +113,17 @@ class App:
                                           "`eligibility serve --accept-restored-log`")
         log.warning("started on a restored log, as the operator said (--accept-restored-log): %s", problem)
         self.checkpoint()  # the kept copy now says what this log is
+
+    def _check_tallies(self) -> None:
+        """Refuse to screen on tables that lost or gained rows outside the service (review.inputs.check_tallies).
+
+        Tallied again only when another connection (a worker, a replica, the sqlite3 shell) has committed since
+        the last tally: this server's own writes keep every row and its entry together."""
+        version = self.store.data_version()
+        if version is not None and version == self._tallied_at:
+            return
+        check_tallies(self.store)
+        self._tallied_at = version
 
     def _agency_only(self, role: str) -> None:
         if role not in self.vocabulary.agencies:
@@ -205,7 +217,7 @@ class App:
         """
         info = self.get_round(round_id, count=self.pool is not None)
         ruleset = self.registry.by_name(info.ruleset)
-        check_tallies(self.store)
+        self._check_tallies()
         batches: Generator[list[Decided], None, None]
         if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
             batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, SLICE), still_wanted)
@@ -284,7 +296,7 @@ class App:
             day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
             person_key = self.ids.person_key(id_number)
             adhoc = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
-        check_tallies(self.store)
+        self._check_tallies()
         with self.store.snapshot():
             ctx = round_context(self.store, info, rs, self.store.log_size())
             if info is not None:

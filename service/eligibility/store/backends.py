@@ -113,6 +113,10 @@ class Backend(ABC):
     def begin(self) -> None:
         """Start a serialised write transaction."""
 
+    def data_version(self) -> int | None:
+        """A number that changes when another connection commits a change to the database (None: not known)."""
+        return None
+
     @abstractmethod
     def begin_read(self) -> None:
         """Start a read-only transaction whose reads all see one state of the database."""
@@ -174,6 +178,10 @@ class SqliteBackend(Backend):
     def begin(self) -> None:
         """SQLite's single writer."""
         self._conn.execute("BEGIN IMMEDIATE")
+
+    def data_version(self) -> int | None:
+        """SQLite's data_version: changes when another connection (a worker, a replica, the sqlite3 shell) commits."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def begin_read(self) -> None:
         """A deferred transaction: its first read takes a snapshot of the WAL that its later reads see too

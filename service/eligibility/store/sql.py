@@ -427,6 +427,11 @@ class SqlStore(LogTables):
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
     _TALLIED = {"flag": "flags", "candidate": "candidates", "attestation": "attestations"}
 
+    def data_version(self) -> int | None:
+        """A number that changes when another connection commits a change to the database (None: not known)."""
+        with self._lock:
+            return self.backend.data_version()
+
     def input_tallies(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """For flags, candidates and attestations: ((rows, sum of the entries they name), (entries, sum of their
         positions)): equal when no row was deleted or added outside the service (read in one snapshot)."""

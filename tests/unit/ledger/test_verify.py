@@ -45,3 +45,16 @@ def test_verify_finds_a_ruleset_entry_whose_content_is_not_the_version_it_names(
                       (ruleset_body(rs.name, rs.version, rs.hash, "t", None), False)):  # an entry logged by hash only
         problems, _ = verify_log([e.data for e in chain_entries(0, b"", [("ruleset", body)])], [], key)
         assert any("its content hashes otherwise" in p for p in problems) == bad, problems
+
+
+def test_the_fast_canonical_form_is_rfc8785_for_every_code_point_and_falls_back_otherwise() -> None:
+    import rfc8785
+
+    from eligibility.ledger.verify import canonical_form
+    # every code point below U+0800 (the escapes and the 1-2 byte forms), and a stride through the rest
+    for cp in [*range(0x800), *range(0x800, 0xD800, 5), *range(0xE000, 0x110000, 17)]:
+        value = {"k": chr(cp), "a": [chr(cp) * 2, -(2**53 - 1), 0, True, None], "z": {"n": 2**53 - 1}}
+        assert canonical_form(value) == rfc8785.dumps(value), hex(cp)
+    for value in ({"名": 1, "a": 2}, {"\U0001f600": 1, "\ue000": 2}, {"f": 1.5}, [1e21]):  # rfc8785's own encoding
+        assert canonical_form(value) == rfc8785.dumps(value)
+    assert canonical_form({"big": 2**53}) is None  # outside RFC 8785's integers: no canonical form
