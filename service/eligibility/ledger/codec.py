@@ -207,12 +207,36 @@ def _flag(f: FlagFacts) -> dict[str, Any]:
             "recorded_at": f.recorded_at}
 
 
-def inputs_body(as_of: str, candidate: CandidateFacts | ScreenRow, flags: Sequence[FlagFacts],
+def candidate_bytes(c: CandidateFacts | ScreenRow) -> bytes:
+    """The canonical JSON of a candidate as a decision's inputs hold it."""
+    return canonical(_candidate(c))
+
+
+_BEFORE_TOWNSHIP = b',"township":'
+
+
+def of_round(round_id: str) -> bytes:
+    """What candidate_entry_holds puts before a candidate's place: its round."""
+    return b',"round_id":' + canonical(round_id) + b',"seq":'
+
+
+def candidate_entry_holds(data: bytes, of_round_: bytes, seq: int, candidate: bytes) -> bool:
+    """Whether a logged candidate entry is exactly this candidate (its canonical bytes as a decision holds them)
+    of this round (of_round(round_id)) at this place: the entry's body is those bytes with the round and place put
+    in their sorted place, before "township" (a quote inside a name is escaped, so the first unescaped "township"
+    key is it)."""
+    i = candidate.find(_BEFORE_TOWNSHIP)
+    return data.startswith(b'{"body":%b%b%d%b,"index":' % (candidate[:i], of_round_, seq, candidate[i:]))
+
+
+def inputs_body(as_of: str, candidate: CandidateFacts | ScreenRow | bytes, flags: Sequence[FlagFacts],
                 attestations: dict[str, str]) -> dict[str, Any]:
     """The inputs a decision read (EvalInput as model_dump(mode="json") gives it), from the model or straight
-    from a screened row (a candidate with nothing on record needs no model objects)."""
-    return {"as_of": as_of, "candidate": _candidate(candidate), "flags": [_flag(f) for f in flags],
-            "attestations": dict(attestations)}
+    from a screened row (a candidate with nothing on record needs no model objects), or with the candidate
+    already encoded (candidate_bytes)."""
+    return {"as_of": as_of,
+            "candidate": orjson.Fragment(candidate) if isinstance(candidate, bytes) else _candidate(candidate),
+            "flags": [_flag(f) for f in flags], "attestations": dict(attestations)}
 
 
 def decision_body(head: DecisionHead, inputs: dict[str, Any], result: Result | None = None,

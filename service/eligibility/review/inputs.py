@@ -21,7 +21,7 @@ name the row; `audit verify --replay` finds any decision that did not read an in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -32,9 +32,12 @@ from eligibility.engine.model import FlagFacts
 from eligibility.errors import RecordError
 from eligibility.ledger.codec import (
     attestation_body,
+    candidate_bytes,
+    candidate_entry_holds,
     context,
     entry_holds,
     flag_body,
+    of_round,
     ref,
     round_body,
     screen_row_body,
@@ -55,11 +58,16 @@ class RoundContext(NamedTuple):
 
 
 class CandidateInput(NamedTuple):
-    """One candidate as the log says it, where it is, and the holds its rows cause."""
+    """One candidate as the log says it, where it is, the holds its rows cause, and its canonical bytes as a
+    decision holds them (when its row says what its entry says: b"" otherwise)."""
 
     row: ScreenRow
     ref: Ref | None
-    holds: list[Hold]
+    holds: Sequence[Hold]
+    encoded: bytes = b""
+
+
+_NO_HOLDS: tuple[Hold, ...] = ()
 
 
 class FlagInputs(NamedTuple):
@@ -150,11 +158,12 @@ def round_context(store: Store, info: RoundInfo | None, ruleset: Ruleset, log_si
     return RoundContext(ctx, attested, holds)
 
 
-def candidate_input(round_id: str, row: ScreenRow, entry: RowEntry) -> CandidateInput:
-    """A candidate as its entry says it (checked against its row)."""
+def candidate_input(round_id: str, row: ScreenRow, entry: RowEntry, in_round: bytes = b"") -> CandidateInput:
+    """A candidate as its entry says it (checked against its row); in_round: codec.of_round(round_id), if made."""
+    encoded = candidate_bytes(row)
+    if entry is not None and candidate_entry_holds(entry[2], in_round or of_round(round_id), row.seq, encoded):
+        return CandidateInput(row, (entry[0], entry[1].hex()), _NO_HOLDS, encoded)
     body = screen_row_body(round_id, row)
-    if entry is not None and entry_holds(entry[2], body):
-        return CandidateInput(row, ref(entry[0], entry[1]), [])
     logged = _logged(entry, "candidate", round_id=round_id, seq=row.seq)
     what = f"candidate {row.seq} ({row.id_masked})"
     if logged is None:

@@ -21,6 +21,7 @@ from eligibility.ledger.codec import (
     canonical,
     decision_body,
     inputs_body,
+    of_round,
     parse_decision,
     record_body,
     shared_result,
@@ -121,6 +122,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
     as_of = round_.as_of.isoformat()
     shared = evaluator.shared_results(ruleset, round_.as_of)
     round_id = round_.round_id
+    in_round = of_round(round_id)
     last = after
     while True:
         with store.snapshot():
@@ -128,7 +130,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
             page = store.screen_page(round_id, last, upto, batch)
             if not page:
                 return
-            cands = [candidate_input(round_id, row, entry) for row, entry in page]
+            cands = [candidate_input(round_id, row, entry, in_round) for row, entry in page]
             flags = flag_inputs(store.flag_versions([c.row.person_key for c in cands]), (c.row.person_key for c in cands))
         last = page[-1][0].seq
         now = clock.utc_now()  # one transaction, one time of recording
@@ -144,7 +146,7 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
             name, result_data = shared_result(result)
             head = DecisionHead(new_decision_id(), round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION)
             bound: dict[str, Any] = {"context": ctx.context.sha256, "candidate": c.ref, "flags": []}
-            body = decision_body(head, inputs_body(as_of, r, (), attested), result_name=name, bound=bound)
+            body = decision_body(head, inputs_body(as_of, c.encoded, (), attested), result_name=name, bound=bound)
             out.append(PreparedDecision(head.decision_id, round_id, r.person_key, now, ruleset.hash,
                                         orjson.Fragment(canonical(body)), name, result_data))
         yield [Decided(d) for d in store.append_decisions(out, [ctx.context])]

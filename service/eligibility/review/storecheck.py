@@ -28,6 +28,7 @@ from eligibility.ledger.codec import (
     ruleset_body,
 )
 from eligibility.store import Store
+from eligibility.store.log import TALLIED
 
 Key = tuple[str, ...]
 
@@ -76,10 +77,14 @@ class _Logged:
         self.decisions: dict[str, tuple[int, str, str, str, str, str]] = {}
         self.results: dict[int, str] = {}  # position -> the shared result's name
         self.contentless: set[str] = set()  # rulesets logged by hash only (before their content was logged)
+        self.tallies: dict[str, tuple[int, int]] = {}  # tallied kind -> (entries, sum of their positions)
         for batch in store.leaves(0):
             for position, data in batch:
                 entry = orjson.loads(data)
                 kind, body = entry["type"], entry["body"]
+                if kind in TALLIED:
+                    n, total = self.tallies.get(kind, (0, 0))
+                    self.tallies[kind] = (n + 1, total + position)
                 if kind in ("flag", "candidate", "attestation", "round", "ruleset"):
                     self.inputs[_key(kind, body)] = (position, _digest(body))
                     if kind == "ruleset" and "content" not in body:
@@ -146,6 +151,12 @@ def check_store(store: Store) -> tuple[list[str], dict[str, int]]:
     for hash_, _, _, _, content in store.all_rulesets():
         if hashlib.sha256(content).hexdigest() != hash_:
             problems.append(f"ruleset {hash_}: its kept content does not hash to its name")
+    tallied = store.log_tallies()
+    for kind in TALLIED:
+        if tallied.get(kind, (0, 0)) != logged.tallies.get(kind, (0, 0)):
+            problems.append(f"the log's tally of {kind} entries says {tallied.get(kind, (0, 0))[0]} (positions summing "
+                            f"to {tallied.get(kind, (0, 0))[1]}), the log holds {logged.tallies.get(kind, (0, 0))[0]} "
+                            f"(summing to {logged.tallies.get(kind, (0, 0))[1]}): the tally table was edited")
     problems += _decisions(store, logged)
     return problems, {"rows": rows, "inputs logged": len(logged.inputs), "decisions logged": len(logged.decisions)}
 

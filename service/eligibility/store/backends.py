@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS attestations (
 CREATE TABLE IF NOT EXISTS log (
   idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
-CREATE INDEX IF NOT EXISTS log_inputs ON log (type, idx) WHERE type IN ('flag', 'candidate', 'attestation');
+CREATE TABLE IF NOT EXISTS log_tallies (
+  type TEXT PRIMARY KEY, entries BIGINT NOT NULL, positions BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
   seq {pk}, decision_id TEXT NOT NULL UNIQUE, round_id TEXT NOT NULL,
   person_key TEXT NOT NULL, recorded_at TEXT NOT NULL, ruleset_hash TEXT NOT NULL,

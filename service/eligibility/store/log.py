@@ -14,6 +14,10 @@ from eligibility.ledger.entry import LogEntry, chain_entries
 from eligibility.store.backends import Backend
 from eligibility.store.base import SqlBase
 
+TALLIED = ("flag", "candidate", "attestation")
+"""The input entries tallied as they are appended (how many, and the sum of their positions), so that a screening
+can tell at once whether those tables lost or gained rows."""
+
 
 class LogTables(SqlBase):
     """The log and its checkpoints."""
@@ -27,7 +31,29 @@ class LogTables(SqlBase):
         entries = chain_entries(start, prev, items)
         c.executemany("INSERT INTO log (idx, type, data, hash) VALUES (?,?,?,?)",
                       [(e.position, e.type, e.data, e.hash) for e in entries])
+        tallies: dict[str, list[int]] = {}
+        for e in entries:
+            if e.type in TALLIED:
+                t = tallies.setdefault(e.type, [0, 0])
+                t[0] += 1
+                t[1] += e.position
+        if tallies:
+            c.executemany("INSERT INTO log_tallies (type, entries, positions) VALUES (?,?,?) ON CONFLICT (type) DO "
+                          "UPDATE SET entries = log_tallies.entries + excluded.entries, "
+                          "positions = log_tallies.positions + excluded.positions",
+                          [(kind, n, total) for kind, (n, total) in tallies.items()])
         return entries
+
+    def log_tallies(self) -> dict[str, tuple[int, int]]:
+        """type -> (entries, sum of their positions), as tallied when they were appended."""
+        return {r["type"]: (int(r["entries"]), int(r["positions"]))
+                for r in self._query("SELECT type, entries, positions FROM log_tallies")}
+
+    def count_log(self) -> dict[str, tuple[int, int]]:
+        """type -> (entries, sum of their positions) of the tallied kinds, counted in the log itself (a full scan)."""
+        return {r["type"]: (int(r["n"]), int(r["s"] or 0)) for r in self._query(
+            f"SELECT type, count(*) AS n, sum(idx) AS s FROM log WHERE type IN ({','.join('?' * len(TALLIED))}) "
+            "GROUP BY type", TALLIED)}
 
     def log_size(self) -> int:
         """Number of entries in the log: its last position + 1 (positions run from 0 without a gap, which

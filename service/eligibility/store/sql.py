@@ -31,6 +31,9 @@ from eligibility.store.base import Row
 from eligibility.store.log import LogTables
 from eligibility.store.rows import FLAG_COLS, INSERT_FLAG, candidate_of, flag_of, flag_row, of_persons
 
+_TALLIED = "log_tallies"
+"""The setting saying the log's input entries are tallied (a new database, or an older one once tallied)."""
+
 _INDEXED = "leaf_indexes"
 """The setting saying every input row names its log entry (a new database, or an older one once indexed)."""
 
@@ -68,6 +71,18 @@ class SqlStore(LogTables):
         super().__init__(backend)
         if self.setting(_INDEXED) is None:
             self.index_old_rows()
+        if self.setting(_TALLIED) is None:
+            self.tally_old_log()
+
+    def tally_old_log(self) -> None:
+        """Tally the input entries of a log written before they were tallied as appended (once per database)."""
+        with self.transaction() as c:
+            if self.setting(_TALLIED) is not None:  # another replica did it first
+                return
+            c.execute("DELETE FROM log_tallies")
+            c.executemany("INSERT INTO log_tallies (type, entries, positions) VALUES (?,?,?)",
+                          [(kind, n, total) for kind, (n, total) in self.count_log().items()])
+            c.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (_TALLIED, "1"))
 
     def index_old_rows(self, batch: int = 5000) -> int:
         """Give every input row written before rows named their log entry the position of that entry (found by
@@ -286,17 +301,29 @@ class SqlStore(LogTables):
                            "WHERE c.round_id = ? AND c.person_key = ?", (round_id, person_key))
         return (_screen_row(rows[0]), _entry(rows[0])) if rows else None
 
-    def flag_versions(self, person_keys: list[str]) -> Iterator[tuple[StoredFlag, bool, RowEntry]]:
+    def flag_versions(self, person_keys: list[str]) -> list[tuple[StoredFlag, bool, RowEntry]]:
         """Every version on record of every flag with a version on one of these persons (and perhaps a few others):
         is it marked the latest, the entry it names; by reference, then version."""
+        out: list[tuple[StoredFlag, bool, RowEntry]] = []
+        select = f"SELECT {FLAG_COLS}, is_latest, {_WITH_ENTRY} FROM flags LEFT JOIN log l ON l.idx = flags.leaf_index "
         for i in range(0, len(person_keys), 500):
             where, params = of_persons(person_keys[i:i + 500])
-            rows = self._query(f"SELECT {FLAG_COLS}, is_latest, {_WITH_ENTRY} FROM flags LEFT JOIN log l "
-                               "ON l.idx = flags.leaf_index WHERE (agency, reference) IN "
-                               f"(SELECT agency, reference FROM flags WHERE {where}) ORDER BY agency, reference, version",
-                               params)
-            for r in rows:
-                yield flag_of(r), bool(r["is_latest"]), _entry(r)
+            out += [(flag_of(r), bool(r["is_latest"]), _entry(r)) for r in self._query(select + "WHERE " + where, params)]
+        # a reference whose last version here is not its latest: its later versions are on another person (a
+        # correction of the ID number), or were deleted; read them all
+        top: dict[tuple[str, str], tuple[int, bool]] = {}
+        for f, latest, _ in out:
+            if f.version > top.get((f.agency, f.reference), (0, False))[0]:
+                top[(f.agency, f.reference)] = (f.version, latest)
+        elsewhere = [ref for ref, (_, latest) in top.items() if not latest]
+        if elsewhere:
+            have = {(f.agency, f.reference, f.version) for f, _, _ in out}
+            for agency, reference in elsewhere:
+                out += [(flag_of(r), bool(r["is_latest"]), _entry(r)) for r in self._query(
+                    select + "WHERE agency = ? AND reference = ?", (agency, reference))
+                        if (agency, reference, r["version"]) not in have]
+        out.sort(key=lambda v: (v[0].agency, v[0].reference, v[0].version))
+        return out
 
     def attestation_rows(self, round_id: str) -> list[tuple[str, str, str, RowEntry]]:
         """(agency, time, note, the entry it names) of each attestation of a round."""
@@ -425,7 +452,7 @@ class SqlStore(LogTables):
         return [self._decision(r) for r in rows]
 
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
-    _TALLIED = {"flag": "flags", "candidate": "candidates", "attestation": "attestations"}
+    _TALLY_TABLES = {"flag": "flags", "candidate": "candidates", "attestation": "attestations"}
 
     def data_version(self) -> int | None:
         """A number that changes when another connection commits a change to the database (None: not known)."""
@@ -434,13 +461,12 @@ class SqlStore(LogTables):
 
     def input_tallies(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """For flags, candidates and attestations: ((rows, sum of the entries they name), (entries, sum of their
-        positions)): equal when no row was deleted or added outside the service (read in one snapshot)."""
+        positions, as tallied when appended)): equal when no row was deleted or added outside the service (read in
+        one snapshot). (The tallies are checked against the log itself by `audit check-store`.)"""
         with self.snapshot():
-            logged = {r["type"]: (int(r["n"]), int(r["s"] or 0)) for r in self._query(
-                "SELECT type, count(*) AS n, sum(idx) AS s FROM log WHERE type IN ('flag', 'candidate', 'attestation') "
-                "GROUP BY type")}
+            logged = self.log_tallies()
             out = {}
-            for kind, table in self._TALLIED.items():
+            for kind, table in self._TALLY_TABLES.items():
                 r = self._query(f"SELECT count(*) AS n, sum(leaf_index) AS s FROM {table}")[0]
                 out[kind] = ((int(r["n"]), int(r["s"] or 0)), logged.get(kind, (0, 0)))
         return out

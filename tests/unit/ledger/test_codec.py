@@ -66,3 +66,21 @@ def test_round_and_candidate_entries_match_the_model() -> None:
                         township="t", positions=("party_secretary", "vc_director"), party_member=True,
                         birth_date=date(1980, 1, 1))
     assert candidate_body(c) == c.model_dump(mode="json", exclude={"id_sealed"})
+
+
+def test_a_candidate_entry_is_recognised_from_the_decision_s_bytes_whatever_the_name() -> None:
+    import orjson
+
+    from eligibility.ledger.codec import candidate_bytes, candidate_entry_holds, canonical, of_round, screen_row_body
+    from eligibility.ledger.entry import encode_entry
+    from eligibility.ledger.records import ScreenRow
+    for name in ("张三", 'a,"township":"x', "\\", "", "阿卜杜·热合曼"):
+        row = ScreenRow(12, "k" * 64, "110101********0012", name, "村,\"township\":1", "乡", ("vc_member", "party_secretary"),
+                        True, date(1980, 1, 31))
+        data = encode_entry(7, b"\x01" * 32, "candidate",
+                            orjson.Fragment(canonical(screen_row_body("R-0123456789", row))))
+        assert candidate_entry_holds(data, of_round("R-0123456789"), 12, candidate_bytes(row)), name
+        assert not candidate_entry_holds(data, of_round("R-0123456780"), 12, candidate_bytes(row))
+        assert not candidate_entry_holds(data, of_round("R-0123456789"), 13, candidate_bytes(row))
+        for changed in (row._replace(party_member=False), row._replace(name=name + "x"), row._replace(township="")):
+            assert not candidate_entry_holds(data, of_round("R-0123456789"), 12, candidate_bytes(changed))
