@@ -90,6 +90,7 @@ def test_untouched_tables_say_what_the_log_says(screened: Path, capsys: pytest.C
     (f"UPDATE flags SET leaf_index = NULL WHERE reference = '{COURT}'", "the row names log entry None"),
     ("UPDATE decisions SET result_leaf = leaf_index - 1 WHERE result_leaf IS NOT NULL AND seq = "
      "(SELECT max(seq) FROM decisions WHERE result_leaf IS NOT NULL)", "as its shared result, which does not hold"),
+    ("UPDATE log_tallies SET entries = entries - 1 WHERE type = 'flag'", "the tally table was edited"),
 ])
 def test_an_edit_of_the_tables_is_named(screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str,
                                         says: str) -> None:
@@ -322,3 +323,24 @@ def test_a_decision_that_does_not_follow_from_the_log_is_caught_offline(
     assert code == 1 and says in out and "FAIL decision dec-" in out, out
     failed = {line.split()[2] for line in out.splitlines() if line.startswith("FAIL decision")}
     assert len(failed) == 1, out  # that decision, and only it
+
+
+def test_a_deleted_flag_with_its_tally_fixed_up_is_still_caught(screened: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """An insider who deletes a flag version and adjusts the running tally too: the screening cannot see the flag
+    (nothing in the tables says it was there), but doctor names the missing row and the altered tally, and the log
+    alone shows that the decision made since did not read a flag it holds."""
+    home = tmp_path / "home"
+    shutil.copytree(screened, home)
+    db = sqlite3.connect(home / "eligibility.db")
+    position = db.execute("SELECT leaf_index FROM flags WHERE reference = ?", (COURT,)).fetchone()[0]
+    assert db.execute("DELETE FROM flags WHERE reference = ?", (COURT,)).rowcount == 1
+    db.execute("UPDATE log_tallies SET entries = entries - 1, positions = positions - ? WHERE type = 'flag'", (position,))
+    db.commit()
+    db.close()
+    doctor, check = _problems(home, capsys)
+    assert f"flag court {COURT} v1: log entry {position} has no row" in check and "tally table was edited" in check, check
+    code, decisions, err = _screen_json(home, capsys)
+    assert code == 0, err
+    code, out = _export_and_replay(home, tmp_path, capsys, screen_again=False)
+    assert code == 1 and f"flag court {COURT} v1 on this person (entry {position}) was logged before" in out, out

@@ -254,6 +254,27 @@ def decision_body(head: DecisionHead, inputs: dict[str, Any], result: Result | N
     return body
 
 
+class FlaglessBatch:
+    """The records of a batch's candidates with nothing on record, made with what they share encoded once (their
+    head but the id, their attestations, their context): each is exactly decision_body's bytes for it."""
+
+    def __init__(self, head: DecisionHead, attestations: dict[str, str], context_sha256: str) -> None:
+        """For decisions with this head (its decision_id is each one's own), these attestations, this context."""
+        self._head = {k: v for k, v in head._asdict().items() if k != "decision_id"}
+        self._as_of = head.as_of
+        self._attestations = orjson.Fragment(canonical(attestations))
+        self._context = context_sha256
+
+    def body(self, decision_id: str, candidate: bytes, candidate_ref: Ref | None, result_name: str) -> bytes:
+        """The canonical record of one (candidate: candidate_bytes of it) naming its shared result."""
+        return canonical({
+            **self._head, "decision_id": decision_id,
+            "inputs": {"as_of": self._as_of, "candidate": orjson.Fragment(candidate), "flags": [],
+                       "attestations": self._attestations},
+            "bound": {"context": self._context, "candidate": candidate_ref, "flags": []},
+            "result_sha256": result_name})
+
+
 def record_body(rec: DecisionRecord) -> dict[str, Any]:
     """A decision record (the model) holding its result."""
     inp = rec.inputs

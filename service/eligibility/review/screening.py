@@ -8,7 +8,6 @@ import time
 from collections.abc import Generator, Sequence
 from datetime import date
 from functools import partial
-from typing import Any
 
 import orjson
 
@@ -18,9 +17,8 @@ from eligibility.engine.holds import Hold, hold
 from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
 from eligibility.ledger.codec import (
     DecisionHead,
+    FlaglessBatch,
     canonical,
-    decision_body,
-    inputs_body,
     of_round,
     parse_decision,
     record_body,
@@ -136,6 +134,8 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
         now = clock.utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []
         attested = ctx.attested
+        flagless = FlaglessBatch(DecisionHead("", round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION),
+                                 attested, ctx.context.sha256)
         for c in cands:
             r = c.row
             on_record = flags.get(r.person_key, NO_FLAGS)
@@ -144,9 +144,8 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
                 continue
             result = shared.of(r, partial(_flagless_input, round_.as_of, r, attested))
             name, result_data = shared_result(result)
-            head = DecisionHead(new_decision_id(), round_id, now, as_of, ruleset.name, ruleset.hash, ENGINE_VERSION)
-            bound: dict[str, Any] = {"context": ctx.context.sha256, "candidate": c.ref, "flags": []}
-            body = decision_body(head, inputs_body(as_of, c.encoded, (), attested), result_name=name, bound=bound)
-            out.append(PreparedDecision(head.decision_id, round_id, r.person_key, now, ruleset.hash,
-                                        orjson.Fragment(canonical(body)), name, result_data))
+            decision_id = new_decision_id()
+            out.append(PreparedDecision(decision_id, round_id, r.person_key, now, ruleset.hash,
+                                        orjson.Fragment(flagless.body(decision_id, c.encoded, c.ref, name)), name,
+                                        result_data))
         yield [Decided(d) for d in store.append_decisions(out, [ctx.context])]
