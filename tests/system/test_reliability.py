@@ -295,3 +295,46 @@ def test_config_is_read_for_limits(tmp_path: Path) -> None:
     cfg = load_config(_home(tmp_path, max_concurrent_rpcs=7, shutdown_grace_seconds=3))
     assert cfg.max_concurrent_rpcs == 7 and cfg.shutdown_grace_seconds == 3.0
     assert orjson.dumps(cfg.max_concurrent_rpcs) == b"7"
+
+
+INVISIBLE = {  # (issue 14: each was accepted into names, notes and references before)
+    "\x7f": "U+007F", "\x85": "U+0085 ", "\u202a": "U+202A LEFT-TO-RIGHT EMBEDDING", "\u202d": "U+202D",
+    "\u2066": "U+2066 LEFT-TO-RIGHT ISOLATE", "\u2069": "U+2069 POP DIRECTIONAL ISOLATE",
+    "\u200e": "U+200E LEFT-TO-RIGHT MARK", "\u200f": "U+200F RIGHT-TO-LEFT MARK", "\u00ad": "U+00AD SOFT HYPHEN",
+}
+
+
+def test_control_and_invisible_characters_are_refused_in_every_text_field(cli, server: Server,  # type: ignore[no-untyped-def]
+                                                                           tmp_path: Path) -> None:
+    rows = []
+    for i, ch in enumerate(INVISIBLE):
+        rows.append({"id_number": make_id(), "name": f"张{ch}三", "kind": "cult", "reference": f"I-n{i}",
+                     "decided_on": "2010-01-01", "note": ""})
+        rows.append({"id_number": make_id(), "name": "张三", "kind": "cult", "reference": f"I-r{ch}{i}",
+                     "decided_on": "2010-01-01", "note": ""})
+        rows.append({"id_number": make_id(), "name": "张三", "kind": "cult", "reference": f"I-t{i}",
+                     "decided_on": "2010-01-01", "note": f"备{ch}注"})
+    rows.append({"id_number": make_id(), "name": "张三", "kind": "cult", "reference": "I-tab", "decided_on": "2010-01-01",
+                 "note": "备\t注"})  # a tab a spreadsheet cell may hold
+    r = cli("police", "--format", "json", "flags", "submit", str(write_csv(tmp_path / "invisible.csv", rows)))
+    assert r.code == 1, r.err
+    out = r.jsonl()
+    by_row = {x["row"]: x for x in out}
+    for i, (ch, says) in enumerate(INVISIBLE.items()):
+        for k, field in enumerate(("name", "reference", "note")):
+            got = by_row[2 + 3 * i + k]
+            assert got["status"] == "REJECTED" and got["errors"][0]["field"] == field, (repr(ch), field, got)
+            message = got["errors"][0]["message"]
+            assert f"row {2 + 3 * i + k}: {field}: contains {says}" in message and "remove it" in message, message
+    assert by_row[2 + 3 * len(INVISIBLE)]["status"] == "CREATED"
+    # a round's name and an attestation's note, the free text of requests, are held to the same rule
+    cands = write_csv(tmp_path / "c.csv", [{"id_number": make_id(), "name": "张三", "position": "vc_member",
+                                            "party_member": "no"}])
+    r = cli("district", "round", "create", "--name", "第\u2066一批", "--as-of", "2026-12-01", "--candidates", str(cands))
+    assert r.code != 0 and "name: contains U+2066 LEFT-TO-RIGHT ISOLATE" in r.err and "Traceback" not in r.err, r.err
+    r = cli("district", "--format", "json", "round", "create", "--name", "第一批", "--as-of", "2026-12-01",
+            "--candidates", str(cands))
+    assert r.code == 0, r.err
+    round_id = r.jsonl()[0]["round_id"]
+    r = cli("court", "round", "attest", round_id, "--note", "已核查\u202e")
+    assert r.code != 0 and "note: contains U+202E RIGHT-TO-LEFT OVERRIDE" in r.err, r.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import Counter
@@ -63,9 +64,19 @@ class Progress:
             self._bar.stop()
 
 
+# Characters that tools splitting text into lines treat as line ends (Python's str.splitlines, JavaScript's line
+# terminators) and that JSON allows unescaped inside a string (orjson escapes the C0 controls itself): escaped, so
+# that one record is always one line.
+_LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def jsonl(obj: Any) -> None:
-    """Print one JSON line."""
-    sys.stdout.write(orjson.dumps(obj).decode() + "\n")
+    """Print one JSON line (a line separator inside a string escaped: one record, one line)."""
+    text = orjson.dumps(obj).decode()
+    if _BREAKS.search(text):
+        text = _BREAKS.sub(lambda m: _LINE_BREAKING[m.group()], text)
+    sys.stdout.write(text + "\n")
 
 
 CELL = {"PASS": "pass", "FAIL": "FAIL", "REVIEW": "REVIEW", "PENDING": "pending", "ELIGIBLE": "ELIGIBLE",

@@ -11,6 +11,7 @@ from eligibility.intake.idnumbers import mask
 from eligibility.intake.outcomes import FieldProblem, FlagDraft, RowOutcome
 from eligibility.intake.protect import IdProtector
 from eligibility.intake.rows import RowChecker
+from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger.codec import PENDING_TIME, FirstVersion
 from eligibility.ledger.records import StoredFlag
 from eligibility.rules.schema import Ruleset
@@ -115,7 +116,7 @@ def flag_version(sub: Submission, i: int, version: int, recorded_at: str) -> Sto
 def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow], *,
                        correction: bool = False, reason: str = "") -> Submission:
     """Check every row, hash and seal the ID numbers: the CPU-bound part, done before any lock is taken."""
-    reason = reason.strip()
+    reason = clean_text(reason, "reason", limit=NOTE_LIMIT)
     if correction and not reason:
         raise InvalidInputError("a correction needs a reason", field="reason")
     drafts: dict[int, FlagDraft] = {}

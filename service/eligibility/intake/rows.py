@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from eligibility.errors import InvalidInputError
 from eligibility.intake import idnumbers
 from eligibility.intake.dates import check_plausible, parse_iso
 from eligibility.intake.outcomes import FieldProblem
+from eligibility.intake.text import INVISIBLE, invisible_in, invisible_message
 
 MAX_TEXT = 200
-_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\u200b\u200c\u200d\u2060\ufeff\u202e]")  # controls (not tab), zero-width, RTL
 
 
 class RowChecker:
@@ -48,14 +47,14 @@ class RowChecker:
             return None
 
     def text(self, raw: str, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
-        """Trimmed text without control characters, within a length limit."""
+        """Trimmed text without control or invisible formatting characters (intake/text.py), within a length limit."""
         value = raw.strip()
         if required and not value:
             self.fail(field, f"{field}: missing")
         elif len(value) > limit:
             self.fail(field, f"{field}: longer than {limit} characters ({len(value)})")
             value = ""
-        elif _FORBIDDEN.search(value):
-            self.fail(field, f"{field}: contains control or zero-width characters")
+        elif INVISIBLE.search(value):
+            self.fail(field, invisible_message(field, invisible_in(value)))
             value = ""
         return value

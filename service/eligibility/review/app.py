@@ -20,6 +20,8 @@ from eligibility.intake.candidates import CandidateRow, validate_candidate
 from eligibility.intake.dates import check_plausible, parse_iso
 from eligibility.intake.flags import FlagRow, prepare_submission
 from eligibility.intake.outcomes import RowOutcome
+from eligibility.intake.rows import MAX_TEXT
+from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
@@ -156,7 +158,8 @@ class App:
     def create_round(self, role: str, name: str, as_of: str, ruleset: str,
                      rows: Sequence[CandidateRow]) -> tuple[RoundInfo, list[RowOutcome]]:
         """Open a round with its reference date and (a first chunk of) candidates."""
-        if not name.strip():
+        name = clean_text(name, "name", limit=MAX_TEXT)
+        if not name:
             raise InvalidInputError("name: a round needs a name", field="name")
         as_of_date = parse_iso(as_of.strip(), field="as_of")
         check_plausible(as_of_date, "as_of")
@@ -205,7 +208,7 @@ class App:
         """Record that the agency reviewed the round against its records."""
         self._agency_only(agency)
         self.get_round(round_id, count=False)
-        at, round_id, note = clock.utc_now(), round_id.strip(), note.strip()
+        at, round_id, note = clock.utc_now(), round_id.strip(), clean_text(note, "note", limit=NOTE_LIMIT)
         changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
         return self.get_round(round_id), changed
 

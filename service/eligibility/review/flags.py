@@ -8,6 +8,7 @@ from typing import NamedTuple
 from eligibility.errors import InvalidInputError, NotFoundError
 from eligibility.intake.flags import Submission, flag_version
 from eligibility.intake.outcomes import FieldProblem, RowOutcome, decode_outcomes, encode_outcomes
+from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger.codec import FirstVersion, flag_body
 from eligibility.ledger.records import StoredFlag
 from eligibility.review import clock
@@ -113,7 +114,7 @@ def _reject(row: int, key: str, field: str, message: str, code: str) -> RowOutco
 
 def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tuple[StoredFlag, bool]:
     """Retract one of the agency's flags (a new version); (latest version, whether anything changed)."""
-    reason = reason.strip()
+    reason = clean_text(reason, "reason", limit=NOTE_LIMIT)
     if not reason:
         raise InvalidInputError("a retraction needs a reason", field="reason")
     with store.transaction():

@@ -54,3 +54,16 @@ def test_generated_ids_round_trip(born: date, seq: int) -> None:
     wrong = body + ("0" if full[-1] != "0" else "1")
     with pytest.raises(InvalidInputError):
         idnumbers.normalize(wrong)
+
+
+def test_the_invisible_class_is_exactly_unicode_cc_and_cf_but_the_tab() -> None:
+    import sys
+    import unicodedata
+
+    from eligibility.intake.text import INVISIBLE, invisible_in
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        want = unicodedata.category(ch) in ("Cc", "Cf") and ch != "\t"
+        assert bool(INVISIBLE.fullmatch(ch)) is want, hex(cp)
+    assert invisible_in("张\u200e三") == "U+200E LEFT-TO-RIGHT MARK"
+    assert invisible_in("a\x85") == "U+0085 control character" and invisible_in("张三\t") == ""
