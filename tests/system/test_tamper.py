@@ -57,6 +57,16 @@ def screened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield home
 
 
+def _edit(screened: Path, tmp: Path, sql: str) -> Path:
+    home = tmp / "home"
+    shutil.copytree(screened, home)
+    db = sqlite3.connect(home / "eligibility.db")
+    assert db.execute(sql).rowcount == 1, sql
+    db.commit()
+    db.close()
+    return home
+
+
 def _problems(home: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
     capsys.readouterr()
     assert cli_main(["--home", str(home), "doctor"]) == 1
@@ -94,12 +104,7 @@ def test_untouched_tables_say_what_the_log_says(screened: Path, capsys: pytest.C
 ])
 def test_an_edit_of_the_tables_is_named(screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str,
                                         says: str) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(screened, home)
-    db = sqlite3.connect(home / "eligibility.db")
-    assert db.execute(sql).rowcount == 1, sql
-    db.commit()
-    db.close()
+    home = _edit(screened, tmp_path, sql)
     doctor, check = _problems(home, capsys)
     assert "PROBLEM tables: the tables say what the log does not" in doctor and says in doctor, doctor
     assert says in check and "1 problem(s)" in check, check
@@ -128,16 +133,6 @@ def test_an_untouched_log_replays_offline(screened: Path, tmp_path: Path, capsys
     shutil.copytree(screened, home)
     code, out = _export_and_replay(home, tmp_path, capsys, screen_again=True)
     assert code == 0 and "10 of 10 decisions replayed from the log alone: everything verifies" in out, out
-
-
-def _edit(screened: Path, tmp: Path, sql: str) -> Path:
-    home = tmp / "home"
-    shutil.copytree(screened, home)
-    db = sqlite3.connect(home / "eligibility.db")
-    assert db.execute(sql).rowcount == 1, sql
-    db.commit()
-    db.close()
-    return home
 
 
 def _screen_json(home: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], str]:

@@ -139,13 +139,16 @@ class _Decision:
         return None
 
     def fields(self, name: str, position: int, logged: dict[str, Any], read: dict[str, Any],
-               names: tuple[str, ...], label: str = "") -> None:
+               names: tuple[str, ...], by_field: bool = False) -> None:
+        """Each of these fields that the entry and what the decision read disagree on ("flag X v1 is 'active' ...
+        (status)", or by_field: "the candidate's party_member is ...")."""
         if tuple(map(logged.get, names)) == tuple(map(read.get, names)):
             return
         for field in names:
             if logged.get(field) != read.get(field):
-                self.problem(f"{label or name} is {logged.get(field)!r} in entry {position}, the decision read "
-                             f"{read.get(field)!r} ({field})")
+                what, why = (f"{name}'s {field}", "") if by_field else (name, f" ({field})")
+                self.problem(f"{what} is {logged.get(field)!r} in entry {position}, the decision read "
+                             f"{read.get(field)!r}{why}")
 
     def candidate(self, bound: dict[str, Any] | None) -> None:
         cand, round_id = self.body["inputs"]["candidate"], self.body["round_id"]
@@ -169,12 +172,7 @@ class _Decision:
             if logged.get("round_id") != round_id:
                 self.problem(f"its candidate names entry {position}, a candidate of round {logged.get('round_id')}")
                 return
-        if tuple(map(logged.get, _CANDIDATE_FIELDS)) == tuple(map(cand.get, _CANDIDATE_FIELDS)):
-            return
-        for field in _CANDIDATE_FIELDS:
-            if logged.get(field) != cand.get(field):
-                self.problem(f"the candidate's {field} is {logged.get(field)!r} in entry {position}, the decision read "
-                             f"{cand.get(field)!r}")
+        self.fields("the candidate", position, logged, cand, _CANDIDATE_FIELDS, by_field=True)
 
     def flags(self, bound: dict[str, Any] | None) -> None:
         flags = self.body["inputs"]["flags"]
