@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 some rows rejected, a replay mismatch, or a rule lint/t
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from typing import Any
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = options(None)
     p = argparse.ArgumentParser(prog="eligibility", parents=[options(top)],
                                 description="District-level joint qualification review of two-committee candidates.")
+    p.add_argument("--version", action="version", version=f"eligibility {_version()}")
     p.set_defaults(cli=main)  # the entry point, for commands that drive the CLI themselves (the demo)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -58,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     for group in GROUPS:
         group.register(sub, add)
     return p
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("eligibility")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`... --format json | head`): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (Python flushes stdout again at exit)
+        return 0
 
 
 if __name__ == "__main__":

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import ipaddress
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import grpc
 import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from eligibility.errors import EligibilityError, UnauthenticatedError
 from eligibility.home.keys import read_hex_key, read_signing_key
@@ -36,6 +38,7 @@ class Config(BaseModel):
     model_config = ConfigDict(frozen=True)
     home: Path
     listen: str = DEFAULT_LISTEN
+    metrics_listen: str = ""
     database: Path | str
     rules_dirs: tuple[Path, ...]
     default_ruleset: str = "national-2021"
@@ -129,8 +132,48 @@ def _database(home: Path, value: str) -> Path | str:
     return value if value.startswith(("postgresql://", "postgres://")) else home / value
 
 
+class ConfigFile(BaseModel):
+    """What config.toml may say (every key optional; an unknown key or a bad value refuses to start)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    listen: str = DEFAULT_LISTEN
+    metrics_listen: str = ""
+    database: str = "eligibility.db"
+    rules_dirs: list[str] = Field(default_factory=lambda: [str(REPO_RULES)], min_length=1)
+    default_ruleset: str = "national-2021"
+    transport: Literal["mtls", "plaintext"] = "mtls"
+    id_hmac_key_file: str = "keys/id-hmac.key"
+    id_enc_key_file: str = "keys/id-enc.key"
+    log_origin: str = Field("eligibility", min_length=1)
+    log_key_file: str = "keys/log-ed25519.key"
+    max_concurrent_rpcs: StrictInt = Field(48, ge=1, le=10_000)
+    shutdown_grace_seconds: float = Field(10.0, ge=0, le=3600)
+    workers: StrictInt | None = Field(None, ge=0, le=64)
+    screen_parallel_from: StrictInt = Field(4000, ge=1)
+    intake_parallel_from: StrictInt = Field(1000, ge=1)
+
+
+def _config_problems(path: Path, e: ValidationError) -> str:
+    """One line per bad key, in the file's own words."""
+    known = list(ConfigFile.model_fields)
+    lines = []
+    seen: set[str] = set()
+    for err in e.errors():
+        key = str(err["loc"][0]) if err["loc"] else "?"
+        if key in seen:  # (one line per key)
+            continue
+        seen.add(key)
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, known, n=1)
+            lines.append(f"{key}: not a setting" + (f" (did you mean {close[0]}?)" if close else
+                                                     f" (the settings are: {', '.join(known)})"))
+        else:
+            lines.append(f"{key} = {err.get('input')!r}: {err['msg'].lower()}")
+    return f"{path}: " + "; ".join(lines)
+
+
 def load_config(home: Path) -> Config:
-    """Read config.toml of a home."""
+    """Read config.toml of a home (checked against ConfigFile: HomeError naming every bad key)."""
     path = home / "config.toml"
     if not path.exists():
         raise HomeError(f"{home} is not an eligibility home (no config.toml); run `eligibility init --home {home}`")
@@ -138,19 +181,18 @@ def load_config(home: Path) -> Config:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as e:
         raise HomeError(f"{path} is not valid TOML: {e}") from None
+    try:
+        f = ConfigFile.model_validate(data)
+    except ValidationError as e:
+        raise HomeError(_config_problems(path, e)) from None
     return Config(
-        home=home, listen=data.get("listen", DEFAULT_LISTEN), database=_database(home, data.get("database", "eligibility.db")),
-        rules_dirs=tuple(home / d for d in data.get("rules_dirs", [str(REPO_RULES)])),
-        default_ruleset=data.get("default_ruleset", "national-2021"), transport=data.get("transport", "mtls"),
-        id_hmac_key_file=home / data.get("id_hmac_key_file", "keys/id-hmac.key"),
-        id_enc_key_file=home / data.get("id_enc_key_file", "keys/id-enc.key"),
-        log_origin=data.get("log_origin", "eligibility"),
-        log_key_file=home / data.get("log_key_file", "keys/log-ed25519.key"),
-        max_concurrent_rpcs=int(data.get("max_concurrent_rpcs", 48)),
-        shutdown_grace_seconds=float(data.get("shutdown_grace_seconds", 10.0)),
-        workers=max(0, int(data.get("workers", default_workers()))),
-        screen_parallel_from=max(1, int(data.get("screen_parallel_from", 4000))),
-        intake_parallel_from=max(1, int(data.get("intake_parallel_from", 1000))),
+        home=home, listen=f.listen, metrics_listen=f.metrics_listen, database=_database(home, f.database),
+        rules_dirs=tuple(home / d for d in f.rules_dirs), default_ruleset=f.default_ruleset, transport=f.transport,
+        id_hmac_key_file=home / f.id_hmac_key_file, id_enc_key_file=home / f.id_enc_key_file, log_origin=f.log_origin,
+        log_key_file=home / f.log_key_file, max_concurrent_rpcs=f.max_concurrent_rpcs,
+        shutdown_grace_seconds=float(f.shutdown_grace_seconds),
+        workers=default_workers() if f.workers is None else f.workers,
+        screen_parallel_from=f.screen_parallel_from, intake_parallel_from=f.intake_parallel_from,
     )
 
 

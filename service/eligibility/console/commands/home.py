@@ -22,8 +22,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT/SIGTERM."""
     from eligibility.api.server import serve
     cfg = config(args)
-    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext, metrics_listen=args.metrics_listen or "",
-                 accept_restored_log=args.accept_restored_log)
+    return serve(cfg, args.listen or cfg.listen, plaintext=args.plaintext,
+                 metrics_listen=args.metrics_listen or cfg.metrics_listen, accept_restored_log=args.accept_restored_log)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
