@@ -281,7 +281,10 @@ def test_malformed_and_unknown_protobuf_keep_the_server_up(server: Server) -> No
                                     response_deserializer=lambda b: b)
         with pytest.raises(grpc.RpcError) as e:
             raw(b"\xff\xff\xff\xff\x0f", metadata=c.metadata, timeout=10)
-        assert e.value.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.INVALID_ARGUMENT)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value
+        assert "is not a valid /eligibility.v1.FlagService/SubmitFlags message" in str(e.value.details())
+        log = (server.home / "server.log").read_text()
+        assert "Traceback" not in log and "Exception deserializing" not in log, log[-2000:]
         # an unknown field (number 99) and an unknown enum value are ignored, the rest is processed
         body = pb.SubmitFlagsRequest(flags=[_flag("H-unknown", make_id())]).SerializeToString()
         body += b"\x98\x06\x07"  # field 99, varint 7
@@ -338,3 +341,24 @@ def test_control_and_invisible_characters_are_refused_in_every_text_field(cli, s
     round_id = r.jsonl()[0]["round_id"]
     r = cli("court", "round", "attest", round_id, "--note", "已核查\u202e")
     assert r.code != 0 and "note: contains U+202E RIGHT-TO-LEFT OVERRIDE" in r.err, r.err
+
+
+def test_unknown_methods_are_unimplemented_and_reflection_v1_answers(server: Server) -> None:
+    """(issue 14) buf curl, grpcui and Postman ask for reflection v1 first and fall back only on UNIMPLEMENTED."""
+    from grpc_reflection.v1alpha import reflection_pb2 as rpb
+    with connect(server.config, "auditor", server.address) as c:
+        nothing = c.channel.unary_unary("/eligibility.v1.FlagService/NoSuchMethod", request_serializer=lambda b: b,
+                                        response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as e:
+            nothing(b"", metadata=c.metadata, timeout=10)
+        assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        for version in ("v1", "v1alpha"):
+            info = c.channel.stream_stream(f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+                                           request_serializer=rpb.ServerReflectionRequest.SerializeToString,
+                                           response_deserializer=rpb.ServerReflectionResponse.FromString)
+            (answer,) = list(info(iter([rpb.ServerReflectionRequest(list_services="")]), timeout=10))
+            names = {s.name for s in answer.list_services_response.service}
+            assert {"eligibility.v1.FlagService", "grpc.reflection.v1.ServerReflection"} <= names, (version, names)
+            (answer,) = list(info(iter([rpb.ServerReflectionRequest(file_containing_symbol="eligibility.v1.RoundService")]),
+                                  timeout=10))
+            assert answer.file_descriptor_response.file_descriptor_proto, version

@@ -60,6 +60,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "/grpc.health.v1.Health/Check": PUBLIC,
     "/grpc.health.v1.Health/Watch": PUBLIC,
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": PUBLIC,
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": PUBLIC,
 }
 
 Identify = Callable[[grpc.ServicerContext], tuple[str, str]]
@@ -130,6 +131,26 @@ class TokenIdentity:
         return "", "no credential"
 
 
+class _Unparsable:
+    """A request whose bytes did not parse (the handler refuses it once the caller is known)."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def _lenient(parse: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """The method's request parser, giving _Unparsable instead of raising."""
+    if parse is None:
+        return None
+
+    def lenient(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and whatever a parser raises on bad bytes
+            return _Unparsable(type(e).__name__ + (f": {e}" if str(e) else ""))
+    return lenient
+
+
 def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any]:
     def abort(request: Any, context: grpc.ServicerContext) -> Any:
         context.abort(code, message)
@@ -155,39 +176,51 @@ class AuthInterceptor(grpc.ServerInterceptor):
         return role
 
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        """Wrap the handler so identity and permission are checked before it runs."""
+        """Wrap the handler so identity and permission are checked before it runs.
+
+        A method the server does not have gets UNIMPLEMENTED (as clients probing for reflection v1 expect); one it
+        has but the table does not list is denied. A request whose bytes are not the method's message gets
+        INVALID_ARGUMENT (instead of grpcio's INTERNAL and a traceback in the log)."""
         method = details.method
         allowed = ALLOWED.get(method)
-        if allowed is PUBLIC:
-            return continuation(details)
-        if allowed is None:
-            log.warning("refused: role=? method=%s reason=method not in authorization table", method)
-            return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")
         handler = continuation(details)
         if handler is None:
             return None
+        if allowed is PUBLIC:
+            return handler
+        if allowed is None:
+            log.warning("refused: role=? method=%s reason=method not in authorization table", method)
+            return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")
         check = self._check
+        parse = _lenient(handler.request_deserializer)
+
+        def begin(request: Any, context: grpc.ServicerContext) -> contextvars.Token[str]:
+            token = ROLE.set(check(method, allowed, context))
+            if isinstance(request, _Unparsable):
+                log.warning("refused: role=%s method=%s reason=request is not a valid message", ROLE.get(), method)
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"the request is not a valid {method} message: "
+                                                                  f"{request.why}")
+            return token
 
         if handler.unary_unary:
             inner = handler.unary_unary
 
             def unary(request: Any, context: grpc.ServicerContext) -> Any:
-                token = ROLE.set(check(method, allowed, context))
+                token = begin(request, context)
                 try:
                     return inner(request, context)
                 finally:
                     ROLE.reset(token)
-            return grpc.unary_unary_rpc_method_handler(unary, handler.request_deserializer, handler.response_serializer)
+            return grpc.unary_unary_rpc_method_handler(unary, parse, handler.response_serializer)
         if handler.unary_stream:
             inner_s = handler.unary_stream
 
             def stream(request: Any, context: grpc.ServicerContext) -> Any:
-                token = ROLE.set(check(method, allowed, context))
+                token = begin(request, context)
                 try:
                     yield from inner_s(request, context)
                 finally:
                     ROLE.reset(token)
-            return grpc.unary_stream_rpc_method_handler(stream, handler.request_deserializer,
-                                                        handler.response_serializer)
+            return grpc.unary_stream_rpc_method_handler(stream, parse, handler.response_serializer)
         log.warning("refused: method=%s reason=streaming requests are not supported", method)
         return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")

@@ -28,6 +28,21 @@ MAX_MESSAGE = 64 * 1024 * 1024
 SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")
 
 
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def _add_reflection_v1(server: grpc.Server, names: tuple[str, ...]) -> None:
+    """Reflection v1 beside v1alpha (grpcio-reflection serves only v1alpha; buf curl, grpcui and Postman ask for v1
+    first): the two protocols' messages are the same on the wire, so v1alpha's servicer answers both."""
+    servicer = reflection.ReflectionServicer(names)
+    rpb = reflection._reflection_pb2
+    handler = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo, request_deserializer=rpb.ServerReflectionRequest.FromString,
+        response_serializer=rpb.ServerReflectionResponse.SerializeToString)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(REFLECTION_V1,
+                                                                          {"ServerReflectionInfo": handler}),))
+
+
 def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 16,
                  max_concurrent: int = 48) -> tuple[grpc.Server, int]:
     """Create and start a server on listen (port 0 = a free port); returns (server, port).
@@ -53,7 +68,8 @@ def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 
     names = [pb.DESCRIPTOR.services_by_name[s].full_name for s in SERVICES]
     for n in (*names, ""):
         health_servicer.set(n, health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1), server)
+    _add_reflection_v1(server, (*names, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1))
     port = (server.add_insecure_port(listen) if plaintext
             else server.add_secure_port(listen, app.config.server_credentials()))
     if port == 0:
