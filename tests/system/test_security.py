@@ -14,6 +14,7 @@ import pytest
 from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.api.auth import ALLOWED, PUBLIC, allows
 from eligibility.console.client import Client, connect
+from eligibility.console.main import main as cli_main
 from eligibility.home.setup import init_home
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import load_vocabulary
@@ -191,6 +192,39 @@ def test_revocation_and_reissue_take_effect_without_restart(secured: Server) -> 
         assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
     time.sleep(0.2)
     assert "revoked" in (secured.home / "server.log").read_text()
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("delete", "is missing"), ("garbage", "cannot be read"), ("a list", "is not a JSON object of serial -> details"),
+])
+def test_a_missing_or_unreadable_revocation_list_refuses_every_certificate(
+        secured: Server, capsys: pytest.CaptureFixture[str], damage: str, says: str) -> None:
+    """(issue 14) The list fails closed: deleting it must not bring revoked certificates back, and garbage in it must
+    not turn every call into UNKNOWN with a parser's message."""
+    path = secured.config.authority.revoked_path
+    kept = path.read_bytes()
+    if damage == "delete":
+        path.unlink()
+    else:
+        path.write_bytes(b"{not json" if damage == "garbage" else b"[1, 2]")
+    try:
+        for role in ("district", "auditor", "court"):
+            with connect(secured.config, role, secured.address) as c:
+                with pytest.raises(grpc.RpcError) as e:
+                    c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
+            assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED, (role, e.value)
+            assert "cannot read its revocation list" in (e.value.details() or ""), e.value.details()
+        time.sleep(0.2)
+        log = (secured.home / "server.log").read_text()
+        assert f"refusing every client certificate: the revocation list {path} {says}" in log, log[-1500:]
+        capsys.readouterr()
+        assert cli_main(["--home", str(secured.home), "doctor"]) == 1
+        out = capsys.readouterr().out
+        assert "PROBLEM certificates:" in out and says in out, out
+    finally:
+        path.write_bytes(kept)
+    with connect(secured.config, "district", secured.address) as c:  # repaired: accepted again, without a restart
+        assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
 
 
 def test_exported_bundle_works_from_elsewhere(secured: Server, tmp_path: Path) -> None:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import orjson
 
-from eligibility.home.pki import role_of
+from eligibility.home.pki import RevocationListError, read_revocation_list, role_of
 
 log = logging.getLogger("eligibility.auth")
 ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")
@@ -78,25 +77,38 @@ def current_role() -> str:
 
 
 class CertificateIdentity:
-    """Role from the verified client certificate's Subject CN; revocation list re-read when it changes."""
+    """Role from the verified client certificate's Subject CN; revocation list re-read when it changes.
+
+    The list fails closed: while it is missing or unreadable every client certificate is refused, and the server
+    log says why (once each time its state changes)."""
 
     def __init__(self, revoked_path: Path, roles: frozenset[str]) -> None:
         """Watch this revocation list (serial hex -> details); accept these roles."""
         self._path = revoked_path
         self._roles = roles
         self._lock = threading.Lock()
-        self._stamp: float = -1.0
-        self._revoked: frozenset[str] = frozenset()
+        self._stamp: tuple[int, int] = (-1, -1)
+        self._revoked: frozenset[str] | None = None
+        self._broken = ""
 
-    def _revoked_serials(self) -> frozenset[str]:
+    def _revoked_serials(self) -> frozenset[str] | None:
+        """The revoked serials, or None while the list cannot be trusted (self._broken says why)."""
         try:
-            stamp = self._path.stat().st_mtime_ns
-        except FileNotFoundError:
-            return frozenset()
+            st = self._path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (0, -1)
         with self._lock:
             if stamp != self._stamp:
-                self._revoked = frozenset(orjson.loads(self._path.read_bytes()))
-                self._stamp = stamp
+                try:
+                    self._revoked, broken = frozenset(read_revocation_list(self._path)), ""
+                except RevocationListError as e:
+                    self._revoked, broken = None, e.message
+                if broken and broken != self._broken:
+                    log.error("refusing every client certificate: %s", broken)
+                elif self._broken and not broken:
+                    log.warning("the revocation list %s reads again: client certificates are accepted", self._path)
+                self._stamp, self._broken = stamp, broken
             return self._revoked
 
     def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
@@ -105,7 +117,10 @@ class CertificateIdentity:
         if not pems or not isinstance(pems, list):
             return "", "no client certificate"
         role, serial = role_of(pems[0])
-        if serial in self._revoked_serials():
+        revoked = self._revoked_serials()
+        if revoked is None:
+            return "", "the server cannot read its revocation list, so it trusts no client certificate (its log says why)"
+        if serial in revoked:
             return "", f"certificate {serial} ({role}) is revoked"
         if role not in self._roles:
             return "", f"certificate names no known role ({role[:40]!r})"

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from eligibility.errors import InvalidInputError, NotFoundError
+from eligibility.errors import EligibilityError, InvalidInputError, NotFoundError
 
 ORG = "eligibility"
 VALID_DAYS = 825
@@ -119,11 +119,9 @@ class Authority:
         return serial
 
     def revoked(self) -> dict[str, dict[str, str]]:
-        """The revocation list."""
-        if not self.revoked_path.exists():
-            return {}
-        data: dict[str, dict[str, str]] = orjson.loads(self.revoked_path.read_bytes())
-        return data
+        """The revocation list (serial hex -> {role, revoked_at}); RevocationListError if it is missing or unreadable
+        (then no client certificate can be trusted: the server refuses them all)."""
+        return read_revocation_list(self.revoked_path)
 
     def export(self, role: str, out: Path) -> list[Path]:
         """Copy a role's bundle (client.key, client.pem, ca.pem) to out, for handing to that agency."""
@@ -137,6 +135,29 @@ class Authority:
             _write(out / name, (src / name).read_bytes(), secret=name.endswith(".key"))
             written.append(out / name)
         return written
+
+
+class RevocationListError(EligibilityError):
+    """The revocation list is missing or unreadable: every client certificate is refused until it is repaired."""
+
+    code = "UNAVAILABLE"
+
+
+def read_revocation_list(path: Path) -> dict[str, dict[str, str]]:
+    """A revocation list file: serial (hex) -> details. Missing or not such a JSON object: RevocationListError."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise RevocationListError(f"the revocation list {path} is missing (init writes one; restore it from a backup, "
+                                  "or write {} if nothing was ever revoked): every client certificate is refused "
+                                  "until it is back") from None
+    except (OSError, orjson.JSONDecodeError) as e:
+        raise RevocationListError(f"the revocation list {path} cannot be read ({e}): every client certificate is "
+                                  "refused until it is repaired") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        raise RevocationListError(f"the revocation list {path} is not a JSON object of serial -> details: every "
+                                  "client certificate is refused until it is repaired")
+    return data
 
 
 def role_of(pem: bytes) -> tuple[str, str]:
