@@ -18,10 +18,11 @@ import orjson
 import pytest
 
 from eligibility._gen.v1 import eligibility_pb2 as pb
+from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.console.client import Client, connect
 from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
-from tests.conftest import Server, start_server, stop_server, write_csv
+from tests.conftest import Server, configure, start_server, stop_server, write_csv
 from tests.helpers import make_id
 
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
@@ -362,3 +363,44 @@ def test_unknown_methods_are_unimplemented_and_reflection_v1_answers(server: Ser
             (answer,) = list(info(iter([rpb.ServerReflectionRequest(file_containing_symbol="eligibility.v1.RoundService")]),
                                   timeout=10))
             assert answer.file_descriptor_response.file_descriptor_proto, version
+
+
+def test_one_credential_cannot_take_every_slot(tmp_path: Path) -> None:
+    """(issue 14) Each role has at most calls_per_identity calls in flight; the others' calls still get through, and
+    a call beyond the server's slots is refused at once (one thread per slot: nothing waits in a queue)."""
+    home = tmp_path / "home"
+    init_home(home)
+    configure(home, max_concurrent_rpcs=8, calls_per_identity=3, workers=0)
+    s = start_server(home)
+    try:
+        round_id = _big_round(s, 5000)
+        with connect(s.config, "district", s.address, timeout=120) as c:
+            assert sum(len(ch.decisions) for ch in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(
+                round_id=round_id, omit_records=True))) == 5000
+        creds = s.config.channel_credentials("auditor")
+        held = []
+        for _ in range(3):  # three slow readers on one credential: each read one chunk and stopped reading
+            # (no window growth on their connections, so the server soon waits for them to read more)
+            ch = grpc.secure_channel(s.address, creds, options=[("grpc.http2.bdp_probe", 0),
+                                                               ("grpc.max_receive_message_length", 64 * 2**20)])
+            it = pbg.AuditServiceStub(ch).ListRoundDecisions(pb.ListRoundDecisionsRequest(round_id=round_id, all=True),
+                                                             timeout=120)
+            next(it)
+            held.append((ch, it))
+        try:
+            with Client(s.address, creds) as c, pytest.raises(grpc.RpcError) as e:
+                c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
+            assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.value
+            assert "auditor already has 3 calls in flight" in (e.value.details() or "")
+            for role in ("district", "court"):  # everyone else is served meanwhile
+                with connect(s.config, role, s.address) as c:
+                    assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+        finally:
+            for ch, it in held:
+                it.cancel()
+                ch.close()
+        time.sleep(0.5)
+        with connect(s.config, "auditor", s.address) as c:  # its share is given back when its calls end
+            assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+    finally:
+        stop_server(s)

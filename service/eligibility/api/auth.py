@@ -172,13 +172,40 @@ def _deny(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler[Any, Any
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
+class Shares:
+    """Calls in flight per identity, each capped at a share of the server's slots, so that one credential (a script
+    gone wrong, a stolen key) cannot take every slot from the others."""
+
+    def __init__(self, share: int) -> None:
+        """At most share calls of one role at once (0: no cap)."""
+        self.share = share
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+
+    def take(self, role: str) -> bool:
+        """Count one more call of this role, unless it already has its share."""
+        with self._lock:
+            n = self._in_flight.get(role, 0)
+            if self.share and n >= self.share:
+                return False
+            self._in_flight[role] = n + 1
+            return True
+
+    def give_back(self, role: str) -> None:
+        """The call ended."""
+        with self._lock:
+            self._in_flight[role] -= 1
+
+
 class AuthInterceptor(grpc.ServerInterceptor):
     """Authenticate, then allow only what ALLOWED grants; otherwise refuse before the handler runs."""
 
-    def __init__(self, identify: Identify, agencies: frozenset[str]) -> None:
-        """Use this way of identifying callers; these roles are the agencies."""
+    def __init__(self, identify: Identify, agencies: frozenset[str], share: int = 0) -> None:
+        """Use this way of identifying callers; these roles are the agencies; each role may have at most share calls
+        in flight (0: no cap)."""
         self._identify = identify
         self._agencies = agencies
+        self._shares = Shares(share)
 
     def _check(self, method: str, allowed: frozenset[str], context: grpc.ServicerContext) -> str:
         role, why = self._identify(context)
@@ -207,35 +234,46 @@ class AuthInterceptor(grpc.ServerInterceptor):
             log.warning("refused: role=? method=%s reason=method not in authorization table", method)
             return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")
         check = self._check
+        shares = self._shares
         parse = _lenient(handler.request_deserializer)
 
-        def begin(request: Any, context: grpc.ServicerContext) -> contextvars.Token[str]:
-            token = ROLE.set(check(method, allowed, context))
+        def begin(request: Any, context: grpc.ServicerContext) -> tuple[contextvars.Token[str], str]:
+            """Identify, authorize, count the call against its role's share (given back by the caller)."""
+            role = check(method, allowed, context)
             if isinstance(request, _Unparsable):
-                log.warning("refused: role=%s method=%s reason=request is not a valid message", ROLE.get(), method)
+                log.warning("refused: role=%s method=%s reason=request is not a valid message", role, method)
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"the request is not a valid {method} message: "
                                                                   f"{request.why}")
-            return token
+            if not shares.take(role):
+                log.warning("refused: role=%s method=%s reason=its share of %d calls in flight is taken", role, method,
+                            shares.share)
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"{role} already has {shares.share} calls in flight "
+                                                                    "(its share of the server); retry when one ends")
+            return ROLE.set(role), role
+
+        def end(token: contextvars.Token[str], role: str) -> None:
+            shares.give_back(role)
+            ROLE.reset(token)
 
         if handler.unary_unary:
             inner = handler.unary_unary
 
             def unary(request: Any, context: grpc.ServicerContext) -> Any:
-                token = begin(request, context)
+                token, role = begin(request, context)
                 try:
                     return inner(request, context)
                 finally:
-                    ROLE.reset(token)
+                    end(token, role)
             return grpc.unary_unary_rpc_method_handler(unary, parse, handler.response_serializer)
         if handler.unary_stream:
             inner_s = handler.unary_stream
 
             def stream(request: Any, context: grpc.ServicerContext) -> Any:
-                token = begin(request, context)
+                token, role = begin(request, context)
                 try:
                     yield from inner_s(request, context)
                 finally:
-                    ROLE.reset(token)
+                    end(token, role)
             return grpc.unary_stream_rpc_method_handler(stream, parse, handler.response_serializer)
         log.warning("refused: method=%s reason=streaming requests are not supported", method)
         return _deny(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not allowed")

@@ -43,20 +43,21 @@ def _add_reflection_v1(server: grpc.Server, names: tuple[str, ...]) -> None:
                                                                           {"ServerReflectionInfo": handler}),))
 
 
-def build_server(app: App, listen: str, plaintext: bool = False, workers: int = 16,
-                 max_concurrent: int = 48) -> tuple[grpc.Server, int]:
+def build_server(app: App, listen: str, plaintext: bool = False, max_concurrent: int = 48,
+                 share: int = 0) -> tuple[grpc.Server, int]:
     """Create and start a server on listen (port 0 = a free port); returns (server, port).
 
-    mTLS unless plaintext, which is refused on anything but a loopback address.
+    mTLS unless plaintext, which is refused on anything but a loopback address. One thread per call slot, so a call
+    beyond max_concurrent is refused at once rather than queued; each role at most share calls at once (0: no cap).
     """
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     identify: Identify = (TokenIdentity(app.config.token_digests()) if plaintext
                           else CertificateIdentity(app.config.authority.revoked_path, frozenset(app.vocabulary.roles)))
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers),
+        futures.ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=max_concurrent,  # beyond this, RESOURCE_EXHAUSTED at once instead of a queue
-        interceptors=[MetricsInterceptor(), AuthInterceptor(identify, frozenset(app.vocabulary.agencies))],
+        interceptors=[MetricsInterceptor(), AuthInterceptor(identify, frozenset(app.vocabulary.agencies), share)],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
     pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)
@@ -88,7 +89,8 @@ def serve(config: Config, listen: str, plaintext: bool = False, metrics_listen: 
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
     app = App(config, accept_restored_log=accept_restored_log)
     tune_for_throughput()
-    server, port = build_server(app, listen, plaintext, max_concurrent=config.max_concurrent_rpcs)
+    server, port = build_server(app, listen, plaintext, max_concurrent=config.max_concurrent_rpcs,
+                                share=config.calls_per_identity)
     host = listen.rsplit(":", 1)[0]
     metrics_at = ""
     if metrics_listen:

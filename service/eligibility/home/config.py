@@ -45,6 +45,7 @@ class Config(BaseModel):
     transport: str = "mtls"
     log_origin: str = "eligibility"
     max_concurrent_rpcs: int = 48
+    calls_per_identity: int = 24
     shutdown_grace_seconds: float = 10.0
     workers: int = 0
     screen_parallel_from: int = 4000
@@ -147,6 +148,7 @@ class ConfigFile(BaseModel):
     log_origin: str = Field("eligibility", min_length=1)
     log_key_file: str = "keys/log-ed25519.key"
     max_concurrent_rpcs: StrictInt = Field(48, ge=1, le=10_000)
+    calls_per_identity: StrictInt | None = Field(None, ge=1, le=10_000)
     shutdown_grace_seconds: float = Field(10.0, ge=0, le=3600)
     workers: StrictInt | None = Field(None, ge=0, le=64)
     screen_parallel_from: StrictInt = Field(4000, ge=1)
@@ -190,6 +192,7 @@ def load_config(home: Path) -> Config:
         rules_dirs=tuple(home / d for d in f.rules_dirs), default_ruleset=f.default_ruleset, transport=f.transport,
         id_hmac_key_file=home / f.id_hmac_key_file, id_enc_key_file=home / f.id_enc_key_file, log_origin=f.log_origin,
         log_key_file=home / f.log_key_file, max_concurrent_rpcs=f.max_concurrent_rpcs,
+        calls_per_identity=min(f.max_concurrent_rpcs, f.calls_per_identity or max(1, f.max_concurrent_rpcs // 2)),
         shutdown_grace_seconds=float(f.shutdown_grace_seconds),
         workers=default_workers() if f.workers is None else f.workers,
         screen_parallel_from=f.screen_parallel_from, intake_parallel_from=f.intake_parallel_from,
