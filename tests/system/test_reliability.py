@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -404,3 +407,57 @@ def test_one_credential_cannot_take_every_slot(tmp_path: Path) -> None:
             assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
     finally:
         stop_server(s)
+
+
+def _serve_limited(home: Path, max_file_bytes: int) -> Server:
+    """The real server, every file it writes capped at max_file_bytes (RLIMIT_FSIZE, as a full disk or a quota
+    does: writes past it fail, and SQLite reports the database full or a write error)."""
+    import resource
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing the server
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+    with open(home / "server.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--listen",
+                                 "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=limit)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line, (home / "server.log").read_text()
+    return Server(home, orjson.loads(line)["listening"], proc, load_config(home))
+
+
+def test_a_full_disk_is_said_plainly_and_nothing_acknowledged_is_lost(tmp_path: Path) -> None:
+    """(issue 14) It was `UNKNOWN: Exception calling application: database or disk is full`, exit 3."""
+    from eligibility.store.errors import storage_error
+    err = storage_error(sqlite3.OperationalError("database or disk is full"))
+    assert err is not None and err.code == "RESOURCE_EXHAUSTED" and "the server's disk is full" in err.message
+    home = tmp_path / "home"
+    init_home(home)
+    configure(home, workers=0)
+    s = start_server(home)
+    try:
+        with connect(s.config, "police", s.address) as c:
+            for chunk in c.submit_flags([_flag(f"D-{i}", make_id()) for i in range(50)]):
+                assert all(r.status == pb.ROW_STATUS_CREATED for r in chunk)
+    finally:
+        stop_server(s)
+    room = max(p.stat().st_size for p in home.glob("eligibility.db*")) + 64 * 1024
+    s = _serve_limited(home, room)
+    try:
+        rows = [{"id_number": make_id(), "name": "张三", "kind": "cult", "reference": f"F-{i}", "note": "备注" * 50,
+                 "decided_on": "2010-01-01"} for i in range(4000)]
+        r = subprocess.run([sys.executable, "-m", "eligibility", "--home", str(home), "--server", s.address, "--as",
+                            "police", "flags", "submit", str(write_csv(tmp_path / "many.csv", rows))],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 3, (r.stdout[-500:], r.stderr)
+        assert ("RESOURCE_EXHAUSTED: the server's disk is full" in r.stderr
+                or "UNAVAILABLE: the server cannot read or write its database" in r.stderr), r.stderr
+        assert "rolled back" in r.stderr and "Exception calling application" not in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+        with connect(s.config, "police", s.address) as c:  # the server stays up; what it acknowledged is there
+            assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
+            listed = sum(len(ch.flags) for ch in c.stream(c.flags.ListFlags, pb.ListFlagsRequest()))
+        assert listed == 50
+    finally:
+        stop_server(s)
+    assert "storage: the server" in (home / "server.log").read_text()

@@ -13,6 +13,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from eligibility.errors import EligibilityError
+from eligibility.store.errors import storage_error, storage_errors
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,14 +29,28 @@ def abort_with(context: grpc.ServicerContext, err: EligibilityError) -> None:
     context.abort_with_status(rpc_status.to_status(status))
 
 
+_STORAGE = storage_errors()
+
+
+def _storage(context: grpc.ServicerContext, e: BaseException) -> None:
+    """Abort with what a database error means (disk full, database unavailable), or let a defect surface."""
+    err = storage_error(e)
+    if err is None:
+        raise e
+    log.error("storage: %s (%s)", err.message, e)
+    abort_with(context, err)
+
+
 def mapped(fn: F) -> F:
-    """Decorate a unary servicer method: domain errors become statuses; the server stays up."""
+    """Decorate a unary servicer method: domain errors and storage errors become statuses; the server stays up."""
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return fn(self, request, context)
         except EligibilityError as e:
             abort_with(context, e)
+        except _STORAGE as e:
+            _storage(context, e)
     return wrapper  # type: ignore[return-value]
 
 
@@ -47,4 +62,6 @@ def mapped_stream(fn: F) -> F:
             yield from fn(self, request, context)
         except EligibilityError as e:
             abort_with(context, e)
+        except _STORAGE as e:
+            _storage(context, e)
     return wrapper  # type: ignore[return-value]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -134,6 +135,18 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
             db.close()
         return f"{cfg.database.name} is intact (journal {mode}), {n} decisions"
     check("database", database)
+
+    def disk() -> str:
+        where = cfg.database.parent if isinstance(cfg.database, Path) else home
+        usage = shutil.disk_usage(where)
+        free_mb = usage.free / 2**20
+        size_mb = (cfg.database.stat().st_size / 2**20 if isinstance(cfg.database, Path) and cfg.database.exists()
+                   else 0.0)
+        if free_mb < max(1024.0, size_mb):  # a screening of a large round writes about as much as it has logged
+            raise RuntimeError(f"only {free_mb:,.0f} MB free on the disk of {where} (the database is {size_mb:,.0f} MB); "
+                               "free space before the next screening: a full disk refuses every write")
+        return f"{free_mb:,.0f} MB free on the disk of {where} ({usage.free / usage.total:.0%})"
+    check("disk space", disk)
 
     def rules() -> str:
         names, failures = [], []
