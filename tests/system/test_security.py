@@ -245,6 +245,40 @@ def test_plaintext_mode_refuses_non_loopback(tmp_path: Path) -> None:
     assert r.returncode == 2 and "loopback only" in r.stderr
 
 
+def test_revoking_a_role_takes_back_its_plaintext_token_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(issue 14) A token revoked with `credentials revoke` stops working at once; `credentials issue` makes a new one."""
+    home = tmp_path / "p"
+    init_home(home)
+    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
+                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        import orjson
+        assert proc.stdout is not None
+        address = orjson.loads(proc.stdout.readline())["listening"]
+        old = (home / "credentials" / "court" / "token").read_text().strip()
+
+        def works(token: str) -> bool:
+            with Client(address, token=token) as c:
+                try:
+                    return bool(c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets)
+                except grpc.RpcError as e:
+                    assert e.code() == grpc.StatusCode.UNAUTHENTICATED, e
+                    return False
+        assert works(old)
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court"]) == 0
+        assert "plaintext-mode token" in capsys.readouterr().out
+        assert not works(old) and not (home / "credentials" / "court" / "token").exists()
+        assert works((home / "credentials" / "police" / "token").read_text().strip())  # the others keep theirs
+        assert cli_main(["--home", str(home), "credentials", "issue", "court"]) == 0
+        new = (home / "credentials" / "court" / "token").read_text().strip()
+        assert new != old and works(new) and not works(old)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if proc.stdout:
+            proc.stdout.close()
+
+
 def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
     home = tmp_path / "p"
     init_home(home)

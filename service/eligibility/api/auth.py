@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import orjson
 
 from eligibility.home.pki import RevocationListError, read_revocation_list, role_of
 
@@ -128,18 +129,41 @@ class CertificateIdentity:
 
 
 class TokenIdentity:
-    """Role from a bearer token (loopback plaintext mode only)."""
+    """Role from a bearer token (loopback plaintext mode only); the tokens' digests re-read when they change (a
+    revoked or re-issued token stops working without a restart; a missing or unreadable file: no token works)."""
 
-    def __init__(self, digests: dict[str, str]) -> None:
-        """digests: sha256(token) -> role."""
-        self._digests = digests
+    def __init__(self, digests: dict[str, str] | Path) -> None:
+        """digests: sha256(token) -> role, or the file of role -> sha256(token) to watch."""
+        self._path = digests if isinstance(digests, Path) else None
+        self._digests = {} if isinstance(digests, Path) else digests
+        self._stamp: tuple[int, int] = (-1, -1)
+        self._lock = threading.Lock()
+
+    def _known(self) -> dict[str, str]:
+        if self._path is None:
+            return self._digests
+        try:
+            st = self._path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (0, -1)
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    data = orjson.loads(self._path.read_bytes())
+                    self._digests = {d: role for role, d in data.items()} if isinstance(data, dict) else {}
+                except (OSError, orjson.JSONDecodeError):
+                    self._digests = {}
+                    log.error("refusing every token: %s is missing or unreadable", self._path)
+                self._stamp = stamp
+            return self._digests
 
     def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
         """Identify the caller."""
         for key, value in context.invocation_metadata():
             if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
                 d = hashlib.sha256(value[7:].encode()).hexdigest()
-                for known, role in self._digests.items():
+                for known, role in self._known().items():
                     if hmac.compare_digest(known, d):
                         return role, ""
                 return "", "unknown token"

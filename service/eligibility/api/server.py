@@ -52,7 +52,7 @@ def build_server(app: App, listen: str, plaintext: bool = False, max_concurrent:
     """
     if plaintext and not is_loopback(listen):
         raise HomeError(f"plaintext mode is for loopback only; refusing to listen on {listen}")
-    identify: Identify = (TokenIdentity(app.config.token_digests()) if plaintext
+    identify: Identify = (TokenIdentity(app.config.authority.digests_path) if plaintext
                           else CertificateIdentity(app.config.authority.revoked_path, frozenset(app.vocabulary.roles)))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="rpc"),

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 import grpc
-import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
@@ -98,11 +97,6 @@ class Config(BaseModel):
     def token_for(self, role: str) -> str:
         """The role's bearer token, used only in loopback plaintext mode."""
         return (self._role_dir(role) / "token").read_text().strip()
-
-    def token_digests(self) -> dict[str, str]:
-        """sha256(token) -> role, for the server in plaintext mode."""
-        data = orjson.loads((self.home / "credentials" / "digests.json").read_bytes())
-        return {digest: role for role, digest in data.items()}
 
     def server_credentials(self) -> grpc.ServerCredentials:
         """The server's certificate; clients must present a certificate from this home's CA."""

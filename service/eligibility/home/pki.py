@@ -8,8 +8,10 @@ than trusting gRPC's "peer identity" (which is the SAN whenever one exists).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import os
+import secrets
 from pathlib import Path
 
 import orjson
@@ -48,6 +50,35 @@ class Authority:
         self.home = home
         self.tls = home / "tls"
         self.creds = home / "credentials"
+
+    @property
+    def digests_path(self) -> Path:
+        """role -> sha256 of its plaintext-mode token (loopback debugging only)."""
+        return self.creds / "digests.json"
+
+    def issue_token(self, role: str) -> Path:
+        """A new plaintext-mode token for a role (the one it replaces no longer works, without a restart)."""
+        token = f"{role}.{secrets.token_urlsafe(32)}"
+        _write(self.creds / role / "token", token.encode(), secret=True)
+        self._set_digest(role, hashlib.sha256(token.encode()).hexdigest())
+        return self.creds / role / "token"
+
+    def revoke_token(self, role: str) -> bool:
+        """Take back a role's plaintext-mode token; whether it had one."""
+        (self.creds / role / "token").unlink(missing_ok=True)
+        return self._set_digest(role, None)
+
+    def _set_digest(self, role: str, value: str | None) -> bool:
+        digests: dict[str, str] = orjson.loads(self.digests_path.read_bytes()) if self.digests_path.exists() else {}
+        had = role in digests
+        if value is None:
+            digests.pop(role, None)
+        else:
+            digests[role] = value
+        tmp = self.digests_path.with_suffix(".tmp")
+        _write(tmp, orjson.dumps(digests, option=orjson.OPT_INDENT_2), secret=True)
+        os.replace(tmp, self.digests_path)
+        return had
 
     @property
     def revoked_path(self) -> Path:

@@ -6,11 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from eligibility.home.config import DEFAULT_LISTEN, Config, HomeError, default_workers, digest, load_config
+from eligibility.home.config import DEFAULT_LISTEN, Config, HomeError, default_workers, load_config
 from eligibility.home.keys import bind_keys
 from eligibility.home.pki import Authority
 from eligibility.ledger.checkpoint import public_key_text
@@ -45,13 +44,9 @@ def init_home(home: Path, listen: str = DEFAULT_LISTEN, rules_dirs: tuple[Path, 
     authority = Authority(home)
     host = listen.rsplit(":", 1)[0].strip("[]")
     authority.create([h for h in (host, *server_names) if h and h not in ("0.0.0.0", "::")])
-    digests = {}
     for role in load_vocabulary(rules_dirs).roles:
         authority.issue_client(role)
-        token = f"{role}.{secrets.token_urlsafe(32)}"
-        _write_secret(home / "credentials" / role / "token", token)
-        digests[role] = digest(token)
-    (home / "credentials" / "digests.json").write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2))
+        authority.issue_token(role)
     dirs = ", ".join(f'"{d}"' for d in rules_dirs)
     (home / "config.toml").write_text(
         "# eligibility home configuration (see README, Configuration)\n"

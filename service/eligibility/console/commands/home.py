@@ -57,15 +57,21 @@ def cmd_credentials_export(args: argparse.Namespace) -> int:
 
 def cmd_credentials_issue(args: argparse.Namespace) -> int:
     """Issue a new certificate for a role."""
-    d = config(args).authority.issue_client(role_arg(args, args.role_name))
-    print(f"issued a new credential for {args.role_name} in {d} (the server accepts it at once)")
+    authority = config(args).authority
+    d = authority.issue_client(role_arg(args, args.role_name))
+    authority.issue_token(args.role_name)
+    print(f"issued a new credential for {args.role_name} in {d} (the server accepts it at once; its plaintext-mode "
+          "token was replaced too)")
     return 0
 
 
 def cmd_credentials_revoke(args: argparse.Namespace) -> int:
     """Revoke a role's current certificate."""
-    serial = config(args).authority.revoke(role_arg(args, args.role_name))
-    print(f"revoked certificate {serial} of {args.role_name} (the server refuses it from the next call); "
+    authority = config(args).authority
+    serial = authority.revoke(role_arg(args, args.role_name))
+    authority.revoke_token(args.role_name)
+    print(f"revoked certificate {serial} and the plaintext-mode token of {args.role_name} (the server refuses them "
+          "from the next call); "
           f"issue a new one with `eligibility credentials issue {args.role_name}`")
     return 0
 
