@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -87,7 +88,7 @@ def test_every_role_on_every_method(secured: Server, role: str) -> None:
                 assert code == grpc.StatusCode.PERMISSION_DENIED, (role, method, code)
 
 
-def test_a_method_missing_from_the_table_is_denied(secured: Server) -> None:
+def test_a_method_missing_from_the_table_is_denied(secured: Server, tmp_path: Path) -> None:
     """A method the server does not have is UNIMPLEMENTED (what gRPC clients expect); one it has that the table
     does not list is denied before it runs (shown on a real gRPC server with the same interceptor and one more
     method)."""
@@ -101,8 +102,10 @@ def test_a_method_missing_from_the_table_is_denied(secured: Server) -> None:
     ran = []
     extra = grpc.method_handlers_generic_handler("eligibility.v1.AuditService", {"DeleteEverything": (
         grpc.unary_unary_rpc_method_handler(lambda req, ctx: ran.append(req) or b"", lambda b: b, lambda b: b))})
+    tokens = tmp_path / "digests.json"
+    tokens.write_text(f'{{"auditor": "{digest("t")}"}}')
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2),
-                         interceptors=[AuthInterceptor(TokenIdentity({digest("t"): "auditor"}), frozenset())])
+                         interceptors=[AuthInterceptor(TokenIdentity(tokens), frozenset())])
     server.add_generic_rpc_handlers((extra,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -245,16 +248,27 @@ def test_plaintext_mode_refuses_non_loopback(tmp_path: Path) -> None:
     assert r.returncode == 2 and "loopback only" in r.stderr
 
 
+@contextmanager
+def _plaintext_server(home: Path) -> Iterator[str]:
+    """`serve --plaintext` on loopback: its address while it runs."""
+    import orjson
+    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
+                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        yield str(orjson.loads(proc.stdout.readline())["listening"])
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if proc.stdout:
+            proc.stdout.close()
+
+
 def test_revoking_a_role_takes_back_its_plaintext_token_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """(issue 14) A token revoked with `credentials revoke` stops working at once; `credentials issue` makes a new one."""
     home = tmp_path / "p"
     init_home(home)
-    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
-                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        import orjson
-        assert proc.stdout is not None
-        address = orjson.loads(proc.stdout.readline())["listening"]
+    with _plaintext_server(home) as address:
         old = (home / "credentials" / "court" / "token").read_text().strip()
 
         def works(token: str) -> bool:
@@ -272,22 +286,12 @@ def test_revoking_a_role_takes_back_its_plaintext_token_too(tmp_path: Path, caps
         assert cli_main(["--home", str(home), "credentials", "issue", "court"]) == 0
         new = (home / "credentials" / "court" / "token").read_text().strip()
         assert new != old and works(new) and not works(old)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
     home = tmp_path / "p"
     init_home(home)
-    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "serve", "--plaintext",
-                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        import orjson
-        assert proc.stdout is not None
-        address = orjson.loads(proc.stdout.readline())["listening"]
+    with _plaintext_server(home) as address:
         from eligibility.home.config import load_config
         cfg = load_config(home)
         with connect(cfg, "auditor", address, plaintext=True) as c:
@@ -296,11 +300,6 @@ def test_plaintext_mode_on_loopback_still_authenticates(tmp_path: Path) -> None:
             with pytest.raises(grpc.RpcError) as e:
                 c.call(c.rules.ListRulesets, pb.ListRulesetsRequest())
             assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_database_and_logs_hold_no_raw_id_number(secured: Server, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -16,15 +16,17 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import grpc
 import orjson
 
-from eligibility.home.pki import RevocationListError, read_revocation_list, role_of
+from eligibility.errors import EligibilityError
+from eligibility.home.pki import read_revocation_list, role_of
 
 log = logging.getLogger("eligibility.auth")
 ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")
+T = TypeVar("T")
 
 AGENCY = "agency"
 """In the table: any agency of the vocabulary the server runs with (rules/vocabulary.yaml)."""
@@ -77,23 +79,20 @@ def current_role() -> str:
     return ROLE.get()
 
 
-class CertificateIdentity:
-    """Role from the verified client certificate's Subject CN; revocation list re-read when it changes.
+class WatchedFile(Generic[T]):
+    """A file read again whenever it changes (modification time or size), through parse. While parse fails (the
+    file is missing or unreadable) value() is None and the server log says why, once per change of state."""
 
-    The list fails closed: while it is missing or unreadable every client certificate is refused, and the server
-    log says why (once each time its state changes)."""
-
-    def __init__(self, revoked_path: Path, roles: frozenset[str]) -> None:
-        """Watch this revocation list (serial hex -> details); accept these roles."""
-        self._path = revoked_path
-        self._roles = roles
+    def __init__(self, path: Path, parse: Callable[[Path], T], refusing: str) -> None:
+        """refusing: what is refused while the file cannot be read ("every client certificate")."""
+        self._path, self._parse, self._refusing = path, parse, refusing
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] = (-1, -1)
-        self._revoked: frozenset[str] | None = None
+        self._value: T | None = None
         self._broken = ""
 
-    def _revoked_serials(self) -> frozenset[str] | None:
-        """The revoked serials, or None while the list cannot be trusted (self._broken says why)."""
+    def value(self) -> T | None:
+        """What the file says now, or None while it cannot be read."""
         try:
             st = self._path.stat()
             stamp = (st.st_mtime_ns, st.st_size)
@@ -102,15 +101,28 @@ class CertificateIdentity:
         with self._lock:
             if stamp != self._stamp:
                 try:
-                    self._revoked, broken = frozenset(read_revocation_list(self._path)), ""
-                except RevocationListError as e:
-                    self._revoked, broken = None, e.message
+                    self._value, broken = self._parse(self._path), ""
+                except (EligibilityError, OSError, ValueError) as e:
+                    self._value, broken = None, getattr(e, "message", "") or f"{self._path} cannot be read ({e})"
                 if broken and broken != self._broken:
-                    log.error("refusing every client certificate: %s", broken)
+                    log.error("refusing %s: %s", self._refusing, broken)
                 elif self._broken and not broken:
-                    log.warning("the revocation list %s reads again: client certificates are accepted", self._path)
+                    log.warning("%s reads again: %s accepted", self._path, self._refusing)
                 self._stamp, self._broken = stamp, broken
-            return self._revoked
+            return self._value
+
+
+class CertificateIdentity:
+    """Role from the verified client certificate's Subject CN; revocation list re-read when it changes.
+
+    The list fails closed: while it is missing or unreadable every client certificate is refused, and the server
+    log says why (once each time its state changes)."""
+
+    def __init__(self, revoked_path: Path, roles: frozenset[str]) -> None:
+        """Watch this revocation list (serial hex -> details); accept these roles."""
+        self._roles = roles
+        self._revoked = WatchedFile(revoked_path, lambda p: frozenset(read_revocation_list(p)),
+                                    "every client certificate")
 
     def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
         """Identify the caller."""
@@ -118,7 +130,7 @@ class CertificateIdentity:
         if not pems or not isinstance(pems, list):
             return "", "no client certificate"
         role, serial = role_of(pems[0])
-        revoked = self._revoked_serials()
+        revoked = self._revoked.value()
         if revoked is None:
             return "", "the server cannot read its revocation list, so it trusts no client certificate (its log says why)"
         if serial in revoked:
@@ -128,42 +140,28 @@ class CertificateIdentity:
         return role, ""
 
 
+def _token_digests(path: Path) -> dict[str, str]:
+    """sha256(token) -> role, from the file of role -> sha256(token)."""
+    data = orjson.loads(path.read_bytes())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is not a JSON object of role -> token digest")
+    return {str(d): str(role) for role, d in data.items()}
+
+
 class TokenIdentity:
     """Role from a bearer token (loopback plaintext mode only); the tokens' digests re-read when they change (a
     revoked or re-issued token stops working without a restart; a missing or unreadable file: no token works)."""
 
-    def __init__(self, digests: dict[str, str] | Path) -> None:
-        """digests: sha256(token) -> role, or the file of role -> sha256(token) to watch."""
-        self._path = digests if isinstance(digests, Path) else None
-        self._digests = {} if isinstance(digests, Path) else digests
-        self._stamp: tuple[int, int] = (-1, -1)
-        self._lock = threading.Lock()
-
-    def _known(self) -> dict[str, str]:
-        if self._path is None:
-            return self._digests
-        try:
-            st = self._path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = (0, -1)
-        with self._lock:
-            if stamp != self._stamp:
-                try:
-                    data = orjson.loads(self._path.read_bytes())
-                    self._digests = {d: role for role, d in data.items()} if isinstance(data, dict) else {}
-                except (OSError, orjson.JSONDecodeError):
-                    self._digests = {}
-                    log.error("refusing every token: %s is missing or unreadable", self._path)
-                self._stamp = stamp
-            return self._digests
+    def __init__(self, digests: Path) -> None:
+        """Watch the file of role -> sha256(token)."""
+        self._digests = WatchedFile(digests, _token_digests, "every token")
 
     def __call__(self, context: grpc.ServicerContext) -> tuple[str, str]:
         """Identify the caller."""
         for key, value in context.invocation_metadata():
             if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
                 d = hashlib.sha256(value[7:].encode()).hexdigest()
-                for known, role in self._known().items():
+                for known, role in (self._digests.value() or {}).items():
                     if hmac.compare_digest(known, d):
                         return role, ""
                 return "", "unknown token"
