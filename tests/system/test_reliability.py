@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import grpc
 import orjson
@@ -279,10 +280,14 @@ def test_hostile_files(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert listed["H-gbk"]["name"] == "王小明"  # decoded, not mojibake
 
 
+def _raw(c: Client, method: str) -> Any:
+    """A unary call of method that sends and receives bytes as they are."""
+    return c.channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
+
+
 def test_malformed_and_unknown_protobuf_keep_the_server_up(server: Server) -> None:
     with connect(server.config, "police", server.address) as c:
-        raw = c.channel.unary_unary("/eligibility.v1.FlagService/SubmitFlags", request_serializer=lambda b: b,
-                                    response_deserializer=lambda b: b)
+        raw = _raw(c, "/eligibility.v1.FlagService/SubmitFlags")
         with pytest.raises(grpc.RpcError) as e:
             raw(b"\xff\xff\xff\xff\x0f", metadata=c.metadata, timeout=10)
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value
@@ -351,10 +356,8 @@ def test_unknown_methods_are_unimplemented_and_reflection_v1_answers(server: Ser
     """(issue 14) buf curl, grpcui and Postman ask for reflection v1 first and fall back only on UNIMPLEMENTED."""
     from grpc_reflection.v1alpha import reflection_pb2 as rpb
     with connect(server.config, "auditor", server.address) as c:
-        nothing = c.channel.unary_unary("/eligibility.v1.FlagService/NoSuchMethod", request_serializer=lambda b: b,
-                                        response_deserializer=lambda b: b)
         with pytest.raises(grpc.RpcError) as e:
-            nothing(b"", metadata=c.metadata, timeout=10)
+            _raw(c, "/eligibility.v1.FlagService/NoSuchMethod")(b"", metadata=c.metadata, timeout=10)
         assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
         for version in ("v1", "v1alpha"):
             info = c.channel.stream_stream(f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",

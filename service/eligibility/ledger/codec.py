@@ -229,14 +229,12 @@ def candidate_entry_holds(data: bytes, of_round_: bytes, seq: int, candidate: by
     return data.startswith(b'{"body":%b%b%d%b,"index":' % (candidate[:i], of_round_, seq, candidate[i:]))
 
 
-def inputs_body(as_of: str, candidate: CandidateFacts | ScreenRow | bytes, flags: Sequence[FlagFacts],
+def inputs_body(as_of: str, candidate: CandidateFacts | ScreenRow, flags: Sequence[FlagFacts],
                 attestations: dict[str, str]) -> dict[str, Any]:
     """The inputs a decision read (EvalInput as model_dump(mode="json") gives it), from the model or straight
-    from a screened row (a candidate with nothing on record needs no model objects), or with the candidate
-    already encoded (candidate_bytes)."""
-    return {"as_of": as_of,
-            "candidate": orjson.Fragment(candidate) if isinstance(candidate, bytes) else _candidate(candidate),
-            "flags": [_flag(f) for f in flags], "attestations": dict(attestations)}
+    from a screened row."""
+    return {"as_of": as_of, "candidate": _candidate(candidate), "flags": [_flag(f) for f in flags],
+            "attestations": dict(attestations)}
 
 
 def decision_body(head: DecisionHead, inputs: dict[str, Any], result: Result | None = None,
