@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -195,6 +196,94 @@ def test_revocation_and_reissue_take_effect_without_restart(secured: Server) -> 
         assert c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets
     time.sleep(0.2)
     assert "revoked" in (secured.home / "server.log").read_text()
+
+
+def _bundle_works(server: Server, bundle: Path) -> bool:
+    """Whether a credential bundle (client.key, client.pem, ca.pem) is accepted; refused means UNAUTHENTICATED."""
+    creds = grpc.ssl_channel_credentials((bundle / "ca.pem").read_bytes(), (bundle / "client.key").read_bytes(),
+                                         (bundle / "client.pem").read_bytes())
+    with Client(server.address, creds) as c:
+        try:
+            return bool(c.call(c.rules.ListRulesets, pb.ListRulesetsRequest()).rulesets)
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.UNAUTHENTICATED and "revoked" in (e.details() or ""), e
+            return False
+
+
+def _credentials(home: Path, capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
+    import orjson
+    capsys.readouterr()
+    assert cli_main(["--home", str(home), "--format", "json", "credentials", "list", *args]) == 0
+    return [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_a_replaced_credential_is_revoked_and_stays_revoked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(issue 14, finding 1) export court; issue court: the exported (lost) certificate no longer works, also after a
+    restart; --keep-old keeps it for a hand-over, revoke --serial ends that; revoke ROLE takes every one back."""
+    home = tmp_path / "h"
+    init_home(home)
+    (home / "config.toml").write_text((home / "config.toml").read_text() + "certificate_days = 90\n")
+    s = start_server(home)
+    try:
+        authority = s.config.authority
+        authority.export("court", tmp_path / "lost")
+        assert _bundle_works(s, tmp_path / "lost")
+        capsys.readouterr()
+        assert cli_main(["--home", str(home), "credentials", "issue", "court"]) == 0
+        out = capsys.readouterr().out
+        [first] = [c for c in _credentials(home, capsys, "court") if c["state"] == "revoked"]
+        assert f"the certificate it replaces ({first['serial']}) is revoked" in out, out
+        assert not _bundle_works(s, tmp_path / "lost")
+        assert _bundle_works(s, home / "credentials" / "court")
+        authority.export("court", tmp_path / "second")
+        assert cli_main(["--home", str(home), "credentials", "issue", "court", "--keep-old"]) == 0
+        authority.export("court", tmp_path / "third")
+        listed = _credentials(home, capsys, "court")
+        assert [c["state"] for c in listed] == ["revoked", "valid", "valid"] and [c["current"] for c in listed] == [
+            False, False, True], listed
+        assert _bundle_works(s, tmp_path / "second") and _bundle_works(s, tmp_path / "third")
+        second = str(listed[1]["serial"])
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court", "--serial", second.upper()]) == 0
+        assert not _bundle_works(s, tmp_path / "second") and _bundle_works(s, tmp_path / "third")
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court", "--serial", "0x0ABC:123"]) == 0
+        assert "no record of issuing certificate abc123" in capsys.readouterr().err  # (an old home's, or a typo)
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court", "--serial", "xyz"]) == 2
+        assert "'xyz' is not a certificate serial" in capsys.readouterr().err
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court", "--serial",
+                         str(_credentials(home, capsys, "police")[0]["serial"])]) == 2
+        assert "belongs to police, not court" in capsys.readouterr().err
+        stop_server(s)
+        s = start_server(home)  # a restart brings none of them back
+        assert not _bundle_works(s, tmp_path / "lost") and not _bundle_works(s, tmp_path / "second")
+        assert _bundle_works(s, tmp_path / "third")
+        assert cli_main(["--home", str(home), "credentials", "issue", "court", "--keep-old"]) == 0
+        assert cli_main(["--home", str(home), "credentials", "revoke", "court"]) == 0
+        assert "revoked certificates " in capsys.readouterr().out
+        assert not _bundle_works(s, tmp_path / "third") and not _bundle_works(s, home / "credentials" / "court")
+        listed = _credentials(home, capsys)
+        assert {c["state"] for c in listed if c["role"] == "court"} == {"revoked"}
+        assert "abc123" in [c["serial"] for c in listed]
+        assert all(c["state"] == "valid" and c["current"] for c in listed if c["role"] != "court")
+        for c in listed:  # init's: a year; those issued since certificate_days = 90 went into config.toml: 90 days
+            if c["role"] != "court" or c["serial"] in (first["serial"], "abc123"):
+                continue
+            issued, expires = (dt.datetime.fromisoformat(str(c[k])) for k in ("issued_at", "expires_at"))
+            assert 89 <= (expires - issued).days <= 90, c
+        capsys.readouterr()
+        assert cli_main(["--home", str(home), "credentials", "list"]) == 0
+        table = capsys.readouterr().out
+        assert table.splitlines()[0].split() == ["role", "serial", "issued", "expires", "state"]
+        assert all(str(c["serial"]) in table for c in listed)  # whole serials, to copy into --serial
+    finally:
+        stop_server(s)
+
+
+def test_init_issues_certificates_for_at_most_a_year(tmp_path: Path) -> None:
+    from cryptography import x509
+    init_home(tmp_path / "h")
+    for pem in (tmp_path / "h" / "credentials").glob("*/client.pem"):
+        cert = x509.load_pem_x509_certificate(pem.read_bytes())
+        assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days <= 366
 
 
 @pytest.mark.parametrize("damage, says", [

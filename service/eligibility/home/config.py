@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from eligibility.errors import EligibilityError, UnauthenticatedError
 from eligibility.home.keys import read_hex_key, read_signing_key
-from eligibility.home.pki import Authority
+from eligibility.home.pki import VALID_DAYS, Authority
 from eligibility.intake.protect import IdProtector
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import Vocabulary, load_vocabulary
@@ -49,6 +49,7 @@ class Config(BaseModel):
     workers: int = 0
     screen_parallel_from: int = 4000
     intake_parallel_from: int = 1000
+    certificate_days: int = VALID_DAYS
     log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
@@ -76,7 +77,7 @@ class Config(BaseModel):
     @property
     def authority(self) -> Authority:
         """The home's CA."""
-        return Authority(self.home)
+        return Authority(self.home, days=self.certificate_days)
 
     def _role_dir(self, role: str) -> Path:
         roles = self.vocabulary().roles
@@ -147,6 +148,7 @@ class ConfigFile(BaseModel):
     workers: StrictInt | None = Field(None, ge=0, le=64)
     screen_parallel_from: StrictInt = Field(4000, ge=1)
     intake_parallel_from: StrictInt = Field(1000, ge=1)
+    certificate_days: StrictInt = Field(VALID_DAYS, ge=1, le=3650)
 
 
 def _config_problems(path: Path, e: ValidationError) -> str:
@@ -190,6 +192,7 @@ def load_config(home: Path) -> Config:
         shutdown_grace_seconds=float(f.shutdown_grace_seconds),
         workers=default_workers() if f.workers is None else f.workers,
         screen_parallel_from=f.screen_parallel_from, intake_parallel_from=f.intake_parallel_from,
+        certificate_days=f.certificate_days,
     )
 
 

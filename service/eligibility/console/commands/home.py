@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from eligibility.console import render
@@ -56,23 +57,63 @@ def cmd_credentials_export(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_issue(args: argparse.Namespace) -> int:
-    """Issue a new certificate for a role."""
+    """Issue a new certificate for a role; the one it replaces is revoked unless --keep-old."""
     authority = config(args).authority
-    d = authority.issue_client(role_arg(args, args.role_name))
+    d, revoked = authority.issue_client(role_arg(args, args.role_name), keep_old=args.keep_old)
     authority.issue_token(args.role_name)
-    print(f"issued a new credential for {args.role_name} in {d} (the server accepts it at once; its plaintext-mode "
-          "token was replaced too)")
+    serial = next(c.serial for c in authority.credentials() if c.role == args.role_name and c.current)
+    if revoked:
+        old = f"; the certificate it replaces ({', '.join(revoked)}) is revoked"
+    elif args.keep_old:
+        old = f"; the previous certificate stays valid until `credentials revoke {args.role_name} --serial S`"
+    else:
+        old = ""
+    print(f"issued certificate {serial} for {args.role_name} in {d}, valid {authority.days} days (the server accepts "
+          f"it at once; its plaintext-mode token was replaced too){old}")
     return 0
 
 
 def cmd_credentials_revoke(args: argparse.Namespace) -> int:
-    """Revoke a role's current certificate."""
+    """Revoke a role's certificates (every one still valid, or the one --serial names)."""
     authority = config(args).authority
-    serial = authority.revoke(role_arg(args, args.role_name))
-    authority.revoke_token(args.role_name)
-    print(f"revoked certificate {serial} and the plaintext-mode token of {args.role_name} (the server refuses them "
-          "from the next call); "
-          f"issue a new one with `eligibility credentials issue {args.role_name}`")
+    role = role_arg(args, args.role_name)
+    known = {c.serial for c in authority.credentials()}
+    serials = authority.revoke(role, args.serial)
+    if args.serial and serials and serials[0] not in known:
+        print(f"warning: this home has no record of issuing certificate {serials[0]} (issued before it kept one, or "
+              "mistyped?); it is on the revocation list now: check the serial against the certificate",
+              file=sys.stderr)
+    current = next((c for c in authority.credentials() if c.role == role and c.current), None)
+    took_token = args.serial is None or (current is not None and current.serial in serials)
+    if took_token:
+        authority.revoke_token(role)
+    if not serials:
+        print(f"nothing to revoke: {'that certificate was' if args.serial else 'every certificate of ' + role + ' is'} "
+              "revoked already (`eligibility credentials list` shows when)")
+        return 0
+    what = f"certificate{'s' if len(serials) > 1 else ''} {', '.join(serials)}"
+    print(f"revoked {what}{' and the plaintext-mode token' if took_token else ''} of {role} (the server refuses them "
+          f"from the next call); issue a new one with `eligibility credentials issue {role}`")
+    return 0
+
+
+def cmd_credentials_list(args: argparse.Namespace) -> int:
+    """Every certificate the home issued: role, serial, issued, expires, revoked."""
+    creds = config(args).authority.credentials()
+    if args.role_name:
+        creds = [c for c in creds if c.role == role_arg(args, args.role_name)]
+    if as_json(args):
+        for c in creds:
+            render.jsonl({"role": c.role, "serial": c.serial, "issued_at": c.issued_at or None,
+                          "expires_at": c.expires_at or None, "revoked_at": c.revoked_at, "state": c.state,
+                          "current": c.current})
+        return 0
+    width = max([len(c.role) for c in creds] + [4])
+    print(f"{'role':<{width}}  {'serial':<40}  {'issued':<10}  {'expires':<10}  state")
+    for c in creds:  # (plain columns: a serial is copied from here whole, never wrapped or cut)
+        state = f"revoked {c.revoked_at[:10]}" if c.revoked_at else c.state
+        print(f"{c.role:<{width}}  {c.serial:<40}  {c.issued_at[:10] or '?':<10}  {c.expires_at[:10] or '?':<10}  "
+              f"{state}{', current' if c.current else ''}")
     return 0
 
 
@@ -85,9 +126,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(creds, "export", cmd_credentials_export, "write a role's credential bundle for handing over")
     sp.add_argument("role_name", metavar="ROLE")
     sp.add_argument("--out", required=True, help="an empty or new directory")
-    add(creds, "issue", cmd_credentials_issue, "issue a new certificate for a role").add_argument("role_name", metavar="ROLE")
-    add(creds, "revoke", cmd_credentials_revoke, "revoke a role's current certificate").add_argument(
-        "role_name", metavar="ROLE")
+    sp = add(creds, "issue", cmd_credentials_issue, "issue a new certificate for a role (the one it replaces is "
+             "revoked)")
+    sp.add_argument("role_name", metavar="ROLE")
+    sp.add_argument("--keep-old", action="store_true",
+                    help="keep the replaced certificate valid (a planned hand-over; end it with revoke --serial)")
+    sp = add(creds, "revoke", cmd_credentials_revoke, "revoke a role's certificates: every one still valid, or the "
+             "one --serial names")
+    sp.add_argument("role_name", metavar="ROLE")
+    sp.add_argument("--serial", help="only this certificate (its serial as `credentials list` shows it)")
+    sp = add(creds, "list", cmd_credentials_list, "every certificate issued: role, serial, issued, expires, revoked")
+    sp.add_argument("role_name", metavar="ROLE", nargs="?", help="only this role")
     sp = add(sub, "serve", cmd_serve, "run the gRPC server on a home")
     sp.add_argument("--listen", help="HOST:PORT (port 0 = any free port); default from config")
     sp.add_argument("--metrics-listen", help="serve Prometheus metrics on HOST:PORT (e.g. 127.0.0.1:9464)")
