@@ -52,6 +52,7 @@ BENCH_SIZES ?= 10000 100000
 bench: $(STAMP)
 	for n in $(BENCH_SIZES); do $(BIN)/python bench/bench_screen.py --candidates $$n; done
 	$(BIN)/python bench/bench_intake.py --flags 1000000
+	$(BIN)/python bench/bench_memory.py
 
 # Fuzz the file parsers and validation for longer: make fuzz SECONDS=600
 SECONDS ?= 120

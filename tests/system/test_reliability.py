@@ -464,3 +464,63 @@ def test_a_full_disk_is_said_plainly_and_nothing_acknowledged_is_lost(tmp_path: 
     finally:
         stop_server(s)
     assert "storage: the server" in (home / "server.log").read_text()
+
+
+def test_a_request_larger_than_a_chunk_answers_as_one(server: Server) -> None:
+    """(issue 14, finding 4) A request is checked and stored a chunk at a time (review.rounds.CHUNK rows) to bound
+    the server's memory; across chunks it answers exactly as within one: a person or a reference repeated in a later
+    chunk is refused naming the first row, and a retry under the same key gets the same answer, storing nothing."""
+    from eligibility.review.rounds import CHUNK
+    n = CHUNK + 5
+    people = [make_id(born=date(1960 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(n - 1)]
+    cands = [pb.CandidateInput(row=i + 2, id_number=p, name=f"候选{i}", village="桃源村", township="桃源乡",
+                               position="vc_member", party_member="no") for i, p in enumerate(people)]
+    cands.append(pb.CandidateInput(row=n + 1, id_number=people[0], name="候选0", village="桃源村", township="桃源乡",
+                                   position="vc_member", party_member="no"))
+    with connect(server.config, "district", server.address) as c:
+        stub = pbg.RoundServiceStub(c.channel)
+        made = stub.CreateRound(pb.CreateRoundRequest(name="one large request", as_of="2026-12-01", candidates=cands),
+                                metadata=c.metadata, timeout=300)
+        assert made.round.candidates == n - 1 and len(made.results) == n
+        assert [r.row for r in made.results] == [c.row for c in cands]  # every row answered, in order
+        last = made.results[-1]
+        assert last.status == pb.ROW_STATUS_REJECTED and "same person as row 2;" in last.errors[0].message, last
+        again = stub.AddCandidates(pb.AddCandidatesRequest(round_id=made.round.round_id, candidates=cands[5:6]),
+                                   metadata=c.metadata, timeout=60)
+        assert "already a candidate of this round" in again.results[0].errors[0].message, again
+    flags = [pb.FlagInput(row=i + 2, id_number=p, name="张三", kind="cult", reference=f"LARGE-{i}",
+                          decided_on="2010-01-01") for i, p in enumerate(people)]
+    flags.append(pb.FlagInput(row=n + 1, id_number=people[3], name="张三", kind="cult", reference="LARGE-3",
+                              decided_on="2011-01-01"))
+    request = pb.SubmitFlagsRequest(flags=flags)
+    key = (("idempotency-key", f"large-{uuid.uuid4()}"),)
+    with connect(server.config, "police", server.address) as c:
+        stub2 = pbg.FlagServiceStub(c.channel)
+        first = stub2.SubmitFlags(request, metadata=(*c.metadata, *key), timeout=300)
+        assert [r.status for r in first.results].count(pb.ROW_STATUS_CREATED) == n - 1
+        last = first.results[-1]
+        assert last.row == n + 1 and last.status == pb.ROW_STATUS_REJECTED, last
+        assert "duplicate of row 5 in this submission" in last.errors[0].message, last
+        retried = stub2.SubmitFlags(request, metadata=(*c.metadata, *key), timeout=300)
+        assert retried.SerializeToString(deterministic=True) == first.SerializeToString(deterministic=True)
+    assert _count_versions(server, "police", "LARGE-3") == 1 and _count_versions(server, "police", f"LARGE-{n - 2}") == 1
+
+
+def test_a_request_above_the_configured_cap_is_refused_and_the_cli_still_fits(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """max_message_mb lowers the bound on one request (and so on the memory it can take); the CLI's chunks fit."""
+    home = _home(tmp_path)
+    (home / "config.toml").write_text((home / "config.toml").read_text() + "max_message_mb = 1\n")
+    s = start_server(home)
+    try:
+        big = [pb.CandidateInput(row=i + 2, id_number=make_id(), name="候选人" * 4, village="桃源村", township="桃源乡",
+                                 position="vc_member", party_member="no") for i in range(20_000)]
+        with connect(s.config, "district", s.address) as c:
+            with pytest.raises(grpc.RpcError) as e:
+                pbg.RoundServiceStub(c.channel).CreateRound(pb.CreateRoundRequest(
+                    name="too big", as_of="2026-12-01", candidates=big), metadata=c.metadata, timeout=60)
+            assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.value
+            rnd, _ = c.create_round("fits", "2026-12-01", big)  # the client sends 5,000 rows a call
+            assert rnd.candidates == 20_000
+            assert [r.name for r in c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds] == ["fits"]
+    finally:
+        stop_server(s)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, overload
 
 import orjson
 
@@ -18,11 +19,36 @@ from eligibility.review.screening import Decided
 from eligibility.review.whatif import Comparison
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
 
+T = TypeVar("T")
 VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
 OVERALL = {"ELIGIBLE": pb.OVERALL_ELIGIBLE, "INELIGIBLE": pb.OVERALL_INELIGIBLE,
            "NEEDS_REVIEW": pb.OVERALL_NEEDS_REVIEW, "PENDING": pb.OVERALL_PENDING}
 ROW_STATUS = {"CREATED": pb.ROW_STATUS_CREATED, "UNCHANGED": pb.ROW_STATUS_UNCHANGED,
               "CORRECTED": pb.ROW_STATUS_CORRECTED, "REJECTED": pb.ROW_STATUS_REJECTED}
+
+
+class Rows(Sequence[T]):
+    """A request's repeated field read as domain rows a slice at a time: a million-row request is never held as a
+    million domain objects (the use cases take their rows in chunks)."""
+
+    def __init__(self, messages: Any, convert: Callable[[Any], T]) -> None:
+        """Rows of these messages (a repeated field), each made by convert."""
+        self._messages = messages
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self._convert(m) for m in self._messages[i]]
+        return self._convert(self._messages[i])
 
 
 def flag_row(m: pb.FlagInput) -> FlagRow:

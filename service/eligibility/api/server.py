@@ -24,7 +24,6 @@ from eligibility.review.app import App
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.observability import configure_logging
 
-MAX_MESSAGE = 64 * 1024 * 1024
 SERVICES = ("FlagService", "RoundService", "AuditService", "RulesService")
 
 
@@ -58,7 +57,8 @@ def build_server(app: App, listen: str, plaintext: bool = False, max_concurrent:
         futures.ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=max_concurrent,  # beyond this, RESOURCE_EXHAUSTED at once instead of a queue
         interceptors=[MetricsInterceptor(), AuthInterceptor(identify, frozenset(app.vocabulary.agencies), share)],
-        options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
+        options=[("grpc.max_receive_message_length", app.config.max_message_mb << 20),
+                 ("grpc.max_send_message_length", 64 << 20)],  # (a response the client would refuse is never sent)
     )
     pbg.add_FlagServiceServicer_to_server(FlagServicer(app), server)
     pbg.add_RoundServiceServicer_to_server(RoundServicer(app), server)

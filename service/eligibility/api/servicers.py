@@ -28,10 +28,10 @@ class FlagServicer(pbg.FlagServiceServicer):
     def SubmitFlags(self, request: pb.SubmitFlagsRequest, context: grpc.ServicerContext) -> pb.SubmitFlagsResponse:
         """Submit many flags, once per idempotency key (the use case remembers its outcomes itself)."""
         key = idempotency_key(context)
-        outcomes = self.app.submit_flags(current_role(), [convert.flag_row(f) for f in request.flags], request.correction,
-                                         request.reason, (key, request_digest(request)) if key else None)
         response = pb.SubmitFlagsResponse()
-        convert.row_results(outcomes, response.results)
+        self.app.submit_flags(current_role(), convert.Rows(request.flags, convert.flag_row), request.correction,
+                              request.reason, (key, request_digest(request)) if key else None,
+                              lambda outcomes: convert.row_results(outcomes, response.results))
         return response
 
     @mapped
@@ -64,19 +64,20 @@ class RoundServicer(pbg.RoundServiceServicer):
     @idempotent
     def CreateRound(self, request: pb.CreateRoundRequest, context: grpc.ServicerContext) -> pb.CreateRoundResponse:
         """Create a round."""
-        info, outcomes = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
-                                               [convert.candidate_row(c) for c in request.candidates])
-        response = pb.CreateRoundResponse(round=convert.round_(info))
-        convert.row_results(outcomes, response.results)
+        response = pb.CreateRoundResponse()
+        info, _ = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
+                                        convert.Rows(request.candidates, convert.candidate_row),
+                                        lambda outcomes: convert.row_results(outcomes, response.results))
+        response.round.CopyFrom(convert.round_(info))
         return response
 
     @mapped
     @idempotent
     def AddCandidates(self, request: pb.AddCandidatesRequest, context: grpc.ServicerContext) -> pb.AddCandidatesResponse:
         """Add candidates."""
-        outcomes = self.app.add_candidates(request.round_id, [convert.candidate_row(c) for c in request.candidates])
         response = pb.AddCandidatesResponse()
-        convert.row_results(outcomes, response.results)
+        self.app.add_candidates(request.round_id, convert.Rows(request.candidates, convert.candidate_row),
+                                lambda outcomes: convert.row_results(outcomes, response.results))
         return response
 
     @mapped

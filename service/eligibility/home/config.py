@@ -50,6 +50,7 @@ class Config(BaseModel):
     screen_parallel_from: int = 4000
     intake_parallel_from: int = 1000
     certificate_days: int = VALID_DAYS
+    max_message_mb: int = 64
     log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
@@ -149,6 +150,7 @@ class ConfigFile(BaseModel):
     screen_parallel_from: StrictInt = Field(4000, ge=1)
     intake_parallel_from: StrictInt = Field(1000, ge=1)
     certificate_days: StrictInt = Field(VALID_DAYS, ge=1, le=3650)
+    max_message_mb: StrictInt = Field(64, ge=1, le=64)
 
 
 def _config_problems(path: Path, e: ValidationError) -> str:
@@ -192,7 +194,7 @@ def load_config(home: Path) -> Config:
         shutdown_grace_seconds=float(f.shutdown_grace_seconds),
         workers=default_workers() if f.workers is None else f.workers,
         screen_parallel_from=f.screen_parallel_from, intake_parallel_from=f.intake_parallel_from,
-        certificate_days=f.certificate_days,
+        certificate_days=f.certificate_days, max_message_mb=f.max_message_mb,
     )
 
 

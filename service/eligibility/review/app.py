@@ -27,7 +27,7 @@ from eligibility.ledger.checkpoint import Checkpoint, public_key_text
 from eligibility.ledger.codec import attestation_body, round_body
 from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredFlag
 from eligibility.review import clock, witness
-from eligibility.review.flags import Tally, retract_flag, store_submission_once, tally
+from eligibility.review.flags import Repeats, Tally, retract_flag, store_submission_once, tally
 from eligibility.review.inputs import (
     NO_FLAGS,
     CandidateInput,
@@ -39,7 +39,7 @@ from eligibility.review.inputs import (
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
-from eligibility.review.rounds import add_candidates
+from eligibility.review.rounds import CHUNK, Emit, add_candidates
 from eligibility.review.screening import Decided, bound_decision, screen_round
 from eligibility.review.signer import Signer
 from eligibility.review.whatif import Comparison, known_at_stamp, reevaluate
@@ -79,15 +79,30 @@ class App:
 
     # ---- flags (agencies) ----
     def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str,
-                     idempotency: tuple[str, str] | None = None) -> list[RowOutcome]:
+                     idempotency: tuple[str, str] | None = None, emit: Emit | None = None) -> list[RowOutcome]:
         """Check and store an agency's flags, once per idempotency key ((key, request digest) when the request
-        carries one); valid rows are kept whatever happens to the others.
+        carries one); valid rows are kept whatever happens to the others. The outcomes go to emit a chunk at a
+        time when given (and are not returned), else they are returned.
 
-        A large submission is checked and stored by a worker process; a small one here, checked before its
-        transaction (concurrent submissions overlap there).
+        The rows are taken CHUNK at a time (each chunk once per key: chunk n > 0 is remembered under "KEY#n"), so
+        a request of a million rows holds one chunk's objects, not a million. A large chunk is checked and stored by
+        a worker process; a small one here, checked before its transaction (concurrent submissions overlap there).
         """
         self._agency_only(agency)
-        once = (agency, *idempotency) if idempotency else None
+        kept: list[RowOutcome] = []
+        out = emit or kept.extend
+        repeats = Repeats()
+        for n, lo in enumerate(range(0, max(len(rows), 1), CHUNK)):
+            chunk = rows[lo:lo + CHUNK]
+            fresh, merge = repeats.split(chunk) if len(rows) > CHUNK else (chunk, None)
+            once = (agency, idempotency[0] if n == 0 else f"{idempotency[0]}#{n}", idempotency[1]) \
+                if idempotency else None
+            outcomes = self._submit_chunk(agency, fresh, correction, reason, once)
+            out(merge(outcomes) if merge else outcomes)
+        return kept
+
+    def _submit_chunk(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str,
+                      once: tuple[str, str, str] | None) -> list[RowOutcome]:
         if self.pool is not None and len(rows) >= self.config.intake_parallel_from:
             outcomes, counted = self.pool.submit_flags(agency, list(rows), correction, reason, once)
         else:
@@ -155,9 +170,10 @@ class App:
         return self.store.list_flags(agency, kind, all_versions)
 
     # ---- rounds (district; agencies list and attest) ----
-    def create_round(self, role: str, name: str, as_of: str, ruleset: str,
-                     rows: Sequence[CandidateRow]) -> tuple[RoundInfo, list[RowOutcome]]:
-        """Open a round with its reference date and (a first chunk of) candidates."""
+    def create_round(self, role: str, name: str, as_of: str, ruleset: str, rows: Sequence[CandidateRow],
+                     emit: Emit | None = None) -> tuple[RoundInfo, list[RowOutcome]]:
+        """Open a round with its reference date and (a first chunk of) candidates. The row outcomes go to emit a
+        chunk at a time when given (and are not returned), else they are returned."""
         name = clean_text(name, "name", limit=MAX_TEXT)
         if not name:
             raise InvalidInputError("name: a round needs a name", field="name")
@@ -167,17 +183,20 @@ class App:
         info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
                          created_at=clock.utc_now(), created_by=role)
         self.store.create_round(info, round_body(info))
-        outcomes = add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows)
+        kept: list[RowOutcome] = []
+        add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows, emit or kept.extend)
         self._expect_screening(info.round_id)
-        return self.get_round(info.round_id), outcomes
+        return self.get_round(info.round_id), kept
 
-    def add_candidates(self, round_id: str, rows: Sequence[CandidateRow]) -> list[RowOutcome]:
-        """Add a chunk of candidates to a round."""
+    def add_candidates(self, round_id: str, rows: Sequence[CandidateRow],
+                       emit: Emit | None = None) -> list[RowOutcome]:
+        """Add candidates to a round (outcomes to emit, or returned, as for create_round)."""
         info = self.get_round(round_id, count=False)
-        outcomes = add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id,
-                                  rows)
+        kept: list[RowOutcome] = []
+        add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id, rows,
+                       emit or kept.extend)
         self._expect_screening(round_id)
-        return outcomes
+        return kept
 
     def _expect_screening(self, round_id: str) -> None:
         """A round large enough for the workers will be screened soon: start them while it is being filled."""

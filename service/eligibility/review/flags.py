@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from eligibility.errors import InvalidInputError, NotFoundError
-from eligibility.intake.flags import Submission, flag_version
+from eligibility.intake.flags import FlagRow, Submission, flag_version
 from eligibility.intake.outcomes import FieldProblem, RowOutcome, decode_outcomes, encode_outcomes
 from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger.codec import FirstVersion, flag_body
@@ -130,3 +130,34 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
 
 
 __all__ = ["REMEMBERED_AS", "Idempotency", "Tally", "retract_flag", "store_submission", "store_submission_once", "tally"]
+
+
+class Repeats:
+    """The references stored by earlier chunks of one submission: a later row with one of them is refused as a row
+    repeated within one chunk is ("duplicate of row N in this submission"), before it reaches the store."""
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.first: dict[str, int] = {}
+
+    def split(self, chunk: Sequence[FlagRow]) -> tuple[list[FlagRow], Callable[[list[RowOutcome]], list[RowOutcome]]]:
+        """(the rows of chunk to submit, a function turning their outcomes into the whole chunk's, in row order)."""
+        fresh: list[FlagRow] = []
+        refused: dict[int, RowOutcome] = {}
+        for i, r in enumerate(chunk):
+            key = r.reference.strip()
+            row = self.first.get(key)
+            if row is None:
+                fresh.append(r)
+            else:
+                refused[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=(FieldProblem(
+                    field="reference", message=f"row {r.row}: reference: duplicate of row {row} in this submission"),))
+
+        def merge(outcomes: list[RowOutcome]) -> list[RowOutcome]:
+            it = iter(outcomes)
+            whole = [refused[i] if i in refused else next(it) for i in range(len(chunk))]
+            for o in whole:
+                if o.status != "REJECTED":
+                    self.first.setdefault(o.key, o.row)
+            return whole
+        return fresh, merge

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
 
 from eligibility.intake import idnumbers
 from eligibility.intake.candidates import CandidateFields, CandidateRow, check_candidates
@@ -14,30 +15,62 @@ from eligibility.rules.schema import Ruleset
 from eligibility.rules.vocabulary import Vocabulary
 from eligibility.store import Store
 
+CHUNK = 10_000
+"""Rows of one request checked and stored at a time: what a request holds in memory beyond its own message is one
+chunk's rows and outcomes, however many rows it carries."""
+
+Emit = Callable[[list[RowOutcome]], None]
+"""Where a request's row outcomes go, a chunk at a time, in row order (e.g. straight into the response)."""
+
 
 def add_candidates(store: Store, ruleset: Ruleset, vocabulary: Vocabulary, ids: IdProtector, round_id: str,
-                   rows: Sequence[CandidateRow]) -> list[RowOutcome]:
-    """Validate and add candidates to a round; valid rows are kept, a person appears once per round."""
-    outcomes, valid = check_candidates(ruleset, vocabulary, ids, rows)
+                   rows: Sequence[CandidateRow], emit: Emit) -> None:
+    """Validate and add candidates to a round, a chunk at a time in one transaction (a request is stored whole or
+    not at all); valid rows are kept, a person appears once per round."""
+    first = check_candidates(ruleset, vocabulary, ids, rows[:CHUNK])  # (most requests: checked before the lock)
     with store.transaction():  # sequence numbers and duplicates checked against what is committed
-        return _add(store, ids, round_id, rows, outcomes, valid)
+        added = _Added(store.next_candidate_seq(round_id))
+        for lo in range(0, max(len(rows), 1), CHUNK):
+            chunk = rows[lo:lo + CHUNK] if lo else rows[:CHUNK]
+            outcomes, valid = first if not lo else check_candidates(ruleset, vocabulary, ids, chunk)
+            emit(_add(store, ids, round_id, chunk, outcomes, valid, added))
 
 
-def _add(store: Store, ids: IdProtector, round_id: str, rows: Sequence[CandidateRow],
-         outcomes: dict[int, RowOutcome], valid: dict[int, tuple[str, str, CandidateFields]]) -> list[RowOutcome]:
+class _Added:
+    """The candidates one request added so far: the source row of each, by sequence number (4 bytes a row), so a
+    person listed twice in different chunks is told "same person as row N" as within one."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.rows = array("i")
+
+    @property
+    def next_seq(self) -> int:
+        return self.start + len(self.rows)
+
+    def row_of(self, seq: int) -> int | None:
+        """The request's row that added candidate seq (None: an earlier request did)."""
+        return self.rows[seq - self.start] if seq >= self.start else None
+
+
+def _add(store: Store, ids: IdProtector, round_id: str, rows: Sequence[CandidateRow], outcomes: dict[int, RowOutcome],
+         valid: dict[int, tuple[str, str, CandidateFields]], added: _Added) -> list[RowOutcome]:
     existing = store.existing_candidates(round_id, [pk for _, pk, _ in valid.values()])
-    seq = store.next_candidate_seq(round_id)
     new: list[StoredCandidate] = []
     for i, (id_number, pk, fields) in valid.items():
         masked = idnumbers.mask(id_number)
         if pk in existing:
+            earlier = added.row_of(existing[pk])
+            message = (f"row {rows[i].row}: id_number: already a candidate of this round" if earlier is None else
+                       f"row {rows[i].row}: id_number: same person as row {earlier}; list a person once with all "
+                       "positions joined by +")
             outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="REJECTED", errors=(FieldProblem(
-                field="id_number", message=f"row {rows[i].row}: id_number: already a candidate of this round",
-                code="ALREADY_EXISTS"),))
+                field="id_number", message=message, code="ALREADY_EXISTS" if earlier is None else "INVALID_ARGUMENT"),))
             continue
+        seq = added.next_seq
         new.append(StoredCandidate(round_id=round_id, seq=seq, person_key=pk, id_masked=masked,
                                    id_sealed=ids.seal(id_number), **fields.model_dump()))
         outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="CREATED", version=seq)
-        seq += 1
+        added.rows.append(rows[i].row)
     store.add_candidates(new, [candidate_body(c) for c in new])
     return [outcomes[i] for i in range(len(rows))]

@@ -248,15 +248,15 @@ class SqlStore(LogTables):
         ids = [r["round_id"] for r in self._query("SELECT round_id FROM rounds ORDER BY created_at DESC")]
         return [r for r in (self.get_round(i) for i in ids) if r is not None]
 
-    def existing_candidates(self, round_id: str, person_keys: list[str]) -> set[str]:
-        """Which of these persons are already candidates of the round."""
-        out: set[str] = set()
+    def existing_candidates(self, round_id: str, person_keys: list[str]) -> dict[str, int]:
+        """Which of these persons are already candidates of the round: person key -> their sequence number."""
+        out: dict[str, int] = {}
         for i in range(0, len(person_keys), 500):
             part = person_keys[i:i + 500]
             rows = self._query(
-                f"SELECT person_key FROM candidates WHERE round_id = ? AND person_key IN ({','.join('?' * len(part))})",
-                [round_id, *part])
-            out.update(r["person_key"] for r in rows)
+                f"SELECT person_key, seq FROM candidates WHERE round_id = ? AND person_key IN "
+                f"({','.join('?' * len(part))})", [round_id, *part])
+            out.update((r["person_key"], int(r["seq"])) for r in rows)
         return out
 
     def next_candidate_seq(self, round_id: str) -> int:
