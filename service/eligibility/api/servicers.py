@@ -137,7 +137,9 @@ class AuditServicer(pbg.AuditServiceServicer):
     @mapped
     def GetDecision(self, request: pb.GetDecisionRequest, context: grpc.ServicerContext) -> pb.GetDecisionResponse:
         """Fetch a decision."""
-        return pb.GetDecisionResponse(decision=convert.decision(self.app.get_decision(request.decision_id)))
+        decided = self.app.get_decision(request.decision_id)
+        before, after = self.app.lineage(request.decision_id)
+        return pb.GetDecisionResponse(decision=convert.decision(decided), supersedes=before, superseded_by=after)
 
     @mapped
     def ReplayDecision(self, request: pb.ReplayDecisionRequest,
@@ -157,7 +159,7 @@ class AuditServicer(pbg.AuditServiceServicer):
                            context: grpc.ServicerContext) -> Iterator[pb.ListRoundDecisionsResponse]:
         """Recorded decisions of a round."""
         sent: set[int] = set()
-        for batch in self.app.round_decisions(request.round_id, request.all):
+        for batch in self.app.round_decisions(request.round_id, request.all, request.id_number):
             if request.records_only:
                 yield pb.ListRoundDecisionsResponse(records=[d.data for d in batch],
                                                     results=convert.new_results(batch, sent))

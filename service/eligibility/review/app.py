@@ -349,11 +349,17 @@ class App:
             raise NotFoundError(f"no decision {decision_id!r}", field="decision_id")
         return Decided(found)
 
-    def round_decisions(self, round_id: str, all_: bool) -> Iterator[list[Decided]]:
-        """Decisions recorded for a round: the latest per candidate, or all in log order."""
+    def lineage(self, decision_id: str) -> tuple[str, str]:
+        """The decisions of the same candidate and round just before (superseded) and after (superseding) one."""
+        return self.store.neighbour_decisions(decision_id.strip())
+
+    def round_decisions(self, round_id: str, all_: bool, id_number: str = "") -> Iterator[list[Decided]]:
+        """Decisions recorded for a round: the latest per candidate, or all in log order (id_number: only that
+        candidate's, all of them, in log order)."""
         self.get_round(round_id, count=False)
-        if all_:
-            for batch in self.store.round_decisions(round_id.strip()):
+        if all_ or id_number.strip():
+            person = self.ids.person_key(idnumbers.normalize(id_number)) if id_number.strip() else None
+            for batch in self.store.round_decisions(round_id.strip(), person_key=person):
                 yield [Decided(d) for d in batch]
             return
         rows = self.store.latest_round_decisions(round_id.strip())

@@ -430,16 +430,27 @@ class SqlStore(LogTables):
         rows = self._query(self._DECISION + "WHERE d.decision_id = ?", (decision_id,))
         return self._decision(rows[0]) if rows else None
 
-    def round_decisions(self, round_id: str, batch: int = 1000) -> Iterator[list[StoredDecision]]:
-        """Every decision recorded for a round, in log order, in batches."""
+    def round_decisions(self, round_id: str, batch: int = 1000,
+                        person_key: str | None = None) -> Iterator[list[StoredDecision]]:
+        """Every decision recorded for a round (or for one of its candidates), in log order, in batches."""
         last = 0
+        person = "" if person_key is None else "AND d.person_key = ? "
         while True:
-            rows = self._query(self._DECISION + "WHERE d.round_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
-                               (round_id, last, batch))
+            rows = self._query(self._DECISION + f"WHERE d.round_id = ? {person}AND d.seq > ? ORDER BY d.seq LIMIT ?",
+                               (round_id, *([] if person_key is None else [person_key]), last, batch))
             if not rows:
                 return
             yield [self._decision(r) for r in rows]
             last = rows[-1]["seq"]
+
+    def neighbour_decisions(self, decision_id: str) -> tuple[str, str]:
+        """The decisions of the same candidate and round recorded just before and just after this one ("" if none)."""
+        rows = self._query(
+            "SELECT (SELECT p.decision_id FROM decisions p WHERE p.round_id = d.round_id AND p.person_key = d.person_key "
+            "AND p.seq < d.seq ORDER BY p.seq DESC LIMIT 1) AS before, (SELECT n.decision_id FROM decisions n WHERE "
+            "n.round_id = d.round_id AND n.person_key = d.person_key AND n.seq > d.seq ORDER BY n.seq LIMIT 1) AS after "
+            "FROM decisions d WHERE d.decision_id = ? AND d.round_id <> ''", (decision_id,))
+        return (rows[0]["before"] or "", rows[0]["after"] or "") if rows else ("", "")
 
     def latest_round_decisions(self, round_id: str) -> list[StoredDecision]:
         """The latest decision of each candidate of a round, in candidate order."""

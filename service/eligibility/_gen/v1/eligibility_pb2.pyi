@@ -1236,16 +1236,24 @@ class GetDecisionResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DECISION_FIELD_NUMBER: _builtins.int
+    SUPERSEDES_FIELD_NUMBER: _builtins.int
+    SUPERSEDED_BY_FIELD_NUMBER: _builtins.int
+    supersedes: _builtins.str
+    """The decision of the same candidate and round recorded just before this one (the one it superseded), if any."""
+    superseded_by: _builtins.str
+    """The decision of the same candidate and round recorded just after this one (the one superseding it), if any."""
     @_builtins.property
     def decision(self) -> Global___Decision: ...
     def __init__(
         self,
         *,
         decision: Global___Decision | None = ...,
+        supersedes: _builtins.str = ...,
+        superseded_by: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "superseded_by", b"superseded_by", "supersedes", b"supersedes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1607,20 +1615,24 @@ class ListRoundDecisionsRequest(_message.Message):
     ROUND_ID_FIELD_NUMBER: _builtins.int
     ALL_FIELD_NUMBER: _builtins.int
     RECORDS_ONLY_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
     all: _builtins.bool
     records_only: _builtins.bool
     """As in ScreenRoundRequest: only the logged entries, in `records`."""
+    id_number: _builtins.str
+    """Only the decisions of this candidate (their ID number; empty = every candidate)."""
     def __init__(
         self,
         *,
         round_id: _builtins.str = ...,
         all: _builtins.bool = ...,
         records_only: _builtins.bool = ...,
+        id_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["all", b"all", "records_only", b"records_only", "round_id", b"round_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["all", b"all", "id_number", b"id_number", "records_only", b"records_only", "round_id", b"round_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -10,6 +10,8 @@ import base64
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+import orjson
+
 from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import dicts
 from eligibility.console.client.transport import Client
@@ -120,6 +122,29 @@ class Session:
             if on_chunk:
                 on_chunk(len(chunk.records))
 
+    def iter_round_decisions(self, round_id: str, every: bool = False, id_number: str = "") -> Iterator[dict[str, Any]]:
+        """The latest recorded decision of each candidate of a round in candidate order, or (every, or one
+        candidate's) all of them in log order, each with "supersedes": the decision of the same candidate before it
+        in this listing (nothing is recorded)."""
+        c = self.client
+        results = dicts.NamedResults()
+        before: dict[str, str] = {}
+        request = pb.ListRoundDecisionsRequest(round_id=round_id, records_only=True, all=every, id_number=id_number)
+        for chunk in c.stream(c.audit.ListRoundDecisions, request):
+            results.add(chunk.results)
+            for r in chunk.records:
+                d = dicts.decision_dict_from_entry(r, results)
+                person = orjson.loads(r)["body"]["inputs"]["candidate"]["person_key"] if every or id_number else ""
+                d["supersedes"] = before.get(person) if every or id_number else None
+                before[person] = d["decision_id"]
+                yield d
+
+    def round_has_decisions(self, round_id: str) -> bool:
+        """Whether any decision is recorded for a round."""
+        c = self.client
+        request = pb.ListRoundDecisionsRequest(round_id=round_id, records_only=True)
+        return any(chunk.records for chunk in c.stream(c.audit.ListRoundDecisions, request))
+
     def round_decisions(self, round_id: str) -> list[dict[str, Any]]:
         """The latest recorded decision of each candidate of a round (nothing is recorded)."""
         c = self.client
@@ -145,8 +170,10 @@ class Session:
     def decision(self, decision_id: str) -> Recorded:
         """A recorded decision, with its logged entry (and its shared result's)."""
         c = self.client
-        d = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=decision_id)).decision
-        return Recorded(dicts.decision_dict(d), d.record, d.result_record)
+        got = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=decision_id))
+        d = got.decision
+        return Recorded({**dicts.decision_dict(d), "supersedes": got.supersedes or None,
+                         "superseded_by": got.superseded_by or None}, d.record, d.result_record)
 
     def replay(self, decision_id: str) -> dict[str, Any]:
         """Replay one decision."""

@@ -36,7 +36,31 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
             d["result_record"] = found.result_record.decode()
         render.jsonl(d)
     else:
-        print("\n".join(render.explain(d, args.lang, vocabulary(args))))
+        zh = args.lang == "zh"
+        lines = render.explain(d, args.lang, vocabulary(args))
+        if d.get("supersedes"):
+            lines.append(f"{'取代' if zh else 'supersedes'} {d['supersedes']}")
+        if d.get("superseded_by"):
+            lines.append(f"{'已被取代' if zh else 'superseded by'} {d['superseded_by']}")
+        print("\n".join(lines))
+    return 0
+
+
+def cmd_audit_decisions(args: argparse.Namespace) -> int:
+    """Every decision recorded for a round (or one candidate of it), in log order, each with the one it superseded."""
+    n = 0
+    with session(args) as s:
+        for d in s.iter_round_decisions(args.round, every=True, id_number=args.id_number or ""):
+            n += 1
+            if as_json(args):
+                render.jsonl({k: d[k] for k in ("decision_id", "recorded_at", "round_id", "leaf_index", "name",
+                                                "id_number", "township", "village", "overall", "verdicts",
+                                                "supersedes")})
+            else:
+                print(f"{d['decision_id']}  {d['recorded_at']}  {d['id_number']}  {d['name']}  {d['overall']:<13}"
+                      + (f"  supersedes {d['supersedes']}" if d["supersedes"] else ""))
+    if not n and not as_json(args):
+        print(f"no decision recorded for {'that candidate of ' if args.id_number else ''}round {args.round}")
     return 0
 
 
@@ -243,7 +267,10 @@ def cmd_audit_as_known(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The audit commands."""
     audit = sub.add_parser("audit", help="decisions and replay").add_subparsers(dest="sub", required=True)
-    add(audit, "show", cmd_audit_show, "show a decision and why").add_argument("decision")
+    add(audit, "show", cmd_audit_show, "show a decision and why, and what it superseded").add_argument("decision")
+    sp = add(audit, "decisions", cmd_audit_decisions, "list the decisions recorded for a round (or one candidate)")
+    sp.add_argument("--round", required=True)
+    sp.add_argument("--id-number", help="only this candidate's decisions")
     sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
     sp.add_argument("decision", nargs="?")
     sp.add_argument("--round")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from eligibility.console import render
 from eligibility.console.common import Add, UsageError, as_json, print_rejections, session, vocabulary
@@ -93,6 +95,36 @@ def cmd_round_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_round_results(args: argparse.Namespace) -> int:
+    """Each candidate's latest decision, as recorded: nothing is screened or recorded."""
+    def wanted(d: dict[str, Any]) -> bool:
+        return ((not args.problems_only or d["overall"] != "ELIGIBLE")
+                and (not args.township or d["township"] == args.township.strip()))
+    n = 0
+    with session(args) as s:
+        decisions = (d for d in s.iter_round_decisions(args.round) if wanted(d))
+        if as_json(args):
+            for d in decisions:
+                n += 1
+                render.jsonl({k: v for k, v in d.items() if k != "supersedes"})
+        else:
+            shown = list(decisions)
+            n = len(shown)
+            if shown:
+                vocab = vocabulary(args)
+                render.console.print(render.verdict_table(shown, f"round {args.round}: {n} candidates (as recorded)",
+                                                          vocab))
+                render.console.print(render.summary_table(shown, vocab))
+    if not n:
+        with session(args) as s:
+            screened = s.round_has_decisions(args.round)
+        message = ("no candidate matches" if screened else
+                   f"round {args.round} has not been screened yet: run `round screen {args.round}` first")
+        print(message, file=sys.stderr)
+        return 0 if screened else 1
+    return 0
+
+
 def cmd_round_report(args: argparse.Namespace) -> int:
     """Write the joint review report of the round's latest screening (XLSX, HTML or CSV by extension)."""
     from eligibility.console import report
@@ -159,6 +191,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("round")
     sp.add_argument("--note")
     add(rnd, "screen", cmd_round_screen, "screen every candidate of a round").add_argument("round")
+    sp = add(rnd, "results", cmd_round_results, "each candidate's latest decision, as recorded (records nothing)")
+    sp.add_argument("round")
+    sp.add_argument("--problems-only", action="store_true", help="only candidates who are not ELIGIBLE")
+    sp.add_argument("--township", help="only candidates of this township")
     sp = add(rnd, "report", cmd_round_report, "write the joint review report (XLSX/HTML/CSV; Chinese unless --lang en)")
     sp.add_argument("round")
     sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.html or FILE.csv")
