@@ -3,6 +3,7 @@ was decided, and the lineage of a candidate's decisions."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,126 @@ def test_results_are_read_only_and_decisions_show_their_lineage(run: Cli, tmp_pa
     for role in AGENCIES:  # the agencies read their own queue (later), not the round's decisions
         refused = run(role, "audit", "decisions", "--round", round_id)
         assert refused.code == 3 and "PERMISSION_DENIED" in refused.err, (role, refused)
+
+
+def _trace(d: dict[str, Any], agency: str) -> list[dict[str, Any]]:
+    return [t for t in d["trace"] if t["agency"] == agency]
+
+
+def test_agencies_resolve_their_review_verdicts_and_a_later_record_voids_a_resolution(run: Cli, acts: Server,
+                                                                                     tmp_path: Path) -> None:
+    a, b, c = make_id(), make_id(), make_id()
+    write_csv(tmp_path / "court.csv", [flag(a, "criminal_conviction", "法-rv-1", "2024-03-01", name="王小一"),
+                                       flag(c, "criminal_conviction", "法-rv-3", "2024-03-01", name="张山")])
+    assert run("court", "flags", "submit", str(tmp_path / "court.csv")).code == 0
+    write_csv(tmp_path / "petition.csv", [flag(b, "petition_pending", "信-rv-2", "2026-10-01", name="李二")])
+    assert run("petition", "flags", "submit", str(tmp_path / "petition.csv")).code == 0
+    round_id = _round(run, tmp_path, [(a, "王一", "东城街道"), (b, "李二", "东城街道"), (c, "张三", "桃源乡")], "核实")
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id).code == 0
+    screened = _json(run("district", "--format", "json", "round", "screen", round_id))
+    assert [d["overall"] for d in screened] == ["NEEDS_REVIEW"] * 3
+
+    court = _json(run("court", "--format", "json", "review", "list", "--round", round_id))
+    assert [(i["name"], i["verdict"], i["resolvable"]) for i in court] == [("王一", "REVIEW", True),
+                                                                           ("张三", "REVIEW", True)]
+    assert court[0]["decision_id"] == screened[0]["decision_id"] and a not in str(court)
+    assert any(t["effect"] == "name_conflict" for t in court[0]["reasons"])
+    text = run("court", "review", "list", "--round", round_id)
+    assert text.code == 0 and "王一" in text.out and "李二" not in text.out, text
+    assert [i["name"] for i in _json(run("petition", "--format", "json", "review", "list", "--round", round_id))] == ["李二"]
+    quiet = run("police", "review", "list", "--round", round_id)
+    assert quiet.code == 0 and quiet.out == "" and "no REVIEW verdicts of police" in quiet.err, quiet
+
+    # only the agency whose verdict it is may resolve it
+    other = run("police", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "pass",
+                "--opinion", "不是我们的")
+    assert other.code == 3 and "FAILED_PRECONDITION" in other.err and "not REVIEW" in other.err, other
+    for role in ("district", "auditor"):
+        denied = run(role, "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "pass",
+                     "--opinion", "x")
+        assert denied.code == 3 and "PERMISSION_DENIED" in denied.err, (role, denied)
+    no_opinion = run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "fail",
+                     "--opinion", "  ")
+    assert no_opinion.code == 3 and "opinion" in no_opinion.err and "INVALID_ARGUMENT" in no_opinion.err, no_opinion
+    with pytest.raises(SystemExit) as usage:  # argparse: exit 2 with the choices
+        run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "maybe", "--opinion", "x")
+    assert usage.value.code == 2
+
+    # the court verifies: the same person (FAIL); the petition office: concluded (PASS)
+    got = _json(run("court", "--format", "json", "review", "resolve", "--round", round_id, "--id-number", a,
+                    "--outcome", "fail", "--opinion", "经核实，系同一人，曾用名王小一", "--handler", "李法官"))[0]
+    res, dec = got["resolution"], got["decision"]
+    assert (res["agency"], res["outcome"], res["handler"], res["decision_id"]) == ("court", "fail", "李法官",
+                                                                                   screened[0]["decision_id"])
+    assert dec["verdicts"]["court"] == "FAIL" and dec["overall"] == "INELIGIBLE"
+    (resolved,) = [t for t in _trace(dec, "court") if t["rule_id"] == "RESOLVED"]
+    for says in ("court", "李法官", "曾用名王小一", screened[0]["decision_id"], res["resolved_at"]):
+        assert says in resolved["detail"], (says, resolved)
+    assert [f["reference"] for f in resolved["flags"]] == ["法-rv-1"]
+    again = run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "pass",
+                "--opinion", "改主意")
+    assert again.code == 3 and "not REVIEW" in again.err, again
+    got = _json(run("petition", "--format", "json", "review", "resolve", "--round", round_id, "--id-number", b,
+                    "--outcome", "pass", "--opinion", "信访事项已办结，诉求不涉及本人问题"))[0]
+    assert got["decision"]["verdicts"]["petition"] == "PASS" and got["decision"]["overall"] == "ELIGIBLE"
+    assert _json(run("court", "--format", "json", "review", "resolve", "--round", round_id, "--id-number", c,
+                     "--outcome", "pass", "--opinion", "经核实，不是同一人"))[0]["decision"]["overall"] == "ELIGIBLE"
+    listed = _json(run("court", "--format", "json", "review", "list", "--round", round_id, "--all"))
+    assert [(i["name"], i["verdict"]) for i in listed] == [("王一", "FAIL"), ("张三", "PASS")]
+    assert _json(run("court", "--format", "json", "review", "list", "--round", round_id)) == []
+
+    # a screening applies them again; a corrected court record on 张三 voids the court's resolution
+    rescreened = _json(run("district", "--format", "json", "round", "screen", round_id))
+    assert [d["overall"] for d in rescreened] == ["INELIGIBLE", "ELIGIBLE", "ELIGIBLE"]
+    write_csv(tmp_path / "fix.csv", [flag(c, "criminal_conviction", "法-rv-3", "2024-05-01", name="张山")])
+    assert run("court", "flags", "correct", str(tmp_path / "fix.csv"), "--reason", "判决日期更正").code == 0
+    stale = run("court", "review", "resolve", "--round", round_id, "--id-number", c, "--outcome", "pass",
+                "--opinion", "x")
+    assert stale.code == 3 and "not REVIEW" in stale.err, stale  # its verdict in the latest decision is PASS still
+    last = _json(run("district", "--format", "json", "round", "screen", round_id))
+    assert [d["overall"] for d in last] == ["INELIGIBLE", "ELIGIBLE", "NEEDS_REVIEW"]
+    (void,) = [t for t in _trace(last[2], "court") if t["rule_id"] == "RESOLUTION-VOID"]
+    assert void["verdict"] == "REVIEW" and "void: the court records it was made on changed" in void["detail"], void
+    queue = _json(run("court", "--format", "json", "review", "list", "--round", round_id))
+    assert [i["name"] for i in queue] == ["张三"] and queue[0]["resolvable"]
+    assert "earlier resolution void" in run("court", "review", "list", "--round", round_id).out
+    assert _json(run("court", "--format", "json", "review", "resolve", "--round", round_id, "--id-number", c,
+                     "--outcome", "pass", "--opinion", "更正后再次核实，不是同一人"))[0]["decision"]["overall"] == "ELIGIBLE"
+
+    # every decision replays; the log alone proves them offline
+    replayed = _json(run("auditor", "--format", "json", "audit", "replay", "--round", round_id))
+    assert replayed and {r["result"] for r in replayed} == {"MATCH"}, replayed
+    assert run("auditor", "audit", "export", "--out", str(tmp_path / "export")).code == 0
+    verify = run("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
+                 str(acts.home / "keys" / "log.pub"), "--replay")
+    assert verify.code == 0 and "everything verifies" in verify.out, verify
+
+
+def test_an_edited_resolution_row_is_read_as_the_log_says_and_named(run: Cli, acts: Server, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    a = make_id()
+    write_csv(tmp_path / "court.csv", [flag(a, "criminal_conviction", "法-ed-1", "2024-03-01", name="钱小五")])
+    assert run("court", "flags", "submit", str(tmp_path / "court.csv")).code == 0
+    round_id = _round(run, tmp_path, [(a, "钱五", "东城街道")], "改行")
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id).code == 0
+    assert _json(run("district", "--format", "json", "round", "screen", round_id))[0]["overall"] == "NEEDS_REVIEW"
+    assert run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "fail",
+               "--opinion", "系同一人").code == 0
+    db = sqlite3.connect(acts.home / "eligibility.db")
+    try:
+        with db:
+            db.execute("UPDATE resolutions SET outcome = 'pass' WHERE round_id = ?", (round_id,))
+        (d,) = _json(run("district", "--format", "json", "round", "screen", round_id))  # read as the log says it
+        assert d["verdicts"]["court"] == "FAIL" and d["overall"] == "INELIGIBLE"
+        held = [t for t in _trace(d, "court") if t["rule_id"] == "STORE-MISMATCH"]
+        assert held and "outcome" in held[0]["detail"] and "resolution" in held[0]["detail"], d["trace"]
+        assert any(t["rule_id"] == "RESOLVED" and t["verdict"] == "FAIL" for t in _trace(d, "court"))
+        code = cli_main(["--home", str(acts.home), "audit", "check-store"])
+        assert code == 1 and "resolution" in capsys.readouterr().out
+    finally:
+        with db:
+            db.execute("UPDATE resolutions SET outcome = 'fail' WHERE round_id = ?", (round_id,))
+        db.close()
+    assert _json(run("district", "--format", "json", "round", "screen", round_id))[0]["overall"] == "INELIGIBLE"

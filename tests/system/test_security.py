@@ -37,10 +37,11 @@ REQUESTS = {
     "AuditService/GetConsistencyProof": pb.GetConsistencyProofRequest(),
     "AuditService/ExportLog": pb.ExportLogRequest(), "AuditService/Reevaluate": pb.ReevaluateRequest(),
     "AuditService/ListRoundDecisions": pb.ListRoundDecisionsRequest(),
+    "ReviewService/ListReviews": pb.ListReviewsRequest(), "ReviewService/ResolveReview": pb.ResolveReviewRequest(),
 }
 STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",
              "AuditService/ReplayRound", "AuditService/ExportLog", "AuditService/Reevaluate",
-             "AuditService/ListRoundDecisions"}
+             "AuditService/ListRoundDecisions", "ReviewService/ListReviews"}
 
 
 @pytest.fixture(scope="module")

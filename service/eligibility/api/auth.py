@@ -57,6 +57,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     _P + "AuditService/GetConsistencyProof": frozenset({"district", "auditor"}),
     _P + "AuditService/ExportLog": frozenset({"auditor"}),
     _P + "AuditService/Reevaluate": frozenset({"district", "auditor"}),
+    _P + "ReviewService/ListReviews": AGENCIES,
+    _P + "ReviewService/ResolveReview": AGENCIES,
     _P + "RulesService/ListRulesets": EVERYONE,
     _P + "RulesService/GetRule": EVERYONE,
     "/grpc.health.v1.Health/Check": PUBLIC,

@@ -13,8 +13,9 @@ from eligibility.intake.candidates import CandidateRow
 from eligibility.intake.flags import FlagRow
 from eligibility.intake.outcomes import RowOutcome
 from eligibility.ledger.checkpoint import Checkpoint
-from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag
+from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag, StoredResolution
 from eligibility.review.replay import ReplayOutcome
+from eligibility.review.resolutions import ReviewItem
 from eligibility.review.screening import Decided
 from eligibility.review.whatif import Comparison
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
@@ -121,6 +122,20 @@ def decision(d: Decided, with_record: bool = True) -> pb.Decision:
         verdicts=[pb.AgencyVerdict(agency=a, verdict=VERDICT[v]) for a, v in r.result.verdicts.items()],
         trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=d.seq,
         result_record=d.result if with_record else b"")
+
+
+def review_item(i: ReviewItem) -> pb.ReviewItem:
+    """One of an agency's review items."""
+    return pb.ReviewItem(round_id=i.round_id, decision_id=i.decision_id, name=i.name, id_number_masked=i.id_masked,
+                         township=i.township, village=i.village, reasons=[trace_entry(t) for t in i.reasons],
+                         not_resolvable=i.not_resolvable, verdict=VERDICT[i.verdict])
+
+
+def resolution(r: StoredResolution, leaf_index: int) -> pb.Resolution:
+    """An agency's resolution as recorded."""
+    return pb.Resolution(round_id=r.round_id, agency=r.agency, name=r.name, id_number_masked=r.id_masked,
+                         outcome=r.outcome, opinion=r.opinion, handler=r.handler, resolved_at=r.resolved_at,
+                         decision_id=r.decision_id, leaf_index=leaf_index)
 
 
 def new_results(batch: list[Decided], sent: set[int]) -> list[bytes]:

@@ -204,6 +204,28 @@ class AuditServicer(pbg.AuditServiceServicer):
                 before_ruleset_hash=now_rs.hash, after_ruleset_hash=then_rs.hash)
 
 
+class ReviewServicer(pbg.ReviewServiceServicer):
+    """The agencies' verification of their REVIEW verdicts."""
+
+    def __init__(self, app: App) -> None:
+        """Serve reviews of this app."""
+        self.app = app
+
+    @mapped_stream
+    def ListReviews(self, request: pb.ListReviewsRequest, context: grpc.ServicerContext) -> Iterator[pb.ListReviewsResponse]:
+        """The calling agency's REVIEW verdicts in a round."""
+        for batch in self.app.review_list(current_role(), request.round_id, request.all):
+            yield pb.ListReviewsResponse(items=[convert.review_item(i) for i in batch])
+
+    @mapped
+    @idempotent
+    def ResolveReview(self, request: pb.ResolveReviewRequest, context: grpc.ServicerContext) -> pb.ResolveReviewResponse:
+        """Record the calling agency's conclusion on one of its REVIEW verdicts; the candidate screened again."""
+        res, at, decided = self.app.resolve_review(current_role(), request.round_id, request.id_number, request.outcome,
+                                                   request.opinion, request.handler)
+        return pb.ResolveReviewResponse(resolution=convert.resolution(res, at), decision=convert.decision(decided))
+
+
 class RulesServicer(pbg.RulesServiceServicer):
     """Loaded rulesets."""
 

@@ -1,7 +1,8 @@
 """The one codec of what is logged: every entry body is built here, and parsed back here.
 
 Entry bodies, by type: ``ruleset``, ``flag`` (one version), ``round``, ``candidate``,
-``attestation``, ``result`` (a result shared by many decisions) and ``decision``, in two shapes:
+``attestation``, ``resolution`` (an agency's conclusion on a REVIEW verdict), ``result`` (a result
+shared by many decisions) and ``decision``, in two shapes:
 holding its result, or naming a shared result by the SHA-256 of its canonical JSON
 (``result_sha256``). The bytes are canonical JSON (sorted keys, no whitespace; RFC 8785 for our
 records, which have ASCII keys and no floats). The store receives these bodies ready-made and
@@ -31,6 +32,7 @@ from eligibility.ledger.records import (
     ScreenRow,
     StoredCandidate,
     StoredFlag,
+    StoredResolution,
 )
 
 Body = dict[str, Any] | orjson.Fragment
@@ -133,9 +135,21 @@ def context(log_size: int, round_: Ref | None, ruleset: Ref, attestations: dict[
 
 
 def bound_body(b: Bound) -> dict[str, Any]:
-    """Bound as model_dump(mode="json") gives it."""
-    return {"context": b.context, "candidate": list(b.candidate) if b.candidate else None,
-            "flags": [list(f) for f in b.flags]}
+    """Bound as model_dump(mode="json") gives it (resolutions only when there are some: a record without any is
+    as it was before they existed)."""
+    body: dict[str, Any] = {"context": b.context, "candidate": list(b.candidate) if b.candidate else None,
+                            "flags": [list(f) for f in b.flags]}
+    if b.resolutions:
+        body["resolutions"] = [list(r) for r in b.resolutions]
+    return body
+
+
+def resolution_body(r: StoredResolution) -> dict[str, Any]:
+    """An agency's resolution of a REVIEW verdict as logged (model_dump(mode="json") of it)."""
+    return {"round_id": r.round_id, "person_key": r.person_key, "id_masked": r.id_masked, "name": r.name,
+            "agency": r.agency, "outcome": r.outcome, "opinion": r.opinion, "handler": r.handler,
+            "resolved_at": r.resolved_at, "decision_id": r.decision_id, "decision": list(r.decision),
+            "flags": [list(f) for f in r.flags]}
 
 
 # ---------------------------------------------------------------- results

@@ -36,6 +36,7 @@ import orjson
 from eligibility.engine.evaluator import Evaluator, SharedResults
 from eligibility.engine.holds import hold, holds_in
 from eligibility.engine.model import EvalInput, Result
+from eligibility.engine.resolutions import describe, resolutions_in, resolvable, resolve
 from eligibility.errors import EligibilityError
 from eligibility.ledger.codec import canonical, result_bytes, result_sha256, shared_result
 from eligibility.ledger.merkle import leaf_hash
@@ -44,7 +45,7 @@ from eligibility.rules.schema import Ruleset
 
 _FLAG_FIELDS = ("status", "name", "kind", "level", "decided_on", "end_date", "term_months", "recorded_at")
 _CANDIDATE_FIELDS = ("person_key", "id_masked", "birth_date", "name", "positions", "party_member", "village", "township")
-_INPUTS = ("flag", "round", "candidate", "attestation")
+_INPUTS = ("flag", "round", "candidate", "attestation", "resolution")
 
 FlagKey = tuple[str, str]
 """(agency, reference) of a flag."""
@@ -63,6 +64,7 @@ class _State:
         self.on_person: dict[str, set[FlagKey]] = {}  # person -> references that ever had a version on them
         self.candidates: dict[tuple[str, str], int] = {}  # (round, person) -> position
         self.attestations: dict[str, dict[str, int]] = {}  # round -> agency -> position
+        self.resolutions: dict[tuple[str, str], dict[str, list[int]]] = {}  # (round, person) -> agency -> positions
         self.results: dict[str, bytes] = {}
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
 
@@ -95,6 +97,9 @@ class _State:
             self.candidates[(body["round_id"], body["person_key"])] = position
         elif kind == "attestation":
             self.attestations.setdefault(body["round_id"], {})[body["agency"]] = position
+        elif kind == "resolution":
+            self.resolutions.setdefault((body["round_id"], body["person_key"]), {}).setdefault(
+                body["agency"], []).append(position)
         elif kind == "result":
             data = canonical(body)
             self.results[result_sha256(data)] = data
@@ -212,6 +217,51 @@ class _Decision:
                 self.problem(f"flag {key[0]} {key[1]} v{latest[0]} on this person (entry {latest[1]}) was logged "
                              "before the decision read its inputs, and it did not read it")
 
+    def resolutions(self, bound: dict[str, Any] | None, evaluated: Result) -> None:
+        """The resolutions it names are the latest of each agency on this candidate logged before the size read at,
+        none is missing, and its trace applies each where it applies to what it read (else notes it void)."""
+        person, round_id = self.body["inputs"]["candidate"]["person_key"], self.body["round_id"]
+        named: dict[str, tuple[int, dict[str, Any]]] = {}
+        for r in (bound or {}).get("resolutions") or []:
+            found = self.entry(r, "resolution", "a resolution")
+            if found is None:
+                continue
+            if (found.get("round_id"), found.get("person_key")) != (round_id, person):
+                self.problem(f"it names resolution entry {r[0]}, which is not on this candidate of round {round_id}")
+            elif found["agency"] in named:
+                self.problem(f"it names two resolutions by {found['agency']} (entries {named[found['agency']][0]} "
+                             f"and {r[0]})")
+            else:
+                named[found["agency"]] = (r[0], found)
+        for agency, positions in sorted(self.state.resolutions.get((round_id, person), {}).items()):
+            before = [p for p in positions if p < self.size]
+            if before and named.get(agency, (-1,))[0] != before[-1]:
+                self.problem(f"the resolution by {agency} on this candidate (entry {before[-1]}) was logged before the "
+                             f"decision read its inputs, and it did not read it"
+                             + (f" (it read entry {named[agency][0]})" if agency in named else ""))
+        trace = self.body["result"]["trace"] if "result" in self.body else []
+        applied = {r.agency: r for r in resolutions_in(trace)}
+        if set(applied) != set(named):
+            self.problem(f"its result applies resolutions by {sorted(applied)}, but it read those by {sorted(named)}")
+            return
+        refs = (bound or {}).get("flags") or []
+        for agency, (position, found) in sorted(named.items()):
+            saw = sorted((int(p), str(h)) for p, h in found["flags"])
+            reads = sorted((int(r[0]), str(r[1])) for f, r in zip(self.body["inputs"]["flags"], refs, strict=False)
+                           if f["agency"] == agency)
+            should = saw == reads and not resolvable(evaluated, agency)
+            said = describe(agency, found["handler"], found["resolved_at"], found["decision_id"], found["outcome"],
+                            found["opinion"])
+            r = applied[agency]
+            if r.applies != should:
+                self.problem(f"the resolution by {agency} (entry {position}) {'applies' if should else 'does not apply'}"
+                             f" to what it read, but its result {'applies' if r.applies else 'does not apply'} it")
+            elif r.applies and (r.outcome != found["outcome"].upper() or r.detail != said):
+                self.problem(f"its result says the resolution by {agency} (entry {position}) is {r.outcome} "
+                             f"({r.detail!r}); the log says {found['outcome'].upper()} ({said!r})")
+            elif not r.applies and not r.detail.startswith(said + "; void:"):
+                self.problem(f"its result notes a void resolution by {agency} that is not the one of entry {position}")
+
     def logged_attestations(self) -> dict[str, tuple[int, str]]:
         """The round's attestations logged before the size read at: agency -> (entry, time)."""
         round_id = self.body["round_id"]
@@ -271,8 +321,9 @@ class _Checker:
         # (context, round, as of, ruleset) -> the round's attestations logged before the size read at
         self._contexts: dict[tuple[str, str, str, str], tuple[dict[str, tuple[int, str]], dict[str, str]]] = {}
 
-    def check(self, what: str, position: int, body: dict[str, Any]) -> list[str]:
-        """Problems of one decision (the problems of a context it shares with others: with the first)."""
+    def check(self, what: str, position: int, body: dict[str, Any], evaluated: Result | None = None) -> list[str]:
+        """Problems of one decision (the problems of a context it shares with others: with the first); evaluated:
+        its inputs evaluated again (before any resolution or hold), to check the resolutions it applies."""
         state = self.state
         bound = body.get("bound")
         if bound is None:  # recorded before decisions were bound: by key, as of its own position
@@ -300,6 +351,9 @@ class _Checker:
         d.candidate(bound)
         d.flags(bound)
         d.attestations(*known)
+        if evaluated is not None and (bound.get("resolutions") or state.resolutions.get(
+                (body["round_id"], body["inputs"]["candidate"]["person_key"]))):
+            d.resolutions(bound, evaluated)
         return d.problems
 
 
@@ -378,10 +432,12 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
                             "from the log alone")
             continue
         figures["bound"] += "bound" in body
-        problems += checker.check(what, position, body)
         again = results.again(ruleset, body["inputs"])
+        problems += checker.check(what, position, body, again)
         if "result" in body:
-            holds = holds_in(body["result"]["trace"])
+            trace = body["result"]["trace"]
+            holds = holds_in(trace)
+            again = resolve(again, resolutions_in(trace), ruleset.hash)
             figures["held"] += bool(holds)
             for h in dict.fromkeys(h.detail for h in holds):
                 held.setdefault(h, []).append(str(body.get("decision_id")))

@@ -169,6 +169,26 @@ class Bound(_Rec):
     context: str
     candidate: Ref | None
     flags: tuple[Ref, ...]
+    resolutions: tuple[Ref, ...] = ()
+    """The entries of the agencies' resolutions (engine/resolutions.py) the decision considered, applied or void."""
+
+
+class StoredResolution(_Rec):
+    """An agency's conclusion on a REVIEW verdict of a candidate (核实结论), on the decision it resolved and exactly
+    the flag versions of that agency the decision read."""
+
+    round_id: str
+    person_key: str
+    id_masked: str
+    name: str
+    agency: str
+    outcome: Literal["pass", "fail"]
+    opinion: str
+    handler: str
+    resolved_at: str
+    decision_id: str
+    decision: Ref
+    flags: tuple[Ref, ...]
 
 
 class DecisionRecord(_Rec):

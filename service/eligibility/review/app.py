@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.model import CandidateFacts
-from eligibility.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from eligibility.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from eligibility.home.config import Config
 from eligibility.home.keys import bind_keys
 from eligibility.intake import idnumbers
@@ -24,21 +24,24 @@ from eligibility.intake.rows import MAX_TEXT
 from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
-from eligibility.ledger.codec import attestation_body, round_body
-from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredFlag
+from eligibility.ledger.codec import attestation_body, resolution_body, round_body
+from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredFlag, StoredResolution
 from eligibility.review import clock, witness
 from eligibility.review.flags import Repeats, Tally, retract_flag, store_submission_once, tally
 from eligibility.review.inputs import (
     NO_FLAGS,
+    NO_RESOLUTIONS,
     CandidateInput,
     candidate_input,
     check_tallies,
     flag_inputs,
+    resolution_inputs,
     round_context,
 )
 from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
+from eligibility.review.resolutions import ReviewItem, resolution_for, review_item
 from eligibility.review.rounds import CHUNK, Emit, add_candidates
 from eligibility.review.screening import Decided, bound_decision, screen_round
 from eligibility.review.signer import Signer
@@ -318,6 +321,7 @@ class App:
             day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
             person_key = self.ids.person_key(id_number)
             adhoc = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
+        resolved = NO_RESOLUTIONS
         self._check_tallies()
         with self.store.snapshot():
             ctx = round_context(self.store, info, rs, self.store.log_size())
@@ -328,6 +332,7 @@ class App:
                                         field="id_number")
                 cand = candidate_input(info.round_id, *found)
                 person_key = cand.row.person_key
+                resolved = resolution_inputs(self.store, info.round_id, [person_key]).get(person_key, NO_RESOLUTIONS)
             flags = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
         if info is None:
             cand, facts = CandidateInput(ScreenRow(0, person_key, adhoc.id_masked, adhoc.name, adhoc.village,
@@ -336,10 +341,57 @@ class App:
         else:
             facts = cand.row.facts()
         prepared_ = bound_decision(self.evaluator, rs, info.round_id if info else "", day, ctx, cand, facts, flags,
-                                   clock.utc_now())
+                                   clock.utc_now(), resolved)
         self._count_disagreements()
         (stored,) = self.store.append_decisions([prepared_], [ctx.context])
         return Decided(stored)
+
+    # ---- verification by the responsible agency (核实) ----
+    def review_list(self, agency: str, round_id: str, all_: bool) -> Iterator[list[ReviewItem]]:
+        """The agency's REVIEW verdicts in each candidate's latest decision of a round (all_: also those it
+        resolved), in candidate order."""
+        self._agency_only(agency)
+        info = self.get_round(round_id, count=False)
+        rows = self.store.latest_round_decisions(info.round_id)
+        unconcerned: set[int] = set()  # shared results without anything for this agency: most candidates
+        for i in range(0, len(rows), 1000):
+            items = []
+            for d in rows[i:i + 1000]:
+                if d.result_index in unconcerned:
+                    continue
+                item = review_item(Decided(d).record, agency, all_)
+                if item is not None:
+                    items.append(item)
+                elif d.result_index >= 0:
+                    unconcerned.add(d.result_index)
+            if items:
+                yield items
+
+    def resolve_review(self, agency: str, round_id: str, id_number: str, outcome: str, opinion: str,
+                       handler: str) -> tuple[StoredResolution, int, Decided]:
+        """Record the agency's conclusion on its REVIEW verdict in the candidate's latest decision, then screen the
+        candidate again, applying it: (resolution, its log entry, the new decision)."""
+        self._agency_only(agency)
+        info = self.get_round(round_id, count=False)
+        id_number = idnumbers.normalize(id_number)
+        opinion = clean_text(opinion, "opinion", limit=NOTE_LIMIT, required=True)
+        handler = clean_text(handler, "handler", limit=MAX_TEXT)
+        person_key = self.ids.person_key(id_number)
+        self._check_tallies()
+        with self.store.snapshot():
+            if self.store.screen_one(info.round_id, person_key) is None:
+                raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
+                                    field="id_number")
+            latest = self.store.latest_decision(info.round_id, person_key)
+            if latest is None:
+                raise ConflictError(f"{idnumbers.mask(id_number)} has not been screened in round {info.round_id}: "
+                                    "there is no verdict to resolve yet")
+            current = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
+        resolution = resolution_for(latest, agency, outcome.strip().lower(), opinion, handler, clock.utc_now(),
+                                    current)
+        at = self.store.add_resolution(resolution, resolution_body(resolution))
+        decided = self.screen_candidate(info.round_id, CandidateRow(row=0, id_number=id_number), "", "")
+        return resolution, at, decided
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:

@@ -39,10 +39,11 @@ from eligibility.ledger.codec import (
     flag_body,
     of_round,
     ref,
+    resolution_body,
     round_body,
     screen_row_body,
 )
-from eligibility.ledger.records import Context, Ref, RoundInfo, RowEntry, ScreenRow, StoredFlag
+from eligibility.ledger.records import Context, Ref, RoundInfo, RowEntry, ScreenRow, StoredFlag, StoredResolution
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -105,7 +106,8 @@ def entries_ref(entry: RowEntry) -> Ref | None:
 
 
 _TALLY_NAMES = {"flag": ("flags table", "flag versions"), "candidate": ("candidates table", "candidates"),
-                "attestation": ("attestations table", "attestations")}
+                "attestation": ("attestations table", "attestations"),
+                "resolution": ("resolutions table", "resolutions")}
 
 
 def check_tallies(store: Store) -> None:
@@ -215,4 +217,37 @@ def flag_inputs(versions: Iterable[tuple[StoredFlag, bool, RowEntry]], persons: 
             found.flags.append(facts)
             found.refs.append(where)
         found.holds.extend(holds)
+    return out
+
+
+class ResolutionInputs(NamedTuple):
+    """The agencies' latest resolutions on one candidate (as the log says them), where each is, the holds they cause."""
+
+    resolutions: list[tuple[StoredResolution, Ref]]
+    holds: list[Hold]
+
+
+NO_RESOLUTIONS = ResolutionInputs([], [])
+
+
+def resolution_inputs(store: Store, round_id: str, persons: list[str]) -> dict[str, ResolutionInputs]:
+    """In a snapshot: each agency's latest resolution on each of these candidates, as its log entry says it (checked
+    against its row: a row naming no entry is not counted, one that differs is read as the log says, and the agency's
+    verdict held)."""
+    out: dict[str, ResolutionInputs] = {}
+    for person, found in store.resolutions(round_id, persons).items():
+        got = out.setdefault(person, ResolutionInputs([], []))
+        for row, entry in found:
+            what = f"the resolution by {row.agency} of {row.resolved_at}"
+            if entry is not None and entry_holds(entry[2], resolution_body(row)):
+                got.resolutions.append((row, ref(entry[0], entry[1])))
+                continue
+            logged = _logged(entry, "resolution", round_id=round_id, person_key=person, agency=row.agency)
+            if logged is None:
+                got.holds.append(Hold(row.agency, f"{what}: the table's row names no log entry: not counted; {_EDITED}"))
+                continue
+            assert entry is not None
+            got.resolutions.append((StoredResolution.model_validate(logged), ref(entry[0], entry[1])))
+            got.holds.append(Hold(row.agency, f"{what}: {differences(resolution_body(row), logged)} (entry {entry[0]}); "
+                                              f"read as the log says; {_EDITED}"))
     return out

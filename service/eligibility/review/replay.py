@@ -1,5 +1,6 @@
-"""Replay: re-evaluate a recorded decision's inputs under its recorded ruleset version and compare (the verdicts
-the decision held for a store mismatch held again: engine/holds.py)."""
+"""Replay: re-evaluate a recorded decision's inputs under its recorded ruleset version and compare (the agencies'
+resolutions it applied applied again: engine/resolutions.py; the verdicts it held for a store mismatch held again:
+engine/holds.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from eligibility.engine.durable_adapter import ENGINE_VERSION
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.holds import hold, holds_in
+from eligibility.engine.resolutions import resolutions_in, resolve
 from eligibility.errors import RecordError
 from eligibility.ledger.codec import (
     canonical,
@@ -54,7 +56,8 @@ def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes, result_
     inputs = parse_inputs(body)
     again = evaluator.evaluate(registry.by_hash(body["ruleset_hash"]), inputs)
     if "result" in body:
-        again = hold(again, holds_in(body["result"]["trace"]), body["ruleset_hash"])
+        trace = body["result"]["trace"]
+        again = hold(resolve(again, resolutions_in(trace), body["ruleset_hash"]), holds_in(trace), body["ruleset_hash"])
         same = orjson.dumps(body["result"], option=orjson.OPT_SORT_KEYS) == result_bytes(again)
     else:
         same = bool(result_entry) and body["result_sha256"] == shared_result(again)[0] == _logged_result_name(
@@ -73,7 +76,9 @@ def replay_entry(registry: Registry, evaluator: Evaluator, entry: bytes, result_
 def replay(registry: Registry, evaluator: Evaluator, record: DecisionRecord) -> ReplayOutcome:
     """Re-run the engine on exactly the recorded inputs; the result must be identical byte for byte."""
     ruleset = registry.by_hash(record.ruleset_hash)
-    again = hold(evaluator.evaluate(ruleset, record.inputs), holds_in(record.result.trace), ruleset.hash)
+    trace = record.result.trace
+    again = hold(resolve(evaluator.evaluate(ruleset, record.inputs), resolutions_in(trace), ruleset.hash),
+                 holds_in(trace), ruleset.hash)
     before = canonical(record.result.model_dump(mode="json"))
     after = result_bytes(again)
     diffs: list[str] = []

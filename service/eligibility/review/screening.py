@@ -15,6 +15,7 @@ from eligibility.engine.durable_adapter import ENGINE_VERSION
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.holds import Hold, hold
 from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
+from eligibility.engine.resolutions import Resolution, resolve
 from eligibility.ledger.codec import (
     DecisionHead,
     FlaglessBatch,
@@ -28,13 +29,17 @@ from eligibility.ledger.records import Bound, DecisionRecord, PreparedDecision, 
 from eligibility.review import clock
 from eligibility.review.inputs import (
     NO_FLAGS,
+    NO_RESOLUTIONS,
     CandidateInput,
     FlagInputs,
+    ResolutionInputs,
     RoundContext,
     candidate_input,
     flag_inputs,
+    resolution_inputs,
     round_context,
 )
+from eligibility.review.resolutions import as_applied
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -73,13 +78,16 @@ def new_decision_id() -> str:
 
 
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "",
-           bound: Bound | None = None, holds: Sequence[Hold] = ()) -> DecisionRecord:
+           bound: Bound | None = None, holds: Sequence[Hold] = (),
+           resolutions: Sequence[Resolution] = ()) -> DecisionRecord:
     """Evaluate one candidate's inputs into a decision record (not yet stored); round_id "" for an ad hoc screen;
-    holds: inputs whose rows differ from the log (their verdicts held at REVIEW)."""
+    resolutions: the agencies' conclusions on REVIEW verdicts (engine/resolutions.py); holds: inputs whose rows
+    differ from the log (their verdicts held at REVIEW, after any resolution)."""
+    result = resolve(evaluator.evaluate(ruleset, inp), resolutions, ruleset.hash)
     return DecisionRecord(
         decision_id=new_decision_id(), round_id=round_id, recorded_at=recorded_at or clock.utc_now(), as_of=inp.as_of,
         ruleset_name=ruleset.name, ruleset_hash=ruleset.hash, engine_version=ENGINE_VERSION, inputs=inp,
-        result=hold(evaluator.evaluate(ruleset, inp), holds, ruleset.hash), bound=bound,
+        result=hold(result, holds, ruleset.hash), bound=bound,
     )
 
 
@@ -100,11 +108,15 @@ def _flagless_input(as_of: date, row: ScreenRow, attested: dict[str, str]) -> Ev
 
 
 def bound_decision(evaluator: Evaluator, ruleset: Ruleset, round_id: str, as_of: date, ctx: RoundContext,
-                   cand: CandidateInput, candidate: CandidateFacts, flags: FlagInputs, now: str) -> PreparedDecision:
-    """A decision that goes through the evaluator (flags on record, or an input held), bound to its inputs."""
-    bound = Bound(context=ctx.context.sha256, candidate=cand.ref, flags=tuple(flags.refs))
+                   cand: CandidateInput, candidate: CandidateFacts, flags: FlagInputs, now: str,
+                   resolved: ResolutionInputs = NO_RESOLUTIONS) -> PreparedDecision:
+    """A decision that goes through the evaluator (flags on record, a resolution, or an input held), bound to its
+    inputs."""
+    bound = Bound(context=ctx.context.sha256, candidate=cand.ref, flags=tuple(flags.refs),
+                  resolutions=tuple(where for _, where in resolved.resolutions))
     return prepared(decide(evaluator, ruleset, round_id, eval_input(as_of, candidate, flags.flags, ctx.attested), now,
-                           bound, [*ctx.holds, *cand.holds, *flags.holds]))
+                           bound, [*ctx.holds, *cand.holds, *flags.holds, *resolved.holds],
+                           as_applied(resolved, flags)))
 
 
 def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo, batch: int = 2000,
@@ -129,7 +141,9 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
             if not page:
                 return
             cands = [candidate_input(round_id, row, entry, in_round) for row, entry in page]
-            flags = flag_inputs(store.flag_versions([c.row.person_key for c in cands]), (c.row.person_key for c in cands))
+            persons = [c.row.person_key for c in cands]
+            flags = flag_inputs(store.flag_versions(persons), persons)
+            resolved = resolution_inputs(store, round_id, persons) if store.has_resolutions(round_id) else {}
         last = page[-1][0].seq
         now = clock.utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []
@@ -139,8 +153,9 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
         for c in cands:
             r = c.row
             on_record = flags.get(r.person_key, NO_FLAGS)
-            if on_record.flags or on_record.holds or c.holds or ctx.holds:
-                out.append(bound_decision(evaluator, ruleset, round_id, round_.as_of, ctx, c, r.facts(), on_record, now))
+            if on_record.flags or on_record.holds or c.holds or ctx.holds or r.person_key in resolved:
+                out.append(bound_decision(evaluator, ruleset, round_id, round_.as_of, ctx, c, r.facts(), on_record, now,
+                                          resolved.get(r.person_key, NO_RESOLUTIONS)))
                 continue
             result = shared.of(r, partial(_flagless_input, round_.as_of, r, attested))
             name, result_data = shared_result(result)

@@ -1,7 +1,7 @@
 """The tables checked against the log: every row must say exactly what its log entry says.
 
 The tables are an index of the log. This rebuilds, from the log's entries, what each table must
-hold (flag versions and which is the latest, rounds, candidates, attestations, rulesets, decisions,
+hold (flag versions and which is the latest, rounds, candidates, attestations, resolutions, rulesets, decisions,
 shared results) and names every row that differs from its entry, every row with no entry, and every
 entry with no row. An edit of the database that is not in the log (a flag's status changed, a
 flag version deleted, an attestation inserted by hand, a decision row deleted) is named here by
@@ -23,6 +23,7 @@ from eligibility.ledger.codec import (
     candidate_body,
     canonical,
     flag_body,
+    resolution_body,
     result_sha256,
     round_body,
     ruleset_body,
@@ -46,6 +47,8 @@ def _key(kind: str, body: dict[str, Any]) -> Key:
         return ("attestation", body["round_id"], body["agency"])
     if kind == "round":
         return ("round", body["round_id"])
+    if kind == "resolution":
+        return ("resolution", body["round_id"], body["person_key"], body["agency"], body["resolved_at"])
     return ("ruleset", body["hash"])
 
 
@@ -57,6 +60,8 @@ def _name(key: Key) -> str:
         return f"candidate {rest[1][:12]}... of round {rest[0]}"
     if kind == "attestation":
         return f"attestation of round {rest[0]} by {rest[1]}"
+    if kind == "resolution":
+        return f"resolution by {rest[2]} of candidate {rest[1][:12]}... of round {rest[0]} at {rest[3]}"
     return f"{kind} {rest[0]}"
 
 
@@ -85,7 +90,7 @@ class _Logged:
                 if kind in TALLIED:
                     n, total = self.tallies.get(kind, (0, 0))
                     self.tallies[kind] = (n + 1, total + position)
-                if kind in ("flag", "candidate", "attestation", "round", "ruleset"):
+                if kind in ("flag", "candidate", "attestation", "round", "ruleset", "resolution"):
                     self.inputs[_key(kind, body)] = (position, _digest(body))
                     if kind == "ruleset" and "content" not in body:
                         self.contentless.add(body["hash"])
@@ -114,6 +119,9 @@ def _rows(store: Store, logged: _Logged) -> Iterator[tuple[Key, dict[str, Any]]]
         yield ("attestation", round_id, agency), attestation_body(round_id, agency, at, note)
     for r in store.list_rounds():
         yield ("round", r.round_id), round_body(r)
+    for resolutions in store.all_resolutions():
+        for x in resolutions:
+            yield ("resolution", x.round_id, x.person_key, x.agency, x.resolved_at), resolution_body(x)
     for hash_, name, version, loaded_at, content in store.all_rulesets():
         yield ("ruleset", hash_), ruleset_body(name, version, hash_, loaded_at,
                                                None if hash_ in logged.contentless else content)

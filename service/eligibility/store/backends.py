@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS candidates (
 CREATE TABLE IF NOT EXISTS attestations (
   round_id TEXT NOT NULL REFERENCES rounds(round_id), agency TEXT NOT NULL, attested_at TEXT NOT NULL,
   note TEXT NOT NULL, PRIMARY KEY (round_id, agency));
+CREATE TABLE IF NOT EXISTS resolutions (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), person_key TEXT NOT NULL, agency TEXT NOT NULL,
+  resolved_at TEXT NOT NULL, id_masked TEXT NOT NULL, name TEXT NOT NULL, outcome TEXT NOT NULL, opinion TEXT NOT NULL,
+  handler TEXT NOT NULL, decision_id TEXT NOT NULL, decision TEXT NOT NULL, flags TEXT NOT NULL, leaf_index BIGINT,
+  PRIMARY KEY (round_id, person_key, agency, resolved_at));
 CREATE TABLE IF NOT EXISTS log (
   idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);

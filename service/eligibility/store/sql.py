@@ -25,6 +25,7 @@ from eligibility.ledger.records import (
     StoredCandidate,
     StoredDecision,
     StoredFlag,
+    StoredResolution,
 )
 from eligibility.store.backends import Backend
 from eligibility.store.base import Row
@@ -44,6 +45,8 @@ _INPUT_ROWS = {
     "round": ("rounds", ("round_id",), ("round_id",)),
     "candidate": ("candidates", ("round_id", "person_key"), ("round_id", "person_key")),
     "attestation": ("attestations", ("round_id", "agency"), ("round_id", "agency")),
+    "resolution": ("resolutions", ("round_id", "person_key", "agency", "resolved_at"),
+                   ("round_id", "person_key", "agency", "resolved_at")),
 }
 
 
@@ -55,6 +58,19 @@ def _entry(row: Row) -> RowEntry:
 _WITH_ENTRY = "l.idx AS l_idx, l.hash AS l_hash, l.data AS l_data"
 _SCREEN_COLS = ("c.seq, c.person_key, c.id_masked, c.name, c.village, c.township, c.positions, c.party_member, "
                 "c.birth_date, " + _WITH_ENTRY)
+
+
+def _resolution_row(r: StoredResolution) -> tuple[Any, ...]:
+    return (r.round_id, r.person_key, r.agency, r.resolved_at, r.id_masked, r.name, r.outcome, r.opinion, r.handler,
+            r.decision_id, orjson.dumps(list(r.decision)).decode(), orjson.dumps([list(f) for f in r.flags]).decode())
+
+
+def _resolution_of(row: Row) -> StoredResolution:
+    return StoredResolution(
+        round_id=row["round_id"], person_key=row["person_key"], agency=row["agency"], resolved_at=row["resolved_at"],
+        id_masked=row["id_masked"], name=row["name"], outcome=row["outcome"], opinion=row["opinion"],
+        handler=row["handler"], decision_id=row["decision_id"], decision=tuple(orjson.loads(row["decision"])),
+        flags=tuple(tuple(f) for f in orjson.loads(row["flags"])))
 
 
 def _screen_row(r: Row) -> ScreenRow:
@@ -380,6 +396,46 @@ class SqlStore(LogTables):
         rows = self._query("SELECT agency, attested_at FROM attestations WHERE round_id = ?", (round_id,))
         return {r["agency"]: r["attested_at"] for r in rows}
 
+    # ---- resolutions (an agency's conclusion on a REVIEW verdict) ----
+    def add_resolution(self, r: StoredResolution, body: Body) -> int:
+        """Record a resolution with its log entry; the entry's position."""
+        with self.transaction() as c:
+            (entry,) = self._log(c, [("resolution", body)])
+            c.execute("INSERT INTO resolutions (round_id, person_key, agency, resolved_at, id_masked, name, outcome, "
+                      "opinion, handler, decision_id, decision, flags, leaf_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      (*_resolution_row(r), entry.position))
+            return entry.position
+
+    def has_resolutions(self, round_id: str) -> bool:
+        """Whether any agency resolved a verdict in this round (most rounds: none, and screening skips the look)."""
+        return bool(self._query("SELECT 1 AS x FROM resolutions WHERE round_id = ? LIMIT 1", (round_id,)))
+
+    def resolutions(self, round_id: str, person_keys: list[str]) -> dict[str, list[tuple[StoredResolution, RowEntry]]]:
+        """For these candidates of a round: each agency's latest resolution, with the entry its row names."""
+        latest: dict[tuple[str, str], tuple[StoredResolution, RowEntry]] = {}
+        for i in range(0, len(person_keys), 500):
+            part = person_keys[i:i + 500]
+            for row in self._query(
+                    f"SELECT r.*, {_WITH_ENTRY} FROM resolutions r LEFT JOIN log l ON l.idx = r.leaf_index WHERE "
+                    f"r.round_id = ? AND r.person_key IN ({','.join('?' * len(part))}) ORDER BY r.resolved_at",
+                    [round_id, *part]):
+                latest[(row["person_key"], row["agency"])] = (_resolution_of(row), _entry(row))
+        out: dict[str, list[tuple[StoredResolution, RowEntry]]] = {}
+        for (person, _), found in sorted(latest.items()):
+            out.setdefault(person, []).append(found)
+        return out
+
+    def all_resolutions(self) -> Iterator[list[StoredResolution]]:
+        """Every resolution on record."""
+        for rows in self._all("SELECT * FROM resolutions ORDER BY round_id, person_key, agency, resolved_at"):
+            yield [_resolution_of(r) for r in rows]
+
+    def latest_decision(self, round_id: str, person_key: str) -> StoredDecision | None:
+        """A candidate's latest decision in a round."""
+        rows = self._query(self._DECISION + "WHERE d.round_id = ? AND d.person_key = ? ORDER BY d.seq DESC LIMIT 1",
+                           (round_id, person_key))
+        return self._decision(rows[0]) if rows else None
+
     # ---- decisions ----
     def append_decisions(self, decisions: list[PreparedDecision], contexts: Iterable[Context] = ()) -> list[StoredDecision]:
         """Append decisions to the log in one transaction, each shared result they name logged first
@@ -463,7 +519,8 @@ class SqlStore(LogTables):
         return [self._decision(r) for r in rows]
 
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
-    _TALLY_TABLES = {"flag": "flags", "candidate": "candidates", "attestation": "attestations"}
+    _TALLY_TABLES = {"flag": "flags", "candidate": "candidates", "attestation": "attestations",
+                     "resolution": "resolutions"}
 
     def data_version(self) -> int | None:
         """A number that changes when another connection commits a change to the database (None: not known)."""

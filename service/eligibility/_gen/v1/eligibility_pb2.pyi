@@ -881,6 +881,216 @@ class AttestReviewResponse(_message.Message):
 Global___AttestReviewResponse: _TypeAlias = AttestReviewResponse  # noqa: Y015
 
 @_typing.final
+class ReviewItem(_message.Message):
+    """One REVIEW verdict of the calling agency: the candidate, the decision, and why."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_MASKED_FIELD_NUMBER: _builtins.int
+    TOWNSHIP_FIELD_NUMBER: _builtins.int
+    VILLAGE_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    NOT_RESOLVABLE_FIELD_NUMBER: _builtins.int
+    VERDICT_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    decision_id: _builtins.str
+    name: _builtins.str
+    id_number_masked: _builtins.str
+    township: _builtins.str
+    village: _builtins.str
+    not_resolvable: _builtins.str
+    """Empty when the agency may resolve it; otherwise why not (an engine disagreement, a store mismatch)."""
+    verdict: Global___Verdict.ValueType
+    """The agency's verdict in that decision: REVIEW, or (with `all`) what a resolution made it."""
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___TraceEntry]:
+        """The agency's trace entries in that decision: what is to be verified (and any resolution noted void)."""
+
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        decision_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        id_number_masked: _builtins.str = ...,
+        township: _builtins.str = ...,
+        village: _builtins.str = ...,
+        reasons: _abc.Iterable[Global___TraceEntry] | None = ...,
+        not_resolvable: _builtins.str = ...,
+        verdict: Global___Verdict.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision_id", b"decision_id", "id_number_masked", b"id_number_masked", "name", b"name", "not_resolvable", b"not_resolvable", "reasons", b"reasons", "round_id", b"round_id", "township", b"township", "verdict", b"verdict", "village", b"village"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReviewItem: _TypeAlias = ReviewItem  # noqa: Y015
+
+@_typing.final
+class ListReviewsRequest(_message.Message):
+    """ListReviewsRequest names a round."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    ALL_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    all: _builtins.bool
+    """Also the verdicts the agency already resolved (PASS or FAIL with a RESOLVED entry)."""
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        all: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["all", b"all", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListReviewsRequest: _TypeAlias = ListReviewsRequest  # noqa: Y015
+
+@_typing.final
+class ListReviewsResponse(_message.Message):
+    """ListReviewsResponse is one chunk of the agency's review items, in candidate order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReviewItem]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___ReviewItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListReviewsResponse: _TypeAlias = ListReviewsResponse  # noqa: Y015
+
+@_typing.final
+class Resolution(_message.Message):
+    """An agency's conclusion on a REVIEW verdict, as recorded."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    AGENCY_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_MASKED_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
+    RESOLVED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    agency: _builtins.str
+    name: _builtins.str
+    id_number_masked: _builtins.str
+    outcome: _builtins.str
+    """"pass" or "fail"."""
+    opinion: _builtins.str
+    handler: _builtins.str
+    resolved_at: _builtins.str
+    decision_id: _builtins.str
+    """The decision it resolved."""
+    leaf_index: _builtins.int
+    """Its log entry."""
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        agency: _builtins.str = ...,
+        name: _builtins.str = ...,
+        id_number_masked: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+        opinion: _builtins.str = ...,
+        handler: _builtins.str = ...,
+        resolved_at: _builtins.str = ...,
+        decision_id: _builtins.str = ...,
+        leaf_index: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "decision_id", b"decision_id", "handler", b"handler", "id_number_masked", b"id_number_masked", "leaf_index", b"leaf_index", "name", b"name", "opinion", b"opinion", "outcome", b"outcome", "resolved_at", b"resolved_at", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Resolution: _TypeAlias = Resolution  # noqa: Y015
+
+@_typing.final
+class ResolveReviewRequest(_message.Message):
+    """ResolveReviewRequest: the agency's conclusion on its REVIEW verdict of a candidate (by full ID number)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    id_number: _builtins.str
+    outcome: _builtins.str
+    """"pass" or "fail"."""
+    opinion: _builtins.str
+    """The agency's written opinion (required)."""
+    handler: _builtins.str
+    """Who verified it (optional)."""
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        id_number: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+        opinion: _builtins.str = ...,
+        handler: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handler", b"handler", "id_number", b"id_number", "opinion", b"opinion", "outcome", b"outcome", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveReviewRequest: _TypeAlias = ResolveReviewRequest  # noqa: Y015
+
+@_typing.final
+class ResolveReviewResponse(_message.Message):
+    """ResolveReviewResponse: the resolution and the candidate's new decision applying it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOLUTION_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resolution(self) -> Global___Resolution: ...
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        resolution: Global___Resolution | None = ...,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "resolution", b"resolution"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "resolution", b"resolution"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveReviewResponse: _TypeAlias = ResolveReviewResponse  # noqa: Y015
+
+@_typing.final
 class TraceEntry(_message.Message):
     """One entry of a decision's trace."""
 

@@ -1001,6 +1001,127 @@ class AuditService:
             _registered_method=True)
 
 
+class ReviewServiceStub:
+    """The responsible agencies' verification of REVIEW verdicts (核实).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListReviews = channel.unary_stream(
+                '/eligibility.v1.ReviewService/ListReviews',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListReviewsRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListReviewsResponse.FromString,
+                _registered_method=True)
+        self.ResolveReview = channel.unary_unary(
+                '/eligibility.v1.ReviewService/ResolveReview',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewResponse.FromString,
+                _registered_method=True)
+
+
+class ReviewServiceServicer:
+    """The responsible agencies' verification of REVIEW verdicts (核实).
+    """
+
+    def ListReviews(self, request, context):
+        """The calling agency's REVIEW verdicts in a round (each candidate's latest decision), with why (agency).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveReview(self, request, context):
+        """The calling agency's conclusion on one of its REVIEW verdicts, on the flag versions that decision read; the
+        candidate is screened again at once, applying it (agency).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ReviewServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListReviews': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListReviews,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListReviewsRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListReviewsResponse.SerializeToString,
+            ),
+            'ResolveReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveReview,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'eligibility.v1.ReviewService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('eligibility.v1.ReviewService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ReviewService:
+    """The responsible agencies' verification of REVIEW verdicts (核实).
+    """
+
+    @staticmethod
+    def ListReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.ReviewService/ListReviews',
+            eligibility_dot_v1_dot_eligibility__pb2.ListReviewsRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ListReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.ReviewService/ResolveReview',
+            eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ResolveReviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class RulesServiceStub:
     """The loaded rulesets and their rules.
     """

@@ -328,6 +328,55 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
 
 def add_AuditServiceServicer_to_server(servicer: AuditServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
+class ReviewServiceStub:
+    """The responsible agencies' verification of REVIEW verdicts (核实)."""
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> ReviewServiceAsyncStub: ...
+    ListReviews: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ListReviewsRequest, _eligibility_pb2.ListReviewsResponse]
+    """The calling agency's REVIEW verdicts in a round (each candidate's latest decision), with why (agency)."""
+    ResolveReview: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ResolveReviewRequest, _eligibility_pb2.ResolveReviewResponse]
+    """The calling agency's conclusion on one of its REVIEW verdicts, on the flag versions that decision read; the
+    candidate is screened again at once, applying it (agency).
+    """
+
+@_typing.type_check_only
+class ReviewServiceAsyncStub(ReviewServiceStub):
+    """The responsible agencies' verification of REVIEW verdicts (核实)."""
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    ListReviews: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ListReviewsRequest, _eligibility_pb2.ListReviewsResponse]  # type: ignore[assignment]
+    """The calling agency's REVIEW verdicts in a round (each candidate's latest decision), with why (agency)."""
+    ResolveReview: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ResolveReviewRequest, _eligibility_pb2.ResolveReviewResponse]  # type: ignore[assignment]
+    """The calling agency's conclusion on one of its REVIEW verdicts, on the flag versions that decision read; the
+    candidate is screened again at once, applying it (agency).
+    """
+
+class ReviewServiceServicer(metaclass=_abc_1.ABCMeta):
+    """The responsible agencies' verification of REVIEW verdicts (核实)."""
+
+    @_abc_1.abstractmethod
+    def ListReviews(
+        self,
+        request: _eligibility_pb2.ListReviewsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ListReviewsResponse], _abc.AsyncIterator[_eligibility_pb2.ListReviewsResponse]]:
+        """The calling agency's REVIEW verdicts in a round (each candidate's latest decision), with why (agency)."""
+
+    @_abc_1.abstractmethod
+    def ResolveReview(
+        self,
+        request: _eligibility_pb2.ResolveReviewRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.ResolveReviewResponse, _abc.Awaitable[_eligibility_pb2.ResolveReviewResponse]]:
+        """The calling agency's conclusion on one of its REVIEW verdicts, on the flag versions that decision read; the
+        candidate is screened again at once, applying it (agency).
+        """
+
+def add_ReviewServiceServicer_to_server(servicer: ReviewServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
 class RulesServiceStub:
     """The loaded rulesets and their rules."""
 

@@ -96,6 +96,14 @@ def trace_dict(t: pb.TraceEntry) -> dict[str, Any]:
     return out
 
 
+def review_dict(i: pb.ReviewItem) -> dict[str, Any]:
+    """One of an agency's review items as a JSON object (ID masked)."""
+    return {"round_id": i.round_id, "decision_id": i.decision_id, "name": i.name, "id_number": i.id_number_masked,
+            "township": i.township, "village": i.village, "verdict": enum_name(pb.Verdict, i.verdict, "VERDICT_"),
+            "resolvable": not i.not_resolvable and i.verdict == pb.VERDICT_REVIEW, "not_resolvable": i.not_resolvable,
+            "reasons": [trace_dict(t) for t in i.reasons]}
+
+
 def row_dict(r: pb.RowResult) -> dict[str, Any]:
     """What happened to one submitted row."""
     return {"row": r.row, "key": r.key, "status": enum_name(pb.RowStatus, r.status, "ROW_STATUS_"),

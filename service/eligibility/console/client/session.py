@@ -166,6 +166,21 @@ class Session:
         return dicts.decision_dict(c.call(c.rounds.ScreenCandidate, pb.ScreenCandidateRequest(
             round_id=round_id, candidate=cand, as_of=as_of, ruleset=ruleset)).decision)
 
+    # ---- verification (agencies) ----
+    def reviews(self, round_id: str, resolved_too: bool = False) -> Iterator[dict[str, Any]]:
+        """The role's REVIEW verdicts in the latest decisions of a round (resolved_too: also those it resolved)."""
+        c = self.client
+        for chunk in c.stream(c.reviews.ListReviews, pb.ListReviewsRequest(round_id=round_id, all=resolved_too)):
+            yield from (dicts.review_dict(i) for i in chunk.items)
+
+    def resolve(self, round_id: str, id_number: str, outcome: str, opinion: str,
+                handler: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+        """Record the role's conclusion on its REVIEW verdict of a candidate: the resolution, the new decision."""
+        c = self.client
+        resp = c.call(c.reviews.ResolveReview, pb.ResolveReviewRequest(
+            round_id=round_id, id_number=id_number, outcome=outcome, opinion=opinion, handler=handler))
+        return dicts.message_dict(resp.resolution), dicts.decision_dict(resp.decision)
+
     # ---- audit ----
     def decision(self, decision_id: str) -> Recorded:
         """A recorded decision, with its logged entry (and its shared result's)."""

@@ -54,6 +54,7 @@ class Client:
         self.rounds = pbg.RoundServiceStub(self.channel)
         self.audit = pbg.AuditServiceStub(self.channel)
         self.rules = pbg.RulesServiceStub(self.channel)
+        self.reviews = pbg.ReviewServiceStub(self.channel)
 
     def close(self) -> None:
         """Close the channel."""
