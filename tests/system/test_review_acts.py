@@ -4,6 +4,10 @@ was decided, and the lineage of a candidate's decisions."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -216,3 +220,76 @@ def test_an_edited_resolution_row_is_read_as_the_log_says_and_named(run: Cli, ac
             db.execute("UPDATE resolutions SET outcome = 'fail' WHERE round_id = ?", (round_id,))
         db.close()
     assert _json(run("district", "--format", "json", "round", "screen", round_id))[0]["overall"] == "INELIGIBLE"
+
+
+def test_late_records_are_caught_and_a_round_concludes_when_nothing_blocks_it(run: Cli, acts: Server,
+                                                                             tmp_path: Path) -> None:
+    a, b, c = make_id(), make_id(), make_id()
+    round_id = _round(run, tmp_path, [(a, "周一", "东城街道"), (b, "吴二", "东城街道"), (c, "郑三", "桃源乡")], "结论")
+    shown = _json(run("district", "--format", "json", "round", "show", round_id))[0]
+    assert shown["state"] == "open" and shown["last_screened_at"] == "" and len(shown["not_attested"]) == 8
+    assert [d["overall"] for d in _json(run("district", "--format", "json", "round", "screen", round_id))] == \
+        ["PENDING"] * 3
+    blocked = run("district", "round", "conclude", round_id, "--note", "太早")
+    assert blocked.code == 1 and "court has not attested" in blocked.err and "周一" in blocked.err, blocked
+    assert "PENDING" in blocked.err
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id, "--note", "已核查").code == 0
+    shown = _json(run("district", "--format", "json", "round", "show", round_id))[0]
+    assert shown["state"] == "screened" and shown["not_attested"] == [] and shown["changed"] == 3, shown
+    late = _json(run("district", "--format", "json", "round", "changes", round_id))
+    assert {x["entry_type"] for x in late} == {"attestation"} and len(late) == 3 * 8
+    again = _json(run("district", "--format", "json", "round", "screen", round_id, "--changed"))
+    assert [d["overall"] for d in again] == ["ELIGIBLE"] * 3
+    assert _json(run("district", "--format", "json", "round", "changes", round_id)) == []
+
+    # a court flag that arrives later is seen as it arrives and in the list; --changed screens only that candidate
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "eligibility.console.main", "--home", str(acts.home), "--server", acts.address, "--as",
+         "district", "--format", "json", "round", "changes", round_id, "--follow"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # (the watcher's first answer: nothing changed)
+        write_csv(tmp_path / "late.csv", [flag(b, "criminal_conviction", "法-late-1", "2025-06-01", name="吴二")])
+        assert run("court", "flags", "submit", str(tmp_path / "late.csv")).code == 0
+        seen = _read_line(watcher, 20)
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
+    assert seen["name"] == "吴二" and seen["agency"] == "court" and "法-late-1" in seen["what"], seen
+    listed = _json(run("district", "--format", "json", "round", "changes", round_id))
+    assert [(x["name"], x["agency"], x["entry_type"]) for x in listed] == [("吴二", "court", "flag")]
+    assert b not in str(listed) and listed[0]["id_number_masked"] == b[:6] + "********" + b[-4:]
+    blocked = run("district", "round", "conclude", round_id)
+    assert blocked.code == 1 and "吴二" in blocked.err and "changed since decision" in blocked.err, blocked
+    only = _json(run("district", "--format", "json", "round", "screen", round_id, "--changed"))
+    assert [(d["name"], d["overall"]) for d in only] == [("吴二", "INELIGIBLE")]
+    nothing = run("district", "round", "screen", round_id, "--changed")
+    assert nothing.code == 0 and "nothing screened" in nothing.out, nothing
+
+    done = _json(run("district", "--format", "json", "round", "conclude", round_id, "--note", "联审领导小组审定"))[0]
+    assert done["concluded"] and done["blockers"] == [] and done["checkpoint"]["size"] > done["leaf_index"], done
+    shown = _json(run("district", "--format", "json", "round", "show", round_id))[0]
+    assert shown["state"] == "concluded" and shown["concluded_at"] == done["round"]["concluded_at"]
+    for refused in (run("court", "round", "attest", round_id), run("district", "round", "screen", round_id),
+                    run("district", "check", "--round", round_id, "--id-number", a),
+                    run("district", "round", "conclude", round_id)):
+        assert refused.code == 3 and "FAILED_PRECONDITION" in refused.err and "is concluded" in refused.err, refused
+    assert "concluded at" in run("district", "round", "show", round_id).out
+    assert [d["overall"] for d in _json(run("district", "--format", "json", "round", "results", round_id))] == \
+        ["ELIGIBLE", "INELIGIBLE", "ELIGIBLE"]
+
+    assert run("auditor", "audit", "export", "--out", str(tmp_path / "export")).code == 0
+    verify = run("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
+                 str(acts.home / "keys" / "log.pub"), "--replay")
+    assert verify.code == 0 and "everything verifies" in verify.out, verify
+
+
+def _read_line(proc: subprocess.Popen[str], seconds: float) -> dict[str, Any]:
+    """The first JSON line a process prints within the time (or fail)."""
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(proc.stdout.readline() if proc.stdout else ""), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert got and got[0], f"nothing printed in {seconds} s"
+    return dict(orjson.loads(got[0]))

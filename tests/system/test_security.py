@@ -37,11 +37,14 @@ REQUESTS = {
     "AuditService/GetConsistencyProof": pb.GetConsistencyProofRequest(),
     "AuditService/ExportLog": pb.ExportLogRequest(), "AuditService/Reevaluate": pb.ReevaluateRequest(),
     "AuditService/ListRoundDecisions": pb.ListRoundDecisionsRequest(),
+    "RoundService/ListChanges": pb.ListChangesRequest(), "RoundService/WatchRound": pb.WatchRoundRequest(),
+    "RoundService/ConcludeRound": pb.ConcludeRoundRequest(),
     "ReviewService/ListReviews": pb.ListReviewsRequest(), "ReviewService/ResolveReview": pb.ResolveReviewRequest(),
 }
 STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",
              "AuditService/ReplayRound", "AuditService/ExportLog", "AuditService/Reevaluate",
-             "AuditService/ListRoundDecisions", "ReviewService/ListReviews"}
+             "AuditService/ListRoundDecisions", "ReviewService/ListReviews",
+             "RoundService/ListChanges", "RoundService/WatchRound"}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from eligibility.intake.flags import FlagRow
 from eligibility.intake.outcomes import RowOutcome
 from eligibility.ledger.checkpoint import Checkpoint
 from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag, StoredResolution
+from eligibility.review.changes import Change
 from eligibility.review.replay import ReplayOutcome
 from eligibility.review.resolutions import ReviewItem
 from eligibility.review.screening import Decided
@@ -86,7 +87,9 @@ def flag(f: StoredFlag) -> pb.Flag:
 def round_(r: RoundInfo) -> pb.Round:
     """A round."""
     return pb.Round(round_id=r.round_id, name=r.name, as_of=r.as_of.isoformat(), ruleset=r.ruleset,
-                    created_at=r.created_at, candidates=r.candidates, attested=r.attested)
+                    created_at=r.created_at, candidates=r.candidates, attested=r.attested, state=r.state,
+                    last_screened_at=r.last_screened_at, concluded_at=r.concluded_at, not_attested=r.not_attested,
+                    changed=r.changed)
 
 
 def stored_candidate(c: StoredCandidate) -> pb.Candidate:
@@ -122,6 +125,14 @@ def decision(d: Decided, with_record: bool = True) -> pb.Decision:
         verdicts=[pb.AgencyVerdict(agency=a, verdict=VERDICT[v]) for a, v in r.result.verdicts.items()],
         trace=[trace_entry(t) for t in r.result.trace], record=data if with_record else b"", seq=d.seq,
         result_record=d.result if with_record else b"")
+
+
+def change(c: Change) -> pb.Change:
+    """One late input of a candidate."""
+    x, late = c.candidate, c.late
+    return pb.Change(seq=x.seq, name=x.name, id_number_masked=x.id_masked, township=x.township, village=x.village,
+                     decision_id=x.decision_id, agency=late.agency, entry_type=late.entry_type, what=late.what,
+                     at=late.at, leaf_index=late.position)
 
 
 def review_item(i: ReviewItem) -> pb.ReviewItem:

@@ -83,7 +83,8 @@ class RoundServicer(pbg.RoundServiceServicer):
     @mapped
     def GetRound(self, request: pb.GetRoundRequest, context: grpc.ServicerContext) -> pb.GetRoundResponse:
         """Describe a round."""
-        return pb.GetRoundResponse(round=convert.round_(self.app.get_round(request.round_id)))
+        return pb.GetRoundResponse(round=convert.round_(self.app.get_round(request.round_id,
+                                                                           with_changes=request.with_changes)))
 
     @mapped
     def ListRounds(self, request: pb.ListRoundsRequest, context: grpc.ServicerContext) -> pb.ListRoundsResponse:
@@ -111,7 +112,8 @@ class RoundServicer(pbg.RoundServiceServicer):
                     context: grpc.ServicerContext) -> Iterator[pb.ScreenRoundResponse]:
         """Screen a round; decisions stream back in chunks as they are recorded."""
         sent: set[int] = set()
-        for batch in self.app.screen_round(request.round_id, still_wanted=context.is_active):
+        for batch in self.app.screen_round(request.round_id, still_wanted=context.is_active,
+                                           changed_only=request.changed_only):
             if request.records_only:
                 yield pb.ScreenRoundResponse(records=[d.data for d in batch], results=convert.new_results(batch, sent))
             else:
@@ -125,6 +127,27 @@ class RoundServicer(pbg.RoundServiceServicer):
         decided = self.app.screen_candidate(request.round_id, convert.candidate_row(request.candidate),
                                             request.as_of, request.ruleset)
         return pb.ScreenCandidateResponse(decision=convert.decision(decided))
+
+    @mapped_stream
+    def ListChanges(self, request: pb.ListChangesRequest, context: grpc.ServicerContext) -> Iterator[pb.ListChangesResponse]:
+        """What arrived after each candidate's latest decision."""
+        screened, changes = self.app.round_changes(request.round_id)
+        for i in range(0, max(len(changes), 1), CHUNK):
+            yield pb.ListChangesResponse(changes=[convert.change(c) for c in changes[i:i + CHUNK]], screened=screened)
+
+    @mapped_stream
+    def WatchRound(self, request: pb.WatchRoundRequest, context: grpc.ServicerContext) -> Iterator[pb.WatchRoundResponse]:
+        """Changes as they arrive, until the caller goes away."""
+        for batch in self.app.watch_round(request.round_id, still_wanted=context.is_active):
+            yield pb.WatchRoundResponse(changes=[convert.change(c) for c in batch])
+
+    @mapped
+    @idempotent
+    def ConcludeRound(self, request: pb.ConcludeRoundRequest, context: grpc.ServicerContext) -> pb.ConcludeRoundResponse:
+        """Conclude a round, or say what blocks it."""
+        info, blockers, at, cp = self.app.conclude_round(current_role(), request.round_id, request.note)
+        return pb.ConcludeRoundResponse(round=convert.round_(info), concluded=not blockers, blockers=blockers,
+                                        leaf_index=at, checkpoint=convert.checkpoint(cp) if cp else None)
 
 
 class AuditServicer(pbg.AuditServiceServicer):

@@ -31,6 +31,7 @@ from eligibility.ledger.records import (
     RoundInfo,
     ScreenRow,
     StoredCandidate,
+    StoredConclusion,
     StoredFlag,
     StoredResolution,
 )
@@ -131,7 +132,7 @@ def context(log_size: int, round_: Ref | None, ruleset: Ref, attestations: dict[
     """The context of a batch of decisions: the log size its inputs were read at, and the entries of its round,
     ruleset and attestations (logged as a "context" entry, named by hash by every decision of the batch)."""
     body = canonical({"log_size": log_size, "round": round_, "ruleset": ruleset, "attestations": attestations})
-    return Context(hashlib.sha256(body).hexdigest(), body)
+    return Context(hashlib.sha256(body).hexdigest(), body, log_size)
 
 
 def bound_body(b: Bound) -> dict[str, Any]:
@@ -142,6 +143,12 @@ def bound_body(b: Bound) -> dict[str, Any]:
     if b.resolutions:
         body["resolutions"] = [list(r) for r in b.resolutions]
     return body
+
+
+def conclusion_body(c: StoredConclusion) -> dict[str, Any]:
+    """A round's conclusion (or an amendment of it) as logged (model_dump(mode="json") of it)."""
+    return {"round_id": c.round_id, "kind": c.kind, "at": c.at, "by": c.by, "note": c.note, "appeal_id": c.appeal_id,
+            "decisions": list(c.decisions), "decisions_sha256": c.decisions_sha256, "overall": dict(c.overall)}
 
 
 def resolution_body(r: StoredResolution) -> dict[str, Any]:

@@ -17,6 +17,11 @@ of each flag version it read. For each such decision:
   result byte for byte (or the shared result it names); a decision with nothing on record is evaluated
   through the engine's shared results, exactly as the screening that made it.
 
+A round's conclusion (and each amendment after an appeal) must name every candidate's latest decision
+logged before it, in candidate order, none of them NEEDS_REVIEW or PENDING (ledger/records.StoredConclusion).
+A resolution a decision names (an agency's conclusion on its REVIEW verdict) must be the latest of that
+agency on the candidate before N, and the decision must apply it exactly where it applies.
+
 What the decisions of a batch share (their context: round, ruleset, attestations) is checked once.
 
 A decision recorded before decisions were bound is checked the same way by key, as of its own position.
@@ -66,6 +71,9 @@ class _State:
         self.attestations: dict[str, dict[str, int]] = {}  # round -> agency -> position
         self.resolutions: dict[tuple[str, str], dict[str, list[int]]] = {}  # (round, person) -> agency -> positions
         self.results: dict[str, bytes] = {}
+        self.in_round: dict[str, list[str]] = {}  # round -> its candidates (persons), in order
+        self.decided: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (round, person) -> latest (entry, leaf, overall)
+        self._overall: dict[str, str] = {}  # shared result -> its overall
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
 
     def add_ruleset(self, position: int, body: dict[str, Any], data: bytes) -> list[str]:
@@ -94,6 +102,8 @@ class _State:
             self.versions.setdefault(key, []).append((int(body["version"]), position, body["person_key"]))
             self.on_person.setdefault(body["person_key"], set()).add(key)
         elif kind == "candidate":
+            if (body["round_id"], body["person_key"]) not in self.candidates:
+                self.in_round.setdefault(body["round_id"], []).append(body["person_key"])
             self.candidates[(body["round_id"], body["person_key"])] = position
         elif kind == "attestation":
             self.attestations.setdefault(body["round_id"], {})[body["agency"]] = position
@@ -105,6 +115,40 @@ class _State:
             self.results[result_sha256(data)] = data
         elif kind == "context":
             self.contexts[hashlib.sha256(canonical(body)).hexdigest()] = (position, body)
+
+    def decision(self, position: int, body: dict[str, Any], data: bytes) -> None:
+        """Take in a decision: the latest of its candidate in its round."""
+        if not body.get("round_id"):
+            return
+        if "result" in body:
+            overall = body["result"]["overall"]
+        else:
+            name = body.get("result_sha256", "")
+            if name not in self._overall:
+                self._overall[name] = orjson.loads(self.results[name])["overall"] if name in self.results else "?"
+            overall = self._overall[name]
+        person = body["inputs"]["candidate"]["person_key"]
+        self.decided[(body["round_id"], person)] = (position, leaf_hash(data), overall)
+
+    def conclusion(self, position: int, body: dict[str, Any]) -> list[str]:
+        """Problems of a round's conclusion (or amendment): it must name, in candidate order, every candidate's latest
+        decision logged before it, none NEEDS_REVIEW or PENDING, with the digest of their leaf hashes."""
+        round_id = body.get("round_id", "")
+        what = f"the {body.get('kind', 'conclusion')} of round {round_id} (entry {position})"
+        persons = self.in_round.get(round_id, [])
+        latest = [self.decided.get((round_id, p)) for p in persons]
+        if any(x is None for x in latest):
+            return [f"{what}: {sum(x is None for x in latest)} candidate(s) of the round have no decision before it"]
+        found = [x for x in latest if x is not None]
+        problems = []
+        if list(body.get("decisions", [])) != [x[0] for x in found]:
+            problems.append(f"{what}: the decisions it names are not the latest of each candidate before it")
+        if body.get("decisions_sha256") != hashlib.sha256(b"".join(x[1] for x in found)).hexdigest():
+            problems.append(f"{what}: the digest of its decisions' leaf hashes does not match the log")
+        still = sum(1 for x in found if x[2] in ("NEEDS_REVIEW", "PENDING"))
+        if still:
+            problems.append(f"{what}: {still} of the decisions it concludes are NEEDS_REVIEW or PENDING")
+        return problems
 
     def latest_before(self, key: FlagKey, size: int) -> tuple[int, int, str] | None:
         """(version, position, person) of a reference's latest version among the first size entries."""
@@ -409,7 +453,7 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
     for position, data in enumerate(entries()):
         if data.endswith(b'"type":"ruleset"}'):
             problems += state.add_ruleset(position, orjson.loads(data)["body"], data)
-    figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0}
+    figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0}
     held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it
     for position, data in enumerate(entries()):
         try:
@@ -419,9 +463,13 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
             continue  # reported by the log's verification
         if kind == "ruleset":
             continue  # taken in by the first pass
+        if kind == "conclusion":
+            problems += state.conclusion(position, body)
+            figures["conclusions"] += 1
         if kind != "decision":
             state.add(position, kind, body, data)
             continue
+        state.decision(position, body, data)
         figures["decisions"] += 1
         what = f"decision {body.get('decision_id')} (entry {position})"
         ruleset = state.rulesets.get(body["ruleset_hash"])

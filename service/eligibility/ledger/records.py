@@ -121,6 +121,8 @@ class Context(NamedTuple):
 
     sha256: str
     body: bytes
+    log_size: int = 0
+    """The log size its inputs were read at (what it says)."""
 
 
 class StoredDecision(NamedTuple):
@@ -147,6 +149,16 @@ class RoundInfo(_Rec):
     created_by: str
     candidates: int = 0
     attested: dict[str, str] = {}
+    last_screened_at: str = ""
+    concluded_at: str = ""
+    not_attested: tuple[str, ...] = ()
+    changed: int = -1
+    """Candidates changed since their latest decision (-1: not counted)."""
+
+    @property
+    def state(self) -> str:
+        """open (never screened), screened or concluded."""
+        return "concluded" if self.concluded_at else "screened" if self.last_screened_at else "open"
 
 
 Ref = tuple[int, str]
@@ -205,3 +217,46 @@ class DecisionRecord(_Rec):
     inputs: EvalInput
     result: Result
     bound: Bound | None = None
+
+
+class Screened(NamedTuple):
+    """A candidate of a round with its latest decision (decision_id "" and read_at -1: never screened)."""
+
+    seq: int
+    person_key: str
+    id_masked: str
+    name: str
+    township: str
+    village: str
+    decision_id: str
+    read_at: int
+    """The log size the decision's inputs were read at: entries from there on came later."""
+
+
+class LateInput(NamedTuple):
+    """An input entry that concerns candidates of a round (person_key "": all of them): a flag version on the person
+    (or of a reference once on them), an attestation of the round, a resolution."""
+
+    person_key: str
+    agency: str
+    entry_type: str
+    what: str
+    at: str
+    position: int
+
+
+class StoredConclusion(_Rec):
+    """The district's conclusion of a round (资格审查结论), or an amendment of it after an appeal: every candidate's
+    final decision, by its log entry, in candidate order."""
+
+    round_id: str
+    kind: Literal["conclusion", "amendment"]
+    at: str
+    by: str
+    note: str
+    appeal_id: str = ""
+    decisions: tuple[int, ...]
+    decisions_sha256: str
+    """SHA-256 of the leaf hashes of those decisions' entries, in that order."""
+    overall: dict[str, int]
+

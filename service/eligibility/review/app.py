@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 
 from eligibility.engine.evaluator import Evaluator
@@ -24,9 +25,11 @@ from eligibility.intake.rows import MAX_TEXT
 from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
-from eligibility.ledger.codec import attestation_body, resolution_body, round_body
-from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredFlag, StoredResolution
+from eligibility.ledger.codec import attestation_body, conclusion_body, entry_body, resolution_body, round_body
+from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag, StoredResolution
 from eligibility.review import clock, witness
+from eligibility.review.changes import NOT_SCREENED, Change, changed_persons, round_changes
+from eligibility.review.conclusion import blockers, conclusion, refuse_if_concluded
 from eligibility.review.flags import Repeats, Tally, retract_flag, store_submission_once, tally
 from eligibility.review.inputs import (
     NO_FLAGS,
@@ -51,6 +54,14 @@ from eligibility.rules.schema import Rule, Ruleset
 from eligibility.store import open_store
 
 log = logging.getLogger("eligibility.app")
+
+
+def _overall(d: StoredDecision) -> tuple[str, str, str]:
+    """(name, masked ID, overall) of a recorded decision, read from its entry (and its shared result's)."""
+    body = entry_body(d.data)
+    overall = body["result"]["overall"] if "result" in body else entry_body(d.result)["overall"]
+    c = body["inputs"]["candidate"]
+    return c["name"], c["id_masked"], overall
 
 
 class App:
@@ -195,6 +206,7 @@ class App:
                        emit: Emit | None = None) -> list[RowOutcome]:
         """Add candidates to a round (outcomes to emit, or returned, as for create_round)."""
         info = self.get_round(round_id, count=False)
+        refuse_if_concluded(info, "candidates")
         kept: list[RowOutcome] = []
         add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id, rows,
                        emit or kept.extend)
@@ -206,16 +218,66 @@ class App:
         if self.pool is not None and self.store.next_candidate_seq(round_id) > self.config.screen_parallel_from:
             self.pool.warm()
 
-    def get_round(self, round_id: str, count: bool = True) -> RoundInfo:
-        """A round, or NotFoundError."""
+    def get_round(self, round_id: str, count: bool = True, with_changes: bool = False) -> RoundInfo:
+        """A round with its state and the agencies that have not attested (with_changes: and how many candidates
+        changed since their latest decision), or NotFoundError."""
         info = self.store.get_round(round_id.strip(), count)
         if info is None:
             raise NotFoundError(f"no round {round_id!r}", field="round_id")
-        return info
+        asked = self.registry.by_name(info.ruleset).agencies
+        update: dict[str, object] = {"not_attested": tuple(a for a in asked if a not in info.attested)}
+        if with_changes:
+            update["changed"] = len(changed_persons(round_changes(self.store, info.round_id)[1]))
+        return info.model_copy(update=update)
 
     def list_rounds(self) -> list[RoundInfo]:
         """All rounds."""
-        return self.store.list_rounds()
+        return [self.get_round(r.round_id) for r in self.store.list_rounds()]
+
+    # ---- late records, and concluding a round ----
+    def round_changes(self, round_id: str) -> tuple[bool, list[Change]]:
+        """(whether the round was ever screened, what arrived after each candidate's latest decision)."""
+        return round_changes(self.store, self.get_round(round_id, count=False).round_id)
+
+    def watch_round(self, round_id: str, still_wanted: Callable[[], bool], every: float = 0.5) -> Iterator[list[Change]]:
+        """The round's changes now, then each change not seen before as it arrives, until still_wanted() is false."""
+        info = self.get_round(round_id, count=False)
+        seen: set[tuple[str, str, int]] = set()
+        size = -1
+        while still_wanted():
+            now = self.store.log_size()
+            if now != size:
+                _, changes = round_changes(self.store, info.round_id)
+                new = []
+                for c in changes:
+                    key = (c.candidate.person_key, c.late.entry_type,
+                           c.candidate.read_at if c.late.entry_type == NOT_SCREENED else c.late.position)
+                    if key not in seen:
+                        seen.add(key)
+                        new.append(c)
+                if new or size < 0:
+                    yield new
+                size = now
+            time.sleep(every)
+
+    def conclude_round(self, role: str, round_id: str, note: str) -> tuple[RoundInfo, list[str], int, Checkpoint | None]:
+        """Conclude a round once nothing blocks it: (round, blockers, the conclusion's entry, the checkpoint signed
+        after it). With blockers nothing is recorded."""
+        info = self.get_round(round_id)
+        refuse_if_concluded(info, "conclusion")
+        note = clean_text(note, "note", limit=NOTE_LIMIT)
+        self._check_tallies()
+        with self.store.snapshot():
+            rows = self.store.latest_round_decisions(info.round_id)
+            leaves = self.store.decision_leaves(info.round_id)
+            _, changes = round_changes(self.store, info.round_id)
+        overalls = [_overall(d) for d in rows]
+        problems = blockers(info, overalls, changes)
+        if problems:
+            return info, problems, -1, None
+        done = conclusion(info, "conclusion", clock.utc_now(), role, note, leaves, (o for _, _, o in overalls))
+        at = self.store.add_conclusion(done, conclusion_body(done))
+        return self.get_round(info.round_id), [], at, self.checkpoint()
 
     def list_candidates(self, round_id: str) -> Iterator[list[StoredCandidate]]:
         """A round's candidates in batches."""
@@ -229,22 +291,29 @@ class App:
     def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
         """Record that the agency reviewed the round against its records."""
         self._agency_only(agency)
-        self.get_round(round_id, count=False)
+        refuse_if_concluded(self.get_round(round_id, count=False), "attestations")
         at, round_id, note = clock.utc_now(), round_id.strip(), clean_text(note, "note", limit=NOTE_LIMIT)
         changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
         return self.get_round(round_id), changed
 
-    def screen_round(self, round_id: str, still_wanted: Callable[[], bool] = lambda: True) -> Iterator[list[Decided]]:
-        """Screen every candidate; batches of recorded decisions; a signed checkpoint at the end.
+    def screen_round(self, round_id: str, still_wanted: Callable[[], bool] = lambda: True,
+                     changed_only: bool = False) -> Iterator[list[Decided]]:
+        """Screen every candidate (changed_only: those changed since their latest decision); batches of recorded
+        decisions; a signed checkpoint at the end.
 
         Stops between batches once still_wanted() is false (client gone or deadline passed); every
         batch already recorded stays recorded and is covered by the checkpoint made then.
         """
         info = self.get_round(round_id, count=self.pool is not None)
+        refuse_if_concluded(info, "screenings")
         ruleset = self.registry.by_name(info.ruleset)
         self._check_tallies()
         batches: Generator[list[Decided], None, None]
-        if self.pool is not None and info.candidates >= self.config.screen_parallel_from:
+        if changed_only:
+            screened, changes = round_changes(self.store, info.round_id)
+            only = changed_persons(changes) if screened else None
+            batches = screen_round(self.store, self.evaluator, ruleset, info, only=only)
+        elif self.pool is not None and info.candidates >= self.config.screen_parallel_from:
             batches = self.pool.screen(info.round_id, ruleset.hash, self.store.seq_slices(info.round_id, SLICE), still_wanted)
         else:
             batches = screen_round(self.store, self.evaluator, ruleset, info)
@@ -310,6 +379,7 @@ class App:
         if round_id.strip():
             info: RoundInfo | None = self.get_round(round_id, count=False)
             assert info is not None
+            refuse_if_concluded(info, "screenings")
             id_number = idnumbers.normalize(row.id_number)
             person_key, rs, day = self.ids.person_key(id_number), self.registry.by_name(info.ruleset), info.as_of
         else:
@@ -373,6 +443,7 @@ class App:
         candidate again, applying it: (resolution, its log entry, the new decision)."""
         self._agency_only(agency)
         info = self.get_round(round_id, count=False)
+        refuse_if_concluded(info, "resolutions")
         id_number = idnumbers.normalize(id_number)
         opinion = clean_text(opinion, "opinion", limit=NOTE_LIMIT, required=True)
         handler = clean_text(handler, "handler", limit=MAX_TEXT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Container, Generator, Sequence
 from datetime import date
 from functools import partial
 
@@ -120,9 +120,11 @@ def bound_decision(evaluator: Evaluator, ruleset: Ruleset, round_id: str, as_of:
 
 
 def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: RoundInfo, batch: int = 2000,
-                 after: int = 0, upto: int | None = None) -> Generator[list[Decided], None, None]:
-    """Screen every candidate of a round (or those with after < seq <= upto); each batch is read in one snapshot
-    (checked against the log and bound to it: review/inputs.py), recorded in one transaction, then yielded.
+                 after: int = 0, upto: int | None = None,
+                 only: Container[str] | None = None) -> Generator[list[Decided], None, None]:
+    """Screen every candidate of a round (or those with after < seq <= upto; only: those of these persons); each
+    batch is read in one snapshot (checked against the log and bound to it: review/inputs.py), recorded in one
+    transaction, then yielded.
 
     A candidate with flags on record goes through the evaluator (durable-rules, shadow-checked) and
     its record holds its result. A candidate with none (most of a round) gets the result it shares
@@ -140,11 +142,15 @@ def screen_round(store: Store, evaluator: Evaluator, ruleset: Ruleset, round_: R
             page = store.screen_page(round_id, last, upto, batch)
             if not page:
                 return
+            last = page[-1][0].seq
+            if only is not None:
+                page = [p for p in page if p[0].person_key in only]
+                if not page:
+                    continue
             cands = [candidate_input(round_id, row, entry, in_round) for row, entry in page]
             persons = [c.row.person_key for c in cands]
             flags = flag_inputs(store.flag_versions(persons), persons)
             resolved = resolution_inputs(store, round_id, persons) if store.has_resolutions(round_id) else {}
-        last = page[-1][0].seq
         now = clock.utc_now()  # one transaction, one time of recording
         out: list[PreparedDecision] = []
         attested = ctx.attested

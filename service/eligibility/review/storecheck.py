@@ -1,7 +1,8 @@
 """The tables checked against the log: every row must say exactly what its log entry says.
 
 The tables are an index of the log. This rebuilds, from the log's entries, what each table must
-hold (flag versions and which is the latest, rounds, candidates, attestations, resolutions, rulesets, decisions,
+hold (flag versions and which is the latest, rounds, candidates, attestations, resolutions, conclusions, rulesets,
+decisions,
 shared results) and names every row that differs from its entry, every row with no entry, and every
 entry with no row. An edit of the database that is not in the log (a flag's status changed, a
 flag version deleted, an attestation inserted by hand, a decision row deleted) is named here by
@@ -22,6 +23,7 @@ from eligibility.ledger.codec import (
     attestation_body,
     candidate_body,
     canonical,
+    conclusion_body,
     flag_body,
     resolution_body,
     result_sha256,
@@ -49,6 +51,8 @@ def _key(kind: str, body: dict[str, Any]) -> Key:
         return ("round", body["round_id"])
     if kind == "resolution":
         return ("resolution", body["round_id"], body["person_key"], body["agency"], body["resolved_at"])
+    if kind == "conclusion":
+        return ("conclusion", body["round_id"], body["at"])
     return ("ruleset", body["hash"])
 
 
@@ -62,6 +66,8 @@ def _name(key: Key) -> str:
         return f"attestation of round {rest[0]} by {rest[1]}"
     if kind == "resolution":
         return f"resolution by {rest[2]} of candidate {rest[1][:12]}... of round {rest[0]} at {rest[3]}"
+    if kind == "conclusion":
+        return f"conclusion of round {rest[0]} at {rest[1]}"
     return f"{kind} {rest[0]}"
 
 
@@ -90,7 +96,7 @@ class _Logged:
                 if kind in TALLIED:
                     n, total = self.tallies.get(kind, (0, 0))
                     self.tallies[kind] = (n + 1, total + position)
-                if kind in ("flag", "candidate", "attestation", "round", "ruleset", "resolution"):
+                if kind in ("flag", "candidate", "attestation", "round", "ruleset", "resolution", "conclusion"):
                     self.inputs[_key(kind, body)] = (position, _digest(body))
                     if kind == "ruleset" and "content" not in body:
                         self.contentless.add(body["hash"])
@@ -122,6 +128,8 @@ def _rows(store: Store, logged: _Logged) -> Iterator[tuple[Key, dict[str, Any]]]
     for resolutions in store.all_resolutions():
         for x in resolutions:
             yield ("resolution", x.round_id, x.person_key, x.agency, x.resolved_at), resolution_body(x)
+    for concluded, _ in store.conclusions():
+        yield ("conclusion", concluded.round_id, concluded.at), conclusion_body(concluded)
     for hash_, name, version, loaded_at, content in store.all_rulesets():
         yield ("ruleset", hash_), ruleset_body(name, version, hash_, loaded_at,
                                                None if hash_ in logged.contentless else content)

@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS resolutions (
   resolved_at TEXT NOT NULL, id_masked TEXT NOT NULL, name TEXT NOT NULL, outcome TEXT NOT NULL, opinion TEXT NOT NULL,
   handler TEXT NOT NULL, decision_id TEXT NOT NULL, decision TEXT NOT NULL, flags TEXT NOT NULL, leaf_index BIGINT,
   PRIMARY KEY (round_id, person_key, agency, resolved_at));
+CREATE TABLE IF NOT EXISTS conclusions (
+  round_id TEXT NOT NULL REFERENCES rounds(round_id), at TEXT NOT NULL, kind TEXT NOT NULL, by_role TEXT NOT NULL,
+  note TEXT NOT NULL, appeal_id TEXT NOT NULL, decisions TEXT NOT NULL, decisions_sha256 TEXT NOT NULL,
+  overall TEXT NOT NULL, leaf_index BIGINT, PRIMARY KEY (round_id, at));
 CREATE TABLE IF NOT EXISTS log (
   idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);
@@ -78,6 +82,7 @@ _ADDED_COLUMNS = [
     ("rounds", "leaf_index", "BIGINT"),
     ("candidates", "leaf_index", "BIGINT"),
     ("attestations", "leaf_index", "BIGINT"),
+    ("decisions", "read_at", "BIGINT"),  # the log size the decision's inputs were read at (older rows: NULL)
 ]
 
 _SQLITE_GUARDS = [

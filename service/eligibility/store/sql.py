@@ -18,11 +18,14 @@ import orjson
 from eligibility.ledger.codec import Body
 from eligibility.ledger.records import (
     Context,
+    LateInput,
     PreparedDecision,
     RoundInfo,
     RowEntry,
+    Screened,
     ScreenRow,
     StoredCandidate,
+    StoredConclusion,
     StoredDecision,
     StoredFlag,
     StoredResolution,
@@ -47,6 +50,7 @@ _INPUT_ROWS = {
     "attestation": ("attestations", ("round_id", "agency"), ("round_id", "agency")),
     "resolution": ("resolutions", ("round_id", "person_key", "agency", "resolved_at"),
                    ("round_id", "person_key", "agency", "resolved_at")),
+    "conclusion": ("conclusions", ("round_id", "at"), ("round_id", "at")),
 }
 
 
@@ -58,6 +62,17 @@ def _entry(row: Row) -> RowEntry:
 _WITH_ENTRY = "l.idx AS l_idx, l.hash AS l_hash, l.data AS l_data"
 _SCREEN_COLS = ("c.seq, c.person_key, c.id_masked, c.name, c.village, c.township, c.positions, c.party_member, "
                 "c.birth_date, " + _WITH_ENTRY)
+
+
+def _conclusion_row(c: StoredConclusion) -> tuple[Any, ...]:
+    return (c.round_id, c.at, c.kind, c.by, c.note, c.appeal_id, orjson.dumps(list(c.decisions)).decode(),
+            c.decisions_sha256, orjson.dumps(c.overall, option=orjson.OPT_SORT_KEYS).decode())
+
+
+def _conclusion_of(row: Row) -> StoredConclusion:
+    return StoredConclusion(round_id=row["round_id"], at=row["at"], kind=row["kind"], by=row["by_role"],
+                            note=row["note"], appeal_id=row["appeal_id"], decisions=tuple(orjson.loads(row["decisions"])),
+                            decisions_sha256=row["decisions_sha256"], overall=orjson.loads(row["overall"]))
 
 
 def _resolution_row(r: StoredResolution) -> tuple[Any, ...]:
@@ -253,10 +268,14 @@ class SqlStore(LogTables):
             return None
         r = rows[0]
         n = self._query("SELECT count(*) AS n FROM candidates WHERE round_id = ?", (round_id,))[0]["n"] if count else 0
+        last = self._query("SELECT recorded_at FROM decisions WHERE round_id = ? ORDER BY seq DESC LIMIT 1", (round_id,))
+        concluded = self._query("SELECT at FROM conclusions WHERE round_id = ? AND kind = 'conclusion' ORDER BY at "
+                                "LIMIT 1", (round_id,))
         return RoundInfo(
             round_id=r["round_id"], name=r["name"], as_of=date.fromisoformat(r["as_of"]), ruleset=r["ruleset"],
             created_at=r["created_at"], created_by=r["created_by"], candidates=n,
-            attested=self.attestations(round_id),
+            attested=self.attestations(round_id), last_screened_at=last[0]["recorded_at"] if last else "",
+            concluded_at=concluded[0]["at"] if concluded else "",
         )
 
     def list_rounds(self) -> list[RoundInfo]:
@@ -436,10 +455,65 @@ class SqlStore(LogTables):
                            (round_id, person_key))
         return self._decision(rows[0]) if rows else None
 
+    # ---- conclusions of rounds (and their amendments after appeals) ----
+    def add_conclusion(self, c: StoredConclusion, body: Body) -> int:
+        """Record a conclusion with its log entry; the entry's position."""
+        with self.transaction() as t:
+            (entry,) = self._log(t, [("conclusion", body)])
+            t.execute("INSERT INTO conclusions (round_id, at, kind, by_role, note, appeal_id, decisions, "
+                      "decisions_sha256, overall, leaf_index) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                      (*_conclusion_row(c), entry.position))
+            return entry.position
+
+    def conclusions(self, round_id: str | None = None) -> list[tuple[StoredConclusion, int | None]]:
+        """A round's conclusions and amendments (or every round's), in order, with the entry each row names."""
+        where, params = ("WHERE round_id = ? ", (round_id,)) if round_id is not None else ("", ())
+        return [(_conclusion_of(r), r["leaf_index"]) for r in
+                self._query(f"SELECT * FROM conclusions {where}ORDER BY round_id, at", params)]
+
+    def decision_leaves(self, round_id: str) -> list[tuple[int, bytes]]:
+        """(entry, leaf hash) of each candidate's latest decision in a round, in candidate order."""
+        rows = self._query(
+            "SELECT d.leaf_index, l.hash FROM candidates c JOIN (SELECT person_key, max(seq) AS seq FROM decisions "
+            "WHERE round_id = ? GROUP BY person_key) m ON m.person_key = c.person_key JOIN decisions d ON d.seq = m.seq "
+            "JOIN log l ON l.idx = d.leaf_index WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
+        return [(int(r["leaf_index"]), bytes(r["hash"])) for r in rows]
+
+    # ---- what arrived after a round's decisions (review/changes.py) ----
+    def screened(self, round_id: str) -> list[Screened]:
+        """Every candidate of a round with its latest decision and the log size that decision read at."""
+        rows = self._query(
+            "SELECT c.seq, c.person_key, c.id_masked, c.name, c.township, c.village, d.decision_id, "
+            "coalesce(d.read_at, d.leaf_index) AS read_at FROM candidates c LEFT JOIN (SELECT person_key, max(seq) AS "
+            "seq FROM decisions WHERE round_id = ? GROUP BY person_key) m ON m.person_key = c.person_key "
+            "LEFT JOIN decisions d ON d.seq = m.seq WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
+        return [Screened(r["seq"], r["person_key"], r["id_masked"], r["name"], r["township"], r["village"],
+                         r["decision_id"] or "", -1 if r["read_at"] is None else int(r["read_at"])) for r in rows]
+
+    def inputs_after(self, round_id: str, position: int) -> list[LateInput]:
+        """The input entries at or after a log position that concern candidates of a round, in log order."""
+        out = [LateInput(r["person"], r["agency"], "flag",
+                         f"{r['kind']} {r['reference']} v{r['version']} {r['status']}", r["recorded_at"],
+                         int(r["leaf_index"]))
+               for r in self._query(
+                   "SELECT DISTINCT c.person_key AS person, f.agency, f.reference, f.version, f.kind, f.status, "
+                   "f.recorded_at, f.leaf_index FROM flags f JOIN flags o ON o.agency = f.agency AND o.reference = "
+                   "f.reference JOIN candidates c ON c.person_key = o.person_key AND c.round_id = ? "
+                   "WHERE f.leaf_index >= ?", (round_id, position))]
+        out += [LateInput("", r["agency"], "attestation", "attestation", r["attested_at"], int(r["leaf_index"]))
+                for r in self._query("SELECT agency, attested_at, leaf_index FROM attestations WHERE round_id = ? AND "
+                                     "leaf_index >= ?", (round_id, position))]
+        out += [LateInput(r["person_key"], r["agency"], "resolution", f"resolution {r['outcome']}", r["resolved_at"],
+                          int(r["leaf_index"]))
+                for r in self._query("SELECT person_key, agency, outcome, resolved_at, leaf_index FROM resolutions "
+                                     "WHERE round_id = ? AND leaf_index >= ?", (round_id, position))]
+        return sorted(out, key=lambda x: x.position)
+
     # ---- decisions ----
     def append_decisions(self, decisions: list[PreparedDecision], contexts: Iterable[Context] = ()) -> list[StoredDecision]:
         """Append decisions to the log in one transaction, each shared result they name logged first
         unless the log has it already, then the contexts they name; each decision as stored."""
+        contexts = list(contexts)
         with self.transaction() as c:
             named = {d.result_sha256: d.result for d in decisions if d.result_sha256}
             results: dict[str, tuple[int, bytes]] = {}
@@ -459,11 +533,12 @@ class SqlStore(LogTables):
             first = int(c.execute("SELECT coalesce(max(seq), 0) + 1 AS n FROM decisions").fetchone()["n"])
             out = [StoredDecision(first + i, e.position, e.data, *results.get(d.result_sha256, (-1, b"")))
                    for i, (d, e) in enumerate(zip(decisions, entries[len(items):], strict=True))]
+            read_at = min((ctx.log_size for ctx in contexts), default=None)
             c.executemany(
                 "INSERT INTO decisions (seq, decision_id, round_id, person_key, recorded_at, ruleset_hash, leaf_index, "
-                "result_leaf) VALUES (?,?,?,?,?,?,?,?)",
+                "result_leaf, read_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(s.seq, d.decision_id, d.round_id, d.person_key, d.recorded_at, d.ruleset_hash, s.leaf_index,
-                  s.result_index if s.result_index >= 0 else None) for d, s in zip(decisions, out, strict=True)])
+                  s.result_index if s.result_index >= 0 else None, read_at) for d, s in zip(decisions, out, strict=True)])
         return out
 
     # a decision's entry, and the entry of the shared result it names (if any)
@@ -520,7 +595,7 @@ class SqlStore(LogTables):
 
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
     _TALLY_TABLES = {"flag": "flags", "candidate": "candidates", "attestation": "attestations",
-                     "resolution": "resolutions"}
+                     "resolution": "resolutions", "conclusion": "conclusions"}
 
     def data_version(self) -> int | None:
         """A number that changes when another connection commits a change to the database (None: not known)."""

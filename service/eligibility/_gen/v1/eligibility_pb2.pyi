@@ -563,15 +563,32 @@ class Round(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     CANDIDATES_FIELD_NUMBER: _builtins.int
     ATTESTED_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    LAST_SCREENED_AT_FIELD_NUMBER: _builtins.int
+    CONCLUDED_AT_FIELD_NUMBER: _builtins.int
+    NOT_ATTESTED_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
     name: _builtins.str
     as_of: _builtins.str
     ruleset: _builtins.str
     created_at: _builtins.str
     candidates: _builtins.int
+    state: _builtins.str
+    """"open" (never screened), "screened" or "concluded"."""
+    last_screened_at: _builtins.str
+    """When its latest decision was recorded ("" if never screened)."""
+    concluded_at: _builtins.str
+    """When it was concluded ("" if it is not)."""
+    changed: _builtins.int
+    """Candidates changed since their latest decision (only when GetRound is asked `with_changes`; else -1)."""
     @_builtins.property
     def attested(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Agency code -> attestation time (RFC 3339)."""
+
+    @_builtins.property
+    def not_attested(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Agencies the round's ruleset asks that have not attested."""
 
     def __init__(
         self,
@@ -583,10 +600,15 @@ class Round(_message.Message):
         created_at: _builtins.str = ...,
         candidates: _builtins.int = ...,
         attested: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        state: _builtins.str = ...,
+        last_screened_at: _builtins.str = ...,
+        concluded_at: _builtins.str = ...,
+        not_attested: _abc.Iterable[_builtins.str] | None = ...,
+        changed: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "attested", b"attested", "candidates", b"candidates", "created_at", b"created_at", "name", b"name", "round_id", b"round_id", "ruleset", b"ruleset"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "attested", b"attested", "candidates", b"candidates", "changed", b"changed", "concluded_at", b"concluded_at", "created_at", b"created_at", "last_screened_at", b"last_screened_at", "name", b"name", "not_attested", b"not_attested", "round_id", b"round_id", "ruleset", b"ruleset", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -704,15 +726,19 @@ class GetRoundRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ROUND_ID_FIELD_NUMBER: _builtins.int
+    WITH_CHANGES_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
+    with_changes: _builtins.bool
+    """Also count the candidates changed since their latest decision (reads what arrived since)."""
     def __init__(
         self,
         *,
         round_id: _builtins.str = ...,
+        with_changes: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["round_id", b"round_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["round_id", b"round_id", "with_changes", b"with_changes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1091,6 +1117,215 @@ class ResolveReviewResponse(_message.Message):
 Global___ResolveReviewResponse: _TypeAlias = ResolveReviewResponse  # noqa: Y015
 
 @_typing.final
+class Change(_message.Message):
+    """One input that arrived after a candidate's latest decision read its inputs (or: the candidate has none yet)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_MASKED_FIELD_NUMBER: _builtins.int
+    TOWNSHIP_FIELD_NUMBER: _builtins.int
+    VILLAGE_FIELD_NUMBER: _builtins.int
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    AGENCY_FIELD_NUMBER: _builtins.int
+    ENTRY_TYPE_FIELD_NUMBER: _builtins.int
+    WHAT_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    name: _builtins.str
+    id_number_masked: _builtins.str
+    township: _builtins.str
+    village: _builtins.str
+    decision_id: _builtins.str
+    """The candidate's latest decision ("" if never screened)."""
+    agency: _builtins.str
+    """The agency whose record it is ("" for a candidate not screened yet)."""
+    entry_type: _builtins.str
+    """"flag", "attestation", "resolution" or "not-screened"."""
+    what: _builtins.str
+    """What arrived, e.g. "criminal_conviction (2026)法-1号 v2 active"."""
+    at: _builtins.str
+    """When it was recorded."""
+    leaf_index: _builtins.int
+    """Its log entry."""
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+        name: _builtins.str = ...,
+        id_number_masked: _builtins.str = ...,
+        township: _builtins.str = ...,
+        village: _builtins.str = ...,
+        decision_id: _builtins.str = ...,
+        agency: _builtins.str = ...,
+        entry_type: _builtins.str = ...,
+        what: _builtins.str = ...,
+        at: _builtins.str = ...,
+        leaf_index: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "at", b"at", "decision_id", b"decision_id", "entry_type", b"entry_type", "id_number_masked", b"id_number_masked", "leaf_index", b"leaf_index", "name", b"name", "seq", b"seq", "township", b"township", "village", b"village", "what", b"what"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Change: _TypeAlias = Change  # noqa: Y015
+
+@_typing.final
+class ListChangesRequest(_message.Message):
+    """ListChangesRequest names a round."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListChangesRequest: _TypeAlias = ListChangesRequest  # noqa: Y015
+
+@_typing.final
+class ListChangesResponse(_message.Message):
+    """ListChangesResponse is one chunk of changes, in candidate order; `screened` false: the round was never screened."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGES_FIELD_NUMBER: _builtins.int
+    SCREENED_FIELD_NUMBER: _builtins.int
+    screened: _builtins.bool
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Change]: ...
+    def __init__(
+        self,
+        *,
+        changes: _abc.Iterable[Global___Change] | None = ...,
+        screened: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changes", b"changes", "screened", b"screened"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListChangesResponse: _TypeAlias = ListChangesResponse  # noqa: Y015
+
+@_typing.final
+class WatchRoundRequest(_message.Message):
+    """WatchRoundRequest names a round to follow."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchRoundRequest: _TypeAlias = WatchRoundRequest  # noqa: Y015
+
+@_typing.final
+class WatchRoundResponse(_message.Message):
+    """WatchRoundResponse: the changes not sent before (the first message: every change there is now, maybe none)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Change]: ...
+    def __init__(
+        self,
+        *,
+        changes: _abc.Iterable[Global___Change] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changes", b"changes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchRoundResponse: _TypeAlias = WatchRoundResponse  # noqa: Y015
+
+@_typing.final
+class ConcludeRoundRequest(_message.Message):
+    """ConcludeRoundRequest: the district's conclusion of a round (资格审查结论)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    note: _builtins.str
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcludeRoundRequest: _TypeAlias = ConcludeRoundRequest  # noqa: Y015
+
+@_typing.final
+class ConcludeRoundResponse(_message.Message):
+    """ConcludeRoundResponse: the round concluded, or what blocks it (then nothing is recorded)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_FIELD_NUMBER: _builtins.int
+    CONCLUDED_FIELD_NUMBER: _builtins.int
+    BLOCKERS_FIELD_NUMBER: _builtins.int
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    CHECKPOINT_FIELD_NUMBER: _builtins.int
+    concluded: _builtins.bool
+    leaf_index: _builtins.int
+    """The conclusion's log entry, and the checkpoint signed after it."""
+    @_builtins.property
+    def round(self) -> Global___Round: ...
+    @_builtins.property
+    def blockers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Each blocker, in words: an agency that has not attested, a candidate in REVIEW or PENDING, one changed."""
+
+    @_builtins.property
+    def checkpoint(self) -> Global___SignedCheckpoint: ...
+    def __init__(
+        self,
+        *,
+        round: Global___Round | None = ...,
+        concluded: _builtins.bool = ...,
+        blockers: _abc.Iterable[_builtins.str] | None = ...,
+        leaf_index: _builtins.int = ...,
+        checkpoint: Global___SignedCheckpoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["checkpoint", b"checkpoint", "round", b"round"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blockers", b"blockers", "checkpoint", b"checkpoint", "concluded", b"concluded", "leaf_index", b"leaf_index", "round", b"round"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcludeRoundResponse: _TypeAlias = ConcludeRoundResponse  # noqa: Y015
+
+@_typing.final
 class TraceEntry(_message.Message):
     """One entry of a decision's trace."""
 
@@ -1301,6 +1536,7 @@ class ScreenRoundRequest(_message.Message):
     CHUNK_SIZE_FIELD_NUMBER: _builtins.int
     OMIT_RECORDS_FIELD_NUMBER: _builtins.int
     RECORDS_ONLY_FIELD_NUMBER: _builtins.int
+    CHANGED_ONLY_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
     chunk_size: _builtins.int
     """Decisions per response message."""
@@ -1310,6 +1546,8 @@ class ScreenRoundRequest(_message.Message):
     """Return only the logged entries (canonical JSON bytes) in `records`, not Decision messages:
     the fastest form, for clients that read JSON.
     """
+    changed_only: _builtins.bool
+    """Screen only the candidates changed since their latest decision (RoundService.ListChanges)."""
     def __init__(
         self,
         *,
@@ -1317,10 +1555,11 @@ class ScreenRoundRequest(_message.Message):
         chunk_size: _builtins.int = ...,
         omit_records: _builtins.bool = ...,
         records_only: _builtins.bool = ...,
+        changed_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chunk_size", b"chunk_size", "omit_records", b"omit_records", "records_only", b"records_only", "round_id", b"round_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_only", b"changed_only", "chunk_size", b"chunk_size", "omit_records", b"omit_records", "records_only", b"records_only", "round_id", b"round_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -239,6 +239,21 @@ class RoundServiceStub:
                 request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateRequest.SerializeToString,
                 response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateResponse.FromString,
                 _registered_method=True)
+        self.ListChanges = channel.unary_stream(
+                '/eligibility.v1.RoundService/ListChanges',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListChangesRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListChangesResponse.FromString,
+                _registered_method=True)
+        self.WatchRound = channel.unary_stream(
+                '/eligibility.v1.RoundService/WatchRound',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.WatchRoundRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.WatchRoundResponse.FromString,
+                _registered_method=True)
+        self.ConcludeRound = channel.unary_unary(
+                '/eligibility.v1.RoundService/ConcludeRound',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundResponse.FromString,
+                _registered_method=True)
 
 
 class RoundServiceServicer:
@@ -301,6 +316,27 @@ class RoundServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListChanges(self, request, context):
+        """What arrived after each candidate's latest decision (district, auditor).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchRound(self, request, context):
+        """Follow a round's changes as they arrive, until the caller goes away (district, auditor).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConcludeRound(self, request, context):
+        """Conclude a round once nothing blocks it: logged, naming every candidate's final decision (district).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoundServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -343,6 +379,21 @@ def add_RoundServiceServicer_to_server(servicer, server):
                     servicer.ScreenCandidate,
                     request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateRequest.FromString,
                     response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateResponse.SerializeToString,
+            ),
+            'ListChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListChanges,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListChangesRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListChangesResponse.SerializeToString,
+            ),
+            'WatchRound': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchRound,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.WatchRoundRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.WatchRoundResponse.SerializeToString,
+            ),
+            'ConcludeRound': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConcludeRound,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -562,6 +613,87 @@ class RoundService:
             '/eligibility.v1.RoundService/ScreenCandidate',
             eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateRequest.SerializeToString,
             eligibility_dot_v1_dot_eligibility__pb2.ScreenCandidateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.RoundService/ListChanges',
+            eligibility_dot_v1_dot_eligibility__pb2.ListChangesRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ListChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchRound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eligibility.v1.RoundService/WatchRound',
+            eligibility_dot_v1_dot_eligibility__pb2.WatchRoundRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.WatchRoundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConcludeRound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.RoundService/ConcludeRound',
+            eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ConcludeRoundResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -109,6 +109,12 @@ class RoundServiceStub:
     """Screen a whole round; decisions are recorded and streamed back in chunks."""
     ScreenCandidate: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ScreenCandidateRequest, _eligibility_pb2.ScreenCandidateResponse]
     """Screen one candidate (of a round, or ad hoc); the decision is recorded."""
+    ListChanges: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.ListChangesRequest, _eligibility_pb2.ListChangesResponse]
+    """What arrived after each candidate's latest decision (district, auditor)."""
+    WatchRound: _grpc.UnaryStreamMultiCallable[_eligibility_pb2.WatchRoundRequest, _eligibility_pb2.WatchRoundResponse]
+    """Follow a round's changes as they arrive, until the caller goes away (district, auditor)."""
+    ConcludeRound: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ConcludeRoundRequest, _eligibility_pb2.ConcludeRoundResponse]
+    """Conclude a round once nothing blocks it: logged, naming every candidate's final decision (district)."""
 
 @_typing.type_check_only
 class RoundServiceAsyncStub(RoundServiceStub):
@@ -131,6 +137,12 @@ class RoundServiceAsyncStub(RoundServiceStub):
     """Screen a whole round; decisions are recorded and streamed back in chunks."""
     ScreenCandidate: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ScreenCandidateRequest, _eligibility_pb2.ScreenCandidateResponse]  # type: ignore[assignment]
     """Screen one candidate (of a round, or ad hoc); the decision is recorded."""
+    ListChanges: _aio.UnaryStreamMultiCallable[_eligibility_pb2.ListChangesRequest, _eligibility_pb2.ListChangesResponse]  # type: ignore[assignment]
+    """What arrived after each candidate's latest decision (district, auditor)."""
+    WatchRound: _aio.UnaryStreamMultiCallable[_eligibility_pb2.WatchRoundRequest, _eligibility_pb2.WatchRoundResponse]  # type: ignore[assignment]
+    """Follow a round's changes as they arrive, until the caller goes away (district, auditor)."""
+    ConcludeRound: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ConcludeRoundRequest, _eligibility_pb2.ConcludeRoundResponse]  # type: ignore[assignment]
+    """Conclude a round once nothing blocks it: logged, naming every candidate's final decision (district)."""
 
 class RoundServiceServicer(metaclass=_abc_1.ABCMeta):
     """The district office creates and screens rounds; agencies list candidates and attest."""
@@ -198,6 +210,30 @@ class RoundServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_eligibility_pb2.ScreenCandidateResponse, _abc.Awaitable[_eligibility_pb2.ScreenCandidateResponse]]:
         """Screen one candidate (of a round, or ad hoc); the decision is recorded."""
+
+    @_abc_1.abstractmethod
+    def ListChanges(
+        self,
+        request: _eligibility_pb2.ListChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.ListChangesResponse], _abc.AsyncIterator[_eligibility_pb2.ListChangesResponse]]:
+        """What arrived after each candidate's latest decision (district, auditor)."""
+
+    @_abc_1.abstractmethod
+    def WatchRound(
+        self,
+        request: _eligibility_pb2.WatchRoundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_eligibility_pb2.WatchRoundResponse], _abc.AsyncIterator[_eligibility_pb2.WatchRoundResponse]]:
+        """Follow a round's changes as they arrive, until the caller goes away (district, auditor)."""
+
+    @_abc_1.abstractmethod
+    def ConcludeRound(
+        self,
+        request: _eligibility_pb2.ConcludeRoundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.ConcludeRoundResponse, _abc.Awaitable[_eligibility_pb2.ConcludeRoundResponse]]:
+        """Conclude a round once nothing blocks it: logged, naming every candidate's final decision (district)."""
 
 def add_RoundServiceServicer_to_server(servicer: RoundServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 

@@ -83,10 +83,36 @@ class Session:
         c = self.client
         return [dicts.message_dict(r) for r in c.call(c.rounds.ListRounds, pb.ListRoundsRequest()).rounds]
 
-    def get_round(self, round_id: str) -> dict[str, Any]:
-        """One round with its attestations."""
+    def get_round(self, round_id: str, with_changes: bool = False) -> dict[str, Any]:
+        """One round with its attestations and state (with_changes: and how many candidates changed since their
+        latest decision)."""
         c = self.client
-        return dicts.message_dict(c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round)
+        return dicts.message_dict(c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id,
+                                                                              with_changes=with_changes)).round)
+
+    def changes(self, round_id: str) -> tuple[bool, list[dict[str, Any]]]:
+        """(whether the round was ever screened, what arrived after each candidate's latest decision)."""
+        c = self.client
+        screened, out = False, []
+        for chunk in c.stream(c.rounds.ListChanges, pb.ListChangesRequest(round_id=round_id)):
+            screened = chunk.screened
+            out += [dicts.message_dict(x) for x in chunk.changes]
+        return screened, out
+
+    def watch(self, round_id: str, hours: float = 24.0) -> Iterator[list[dict[str, Any]]]:
+        """The round's changes now, then each new one as it arrives (for up to `hours`)."""
+        c = self.client
+        for chunk in c.stream(c.rounds.WatchRound, pb.WatchRoundRequest(round_id=round_id), timeout=hours * 3600):
+            yield [dicts.message_dict(x) for x in chunk.changes]
+
+    def conclude(self, round_id: str, note: str = "") -> dict[str, Any]:
+        """Conclude a round: {"round", "concluded", "blockers", "leaf_index", "checkpoint"} (nothing is recorded while
+        something blocks it)."""
+        c = self.client
+        r = c.call(c.rounds.ConcludeRound, pb.ConcludeRoundRequest(round_id=round_id, note=note))
+        return {"round": dicts.message_dict(r.round), "concluded": r.concluded, "blockers": list(r.blockers),
+                "leaf_index": r.leaf_index if r.concluded else None,
+                "checkpoint": dicts.checkpoint_dict(r.checkpoint) if r.concluded else None}
 
     def candidates(self, round_id: str, reveal: bool = False) -> Iterator[dict[str, Any]]:
         """A round's candidates in order; full ID numbers only to an agency that asks (reveal)."""
@@ -106,16 +132,19 @@ class Session:
         return dicts.message_dict(resp.round), resp.changed
 
     def iter_screen_round(self, round_id: str, on_total: Callable[[int], None] | None = None,
-                          on_chunk: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+                          on_chunk: Callable[[int], None] | None = None,
+                          changed_only: bool = False) -> Iterator[dict[str, Any]]:
         """Screen a round; its decisions in candidate order, as they arrive (a province's round is never held).
 
         on_total(candidates) is called first when given (it costs a call); on_chunk(n) after each chunk.
         """
         c = self.client
         if on_total:
-            on_total(c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id)).round.candidates)
+            rnd = c.call(c.rounds.GetRound, pb.GetRoundRequest(round_id=round_id, with_changes=changed_only)).round
+            on_total(rnd.changed if changed_only and rnd.last_screened_at else rnd.candidates)
         results = dicts.NamedResults()
-        for chunk in c.stream(c.rounds.ScreenRound, pb.ScreenRoundRequest(round_id=round_id, records_only=True)):
+        request = pb.ScreenRoundRequest(round_id=round_id, records_only=True, changed_only=changed_only)
+        for chunk in c.stream(c.rounds.ScreenRound, request):
             results.add(chunk.results)
             for r in chunk.records:
                 yield dicts.decision_dict_from_entry(r, results)

@@ -37,22 +37,76 @@ def cmd_round_list(args: argparse.Namespace) -> int:
         if as_json(args):
             render.jsonl(r)
         else:
-            print(f"{r['round_id']}  {r['as_of']}  {r['candidates']:>6} candidates  attested "
+            print(f"{r['round_id']}  {r['as_of']}  {r['state']:<9}  {r['candidates']:>6} candidates  attested "
                   f"{len(r['attested'])}/{agencies}  {r['name']}")
     return 0
 
 
 def cmd_round_show(args: argparse.Namespace) -> int:
-    """Show a round and its attestations."""
+    """Show a round: its state, attestations, last screening, changed candidates."""
     with session(args) as s:
-        r = s.get_round(args.round)
+        r = s.get_round(args.round, with_changes=True)
     if as_json(args):
         render.jsonl(r)
-    else:
-        print(f"{r['round_id']} \"{r['name']}\" as of {r['as_of']}, ruleset {r['ruleset']}, {r['candidates']} candidates")
-        for a, t in sorted(r["attested"].items()):
-            print(f"  attested by {a} at {t}")
+        return 0
+    print(f"{r['round_id']} \"{r['name']}\" as of {r['as_of']}, ruleset {r['ruleset']}, {r['candidates']} candidates")
+    state = r["state"] + (f" at {r['concluded_at']}" if r["concluded_at"] else "")
+    print(f"  state: {state}; last screened: {r['last_screened_at'] or 'never'}; changed since their decision: "
+          f"{r['changed']} candidate(s)")
+    for a, t in sorted(r["attested"].items()):
+        print(f"  attested by {a} at {t}")
+    if r["not_attested"]:
+        print(f"  not attested: {', '.join(r['not_attested'])}")
     return 0
+
+
+def cmd_round_changes(args: argparse.Namespace) -> int:
+    """What arrived after each candidate's latest decision (--follow: and as it arrives)."""
+    def show(c: dict[str, Any]) -> None:
+        if as_json(args):
+            render.jsonl(c)
+        elif c["entry_type"] == "not-screened":
+            print(f"{c['id_number_masked']}  {c['name']}  {c['township']} {c['village']}  {c['what']}", flush=True)
+        else:
+            print(f"{c['id_number_masked']}  {c['name']}  {c['township']} {c['village']}  {c['agency']} "
+                  f"{c['entry_type']}: {c['what']}  at {c['at']} (entry {c['leaf_index']}), after decision "
+                  f"{c['decision_id']}", flush=True)
+    with session(args) as s:
+        if args.follow:
+            if not as_json(args):
+                print(f"following round {args.round} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+            for batch in s.watch(args.round):
+                for c in batch:
+                    show(c)
+            return 0
+        screened, changes = s.changes(args.round)
+    if not screened:
+        print(f"round {args.round} has not been screened yet: run `round screen {args.round}` first", file=sys.stderr)
+        return 1
+    for c in changes:
+        show(c)
+    if not as_json(args):
+        people = len({c["seq"] for c in changes})
+        print(f"{people} candidate(s) changed since their latest decision" + (
+            f": `round screen {args.round} --changed` screens only them" if people else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_round_conclude(args: argparse.Namespace) -> int:
+    """Conclude a round once nothing blocks it (exit 1 listing what does)."""
+    with session(args) as s:
+        done = s.conclude(args.round, args.note or "")
+    if as_json(args):
+        render.jsonl(done)
+    elif done["concluded"]:
+        cp = done["checkpoint"]
+        print(f"round {args.round} concluded at {done['round']['concluded_at']} (log entry {done['leaf_index']}; "
+              f"checkpoint of {cp['size']} entries signed, root {cp['root'][:16]}...)")
+    else:
+        print(f"round {args.round} cannot be concluded yet ({len(done['blockers'])} blocker(s)):", file=sys.stderr)
+        for b in done["blockers"]:
+            print(f"  - {b}", file=sys.stderr)
+    return 0 if done["concluded"] else 1
 
 
 def cmd_round_candidates(args: argparse.Namespace) -> int:
@@ -84,11 +138,15 @@ def cmd_round_screen(args: argparse.Namespace) -> int:
     """Screen every candidate of a round."""
     with session(args) as s:
         if as_json(args):  # streamed: a province's round is never held in memory
-            for d in s.iter_screen_round(args.round):
+            for d in s.iter_screen_round(args.round, changed_only=args.changed):
                 render.jsonl(d)
             return 0
         with render.Progress("screening", None, True) as bar:
-            decisions = list(s.iter_screen_round(args.round, on_total=bar.set_total, on_chunk=bar.advance))
+            decisions = list(s.iter_screen_round(args.round, on_total=bar.set_total, on_chunk=bar.advance,
+                                                 changed_only=args.changed))
+    if args.changed and not decisions:
+        print(f"no candidate of round {args.round} changed since their latest decision: nothing screened")
+        return 0
     vocab = vocabulary(args)
     render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates", vocab))
     render.console.print(render.summary_table(decisions, vocab))
@@ -190,7 +248,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(rnd, "attest", cmd_round_attest, "attest that your agency reviewed the round")
     sp.add_argument("round")
     sp.add_argument("--note")
-    add(rnd, "screen", cmd_round_screen, "screen every candidate of a round").add_argument("round")
+    sp = add(rnd, "screen", cmd_round_screen, "screen every candidate of a round")
+    sp.add_argument("round")
+    sp.add_argument("--changed", action="store_true", help="only the candidates changed since their latest decision")
+    sp = add(rnd, "changes", cmd_round_changes, "what arrived after each candidate's latest decision")
+    sp.add_argument("round")
+    sp.add_argument("--follow", action="store_true", help="keep watching and print changes as they arrive")
+    sp = add(rnd, "conclude", cmd_round_conclude, "conclude a round (资格审查结论) once nothing blocks it")
+    sp.add_argument("round")
+    sp.add_argument("--note")
     sp = add(rnd, "results", cmd_round_results, "each candidate's latest decision, as recorded (records nothing)")
     sp.add_argument("round")
     sp.add_argument("--problems-only", action="store_true", help="only candidates who are not ELIGIBLE")
