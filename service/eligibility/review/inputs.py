@@ -107,7 +107,8 @@ def entries_ref(entry: RowEntry) -> Ref | None:
 
 _TALLY_NAMES = {"flag": ("flags table", "flag versions"), "candidate": ("candidates table", "candidates"),
                 "attestation": ("attestations table", "attestations"),
-                "resolution": ("resolutions table", "resolutions")}
+                "resolution": ("resolutions table", "resolutions"),
+                "conclusion": ("conclusions table", "conclusions")}
 
 
 def check_tallies(store: Store) -> None:
