@@ -293,3 +293,116 @@ def _read_line(proc: subprocess.Popen[str], seconds: float) -> dict[str, Any]:
     reader.join(seconds)
     assert got and got[0], f"nothing printed in {seconds} s"
     return dict(orjson.loads(got[0]))
+
+
+def test_appeals_are_answered_by_the_contested_agencies_and_amend_the_conclusion(run: Cli, acts: Server,
+                                                                                tmp_path: Path) -> None:
+    a, b, c = make_id(), make_id(), make_id()
+    write_csv(tmp_path / "court.csv", [flag(a, "criminal_conviction", "法-ap-1", "2024-03-01", name="冯一")])
+    assert run("court", "flags", "submit", str(tmp_path / "court.csv")).code == 0
+    write_csv(tmp_path / "police.csv", [flag(b, "criminal_investigation", "公-ap-2", "2026-11-01", name="陈二")])
+    assert run("police", "flags", "submit", str(tmp_path / "police.csv")).code == 0
+    round_id = _round(run, tmp_path, [(a, "冯一", "东城街道"), (b, "陈二", "东城街道"), (c, "褚三", "桃源乡")], "复核")
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id).code == 0
+    screened = _json(run("district", "--format", "json", "round", "screen", round_id))
+    assert [d["overall"] for d in screened] == ["INELIGIBLE", "INELIGIBLE", "ELIGIBLE"]
+    assert _json(run("district", "--format", "json", "round", "conclude", round_id))[0]["concluded"]
+
+    # only the district opens an appeal, against a verdict that is not PASS, one at a time per candidate
+    for role in ("court", "auditor"):
+        denied = run(role, "appeal", "open", "--round", round_id, "--id-number", a, "--reason", "x")
+        assert denied.code == 3 and "PERMISSION_DENIED" in denied.err, (role, denied)
+    nothing = run("district", "appeal", "open", "--round", round_id, "--id-number", c, "--reason", "x")
+    assert nothing.code == 3 and "nothing to appeal" in nothing.err, nothing
+    upheld = _json(run("district", "--format", "json", "appeal", "open", "--round", round_id, "--id-number", a,
+                       "--reason", "本人称判决已被撤销"))[0]
+    assert upheld["agencies"] == ["court"] and upheld["decision_id"] == screened[0]["decision_id"], upheld
+    assert a not in str(upheld) and upheld["decided_by"] == ""
+    twice = run("district", "appeal", "open", "--round", round_id, "--id-number", a, "--reason", "再次")
+    assert twice.code == 3 and upheld["appeal_id"] in twice.err and "not decided" in twice.err, twice
+    revised = _json(run("district", "--format", "json", "appeal", "open", "--round", round_id, "--id-number", b,
+                        "--reason", "立案侦查已撤销"))[0]
+    assert revised["agencies"] == ["police"]
+
+    # each agency sees the appeals contesting its verdicts, and answers those only, once
+    assert [x["appeal_id"] for x in _json(run("court", "--format", "json", "appeal", "list"))] == [upheld["appeal_id"]]
+    assert [x["appeal_id"] for x in _json(run("police", "--format", "json", "appeal", "list", "--round", round_id))] == \
+        [revised["appeal_id"]]
+    assert len(_json(run("auditor", "--format", "json", "appeal", "list", "--round", round_id))) == 2
+    early = run("district", "appeal", "decide", upheld["appeal_id"])
+    assert early.code == 3 and "waits for the answer of court" in early.err, early
+    other = run("police", "appeal", "answer", upheld["appeal_id"], "--uphold", "--opinion", "x")
+    assert other.code == 3 and "PERMISSION_DENIED" in other.err and "not police's" in other.err, other
+    answered = _json(run("court", "--format", "json", "appeal", "answer", upheld["appeal_id"], "--uphold",
+                         "--opinion", "经复查，原判决未被撤销，维持原意见", "--handler", "卫法官"))[0]
+    assert [(x["agency"], x["answer"], x["handler"]) for x in answered["answers"]] == [("court", "uphold", "卫法官")]
+    again = run("court", "appeal", "answer", upheld["appeal_id"], "--revise", "--opinion", "x")
+    assert again.code == 3 and "already answered" in again.err, again
+    text = run("district", "appeal", "list", "--round", round_id)
+    assert "answered: `appeal decide`" in text.out and "waiting for police" in text.out, text
+
+    # decided: a new decision naming the appeal, replacing the contested one; the conclusion amended
+    got = _json(run("district", "--format", "json", "appeal", "decide", upheld["appeal_id"]))[0]
+    first = got["decision"]
+    assert first["overall"] == "INELIGIBLE" and got["appeal"]["decided_by"] == first["decision_id"], got
+    assert got["amendment_leaf_index"] is not None
+    refused = run("district", "appeal", "decide", upheld["appeal_id"])
+    assert refused.code == 3 and "decided already" in refused.err, refused
+    # the police retracts its record, then answers: revised, the candidate becomes eligible
+    assert run("police", "flags", "retract", "公-ap-2", "--reason", "立案已撤销").code == 0
+    assert run("police", "appeal", "answer", revised["appeal_id"], "--revise", "--opinion", "已撤销立案，记录已撤回").code == 0
+    got = _json(run("district", "--format", "json", "appeal", "decide", revised["appeal_id"]))[0]
+    second = got["decision"]
+    assert second["overall"] == "ELIGIBLE" and second["verdicts"]["police"] == "PASS", second
+    shown = _json(run("district", "--format", "json", "round", "show", round_id))[0]
+    assert shown["state"] == "concluded"
+    assert [d["overall"] for d in _json(run("district", "--format", "json", "round", "results", round_id))] == \
+        ["INELIGIBLE", "ELIGIBLE", "ELIGIBLE"]
+
+    # the lineage, in audit show both ways; everything replays, online and offline
+    lineage = _json(run("auditor", "--format", "json", "audit", "show", second["decision_id"]))[0]
+    assert lineage["supersedes"] == screened[1]["decision_id"]
+    assert lineage["made_for_appeal"]["appeal_id"] == revised["appeal_id"]
+    assert lineage["made_for_appeal"]["decision_id"] == screened[1]["decision_id"]
+    assert orjson.loads(lineage["record"])["body"]["bound"]["appeal"][0] == revised["leaf_index"]  # the logged binding
+    contested = _json(run("auditor", "--format", "json", "audit", "show", screened[1]["decision_id"]))[0]
+    assert [x["appeal_id"] for x in contested["appealed_by"]] == [revised["appeal_id"]]
+    text = run("auditor", "audit", "show", second["decision_id"])
+    assert f"made for appeal {revised['appeal_id']}" in text.out and "police REVISE" in text.out, text
+    replayed = _json(run("auditor", "--format", "json", "audit", "replay", "--round", round_id))
+    assert replayed and {r["result"] for r in replayed} == {"MATCH"}, replayed
+    assert run("auditor", "audit", "check-store").code == 0
+    assert run("auditor", "audit", "export", "--out", str(tmp_path / "export")).code == 0
+    verify = run("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
+                 str(acts.home / "keys" / "log.pub"), "--replay")
+    assert verify.code == 0 and "everything verifies" in verify.out, verify
+
+
+def test_an_edited_appeal_row_is_not_decided_on_and_is_named(run: Cli, acts: Server, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    a = make_id()
+    write_csv(tmp_path / "court.csv", [flag(a, "criminal_conviction", "法-ae-1", "2024-03-01", name="蒋一")])
+    assert run("court", "flags", "submit", str(tmp_path / "court.csv")).code == 0
+    round_id = _round(run, tmp_path, [(a, "蒋一", "东城街道")], "改复核")
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id).code == 0
+    assert _json(run("district", "--format", "json", "round", "screen", round_id))[0]["overall"] == "INELIGIBLE"
+    appeal = _json(run("district", "--format", "json", "appeal", "open", "--round", round_id, "--id-number", a,
+                       "--reason", "不服"))[0]
+    assert run("court", "appeal", "answer", appeal["appeal_id"], "--uphold", "--opinion", "维持").code == 0
+    db = sqlite3.connect(acts.home / "eligibility.db")
+    try:
+        with db:
+            db.execute("UPDATE appeals SET reason = '已同意' WHERE appeal_id = ?", (appeal["appeal_id"],))
+        refused = run("district", "appeal", "decide", appeal["appeal_id"])
+        assert refused.code == 3 and "differs from its log entry" in refused.err, refused
+        code = cli_main(["--home", str(acts.home), "audit", "check-store"])
+        out = capsys.readouterr().out
+        assert code == 1 and f"appeal {appeal['appeal_id']}" in out and "reason" in out, out
+    finally:
+        with db:
+            db.execute("UPDATE appeals SET reason = '不服' WHERE appeal_id = ?", (appeal["appeal_id"],))
+        db.close()
+    assert _json(run("district", "--format", "json", "appeal", "decide", appeal["appeal_id"]))[0]["decision"][
+        "overall"] == "INELIGIBLE"

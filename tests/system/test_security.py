@@ -39,6 +39,8 @@ REQUESTS = {
     "AuditService/ListRoundDecisions": pb.ListRoundDecisionsRequest(),
     "RoundService/ListChanges": pb.ListChangesRequest(), "RoundService/WatchRound": pb.WatchRoundRequest(),
     "RoundService/ConcludeRound": pb.ConcludeRoundRequest(),
+    "AppealService/OpenAppeal": pb.OpenAppealRequest(), "AppealService/ListAppeals": pb.ListAppealsRequest(),
+    "AppealService/AnswerAppeal": pb.AnswerAppealRequest(), "AppealService/DecideAppeal": pb.DecideAppealRequest(),
     "ReviewService/ListReviews": pb.ListReviewsRequest(), "ReviewService/ResolveReview": pb.ResolveReviewRequest(),
 }
 STREAMING = {"FlagService/ListFlags", "RoundService/ListCandidates", "RoundService/ScreenRound",

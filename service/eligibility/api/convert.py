@@ -13,7 +13,7 @@ from eligibility.intake.candidates import CandidateRow
 from eligibility.intake.flags import FlagRow
 from eligibility.intake.outcomes import RowOutcome
 from eligibility.ledger.checkpoint import Checkpoint
-from eligibility.ledger.records import RoundInfo, StoredCandidate, StoredFlag, StoredResolution
+from eligibility.ledger.records import RoundInfo, StoredAnswer, StoredAppeal, StoredCandidate, StoredFlag, StoredResolution
 from eligibility.review.changes import Change
 from eligibility.review.replay import ReplayOutcome
 from eligibility.review.resolutions import ReviewItem
@@ -147,6 +147,15 @@ def resolution(r: StoredResolution, leaf_index: int) -> pb.Resolution:
     return pb.Resolution(round_id=r.round_id, agency=r.agency, name=r.name, id_number_masked=r.id_masked,
                          outcome=r.outcome, opinion=r.opinion, handler=r.handler, resolved_at=r.resolved_at,
                          decision_id=r.decision_id, leaf_index=leaf_index)
+
+
+def appeal(a: StoredAppeal, leaf_index: int, decided_by: str, answers: list[StoredAnswer]) -> pb.Appeal:
+    """An appeal with its answers."""
+    return pb.Appeal(appeal_id=a.appeal_id, round_id=a.round_id, name=a.name, id_number_masked=a.id_masked,
+                     reason=a.reason, opened_at=a.opened_at, decision_id=a.decision_id, agencies=list(a.agencies),
+                     leaf_index=leaf_index, decided_by=decided_by,
+                     answers=[pb.AppealAnswer(agency=x.agency, answer=x.answer, opinion=x.opinion, handler=x.handler,
+                                              answered_at=x.answered_at) for x in answers])
 
 
 def new_results(batch: list[Decided], sent: set[int]) -> list[bytes]:

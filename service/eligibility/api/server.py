@@ -18,13 +18,13 @@ from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.api.auth import AuthInterceptor, CertificateIdentity, Identify, TokenIdentity
 from eligibility.api.metrics import MetricsInterceptor
-from eligibility.api.servicers import AuditServicer, FlagServicer, ReviewServicer, RoundServicer, RulesServicer
+from eligibility.api.servicers import AppealServicer, AuditServicer, FlagServicer, ReviewServicer, RoundServicer, RulesServicer
 from eligibility.home.config import Config, HomeError, is_loopback
 from eligibility.review.app import App
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.observability import configure_logging
 
-SERVICES = ("FlagService", "RoundService", "AuditService", "ReviewService", "RulesService")
+SERVICES = ("FlagService", "RoundService", "AuditService", "ReviewService", "AppealService", "RulesService")
 
 
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
@@ -64,6 +64,7 @@ def build_server(app: App, listen: str, plaintext: bool = False, max_concurrent:
     pbg.add_RoundServiceServicer_to_server(RoundServicer(app), server)
     pbg.add_AuditServiceServicer_to_server(AuditServicer(app), server)
     pbg.add_ReviewServiceServicer_to_server(ReviewServicer(app), server)
+    pbg.add_AppealServiceServicer_to_server(AppealServicer(app), server)
     pbg.add_RulesServiceServicer_to_server(RulesServicer(app), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -162,7 +162,10 @@ class AuditServicer(pbg.AuditServiceServicer):
         """Fetch a decision."""
         decided = self.app.get_decision(request.decision_id)
         before, after = self.app.lineage(request.decision_id)
-        return pb.GetDecisionResponse(decision=convert.decision(decided), supersedes=before, superseded_by=after)
+        made_for, against = self.app.decision_appeals(decided)
+        return pb.GetDecisionResponse(decision=convert.decision(decided), supersedes=before, superseded_by=after,
+                                      made_for=convert.appeal(*made_for) if made_for else None,
+                                      appealed_by=[convert.appeal(*a) for a in against])
 
     @mapped
     def ReplayDecision(self, request: pb.ReplayDecisionRequest,
@@ -247,6 +250,43 @@ class ReviewServicer(pbg.ReviewServiceServicer):
         res, at, decided = self.app.resolve_review(current_role(), request.round_id, request.id_number, request.outcome,
                                                    request.opinion, request.handler)
         return pb.ResolveReviewResponse(resolution=convert.resolution(res, at), decision=convert.decision(decided))
+
+
+class AppealServicer(pbg.AppealServiceServicer):
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again."""
+
+    def __init__(self, app: App) -> None:
+        """Serve appeals of this app."""
+        self.app = app
+
+    @mapped
+    @idempotent
+    def OpenAppeal(self, request: pb.OpenAppealRequest, context: grpc.ServicerContext) -> pb.OpenAppealResponse:
+        """Open an appeal against a candidate's latest decision."""
+        a, at = self.app.open_appeal(current_role(), request.round_id, request.id_number, request.reason)
+        return pb.OpenAppealResponse(appeal=convert.appeal(a, at, "", []))
+
+    @mapped
+    def ListAppeals(self, request: pb.ListAppealsRequest, context: grpc.ServicerContext) -> pb.ListAppealsResponse:
+        """Appeals of a round (an agency: those contesting its verdicts)."""
+        return pb.ListAppealsResponse(appeals=[convert.appeal(*found)
+                                               for found in self.app.appeal_list(current_role(), request.round_id)])
+
+    @mapped
+    @idempotent
+    def AnswerAppeal(self, request: pb.AnswerAppealRequest, context: grpc.ServicerContext) -> pb.AnswerAppealResponse:
+        """A contested agency's answer."""
+        self.app.answer_appeal(current_role(), request.appeal_id, request.answer, request.opinion, request.handler)
+        return pb.AnswerAppealResponse(appeal=convert.appeal(*self.app.get_appeal(request.appeal_id)))
+
+    @mapped
+    @idempotent
+    def DecideAppeal(self, request: pb.DecideAppealRequest, context: grpc.ServicerContext) -> pb.DecideAppealResponse:
+        """Screen the candidate again for an answered appeal; amend a concluded round's conclusion."""
+        a, decided, amended = self.app.decide_appeal(current_role(), request.appeal_id)
+        return pb.DecideAppealResponse(appeal=convert.appeal(*self.app.get_appeal(a.appeal_id)),
+                                       decision=convert.decision(decided),
+                                       amendment_leaf_index=amended)
 
 
 class RulesServicer(pbg.RulesServiceServicer):

@@ -14,11 +14,11 @@ from typing import Any
 
 import grpc
 
-from eligibility.console.commands import audit, flags, home, review, rounds, rules
+from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError
 from eligibility.errors import EligibilityError
 
-GROUPS = (home, rules, flags, rounds, review, audit)
+GROUPS = (home, rules, flags, rounds, review, appeals, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,8 @@ from eligibility.ledger.records import (
     Ref,
     RoundInfo,
     ScreenRow,
+    StoredAnswer,
+    StoredAppeal,
     StoredCandidate,
     StoredConclusion,
     StoredFlag,
@@ -142,7 +144,22 @@ def bound_body(b: Bound) -> dict[str, Any]:
                             "flags": [list(f) for f in b.flags]}
     if b.resolutions:
         body["resolutions"] = [list(r) for r in b.resolutions]
+    if b.appeal:
+        body["appeal"] = list(b.appeal)
     return body
+
+
+def appeal_body(a: StoredAppeal) -> dict[str, Any]:
+    """An appeal as logged (model_dump(mode="json") of it)."""
+    return {"appeal_id": a.appeal_id, "round_id": a.round_id, "person_key": a.person_key, "id_masked": a.id_masked,
+            "name": a.name, "reason": a.reason, "opened_at": a.opened_at, "by": a.by, "decision_id": a.decision_id,
+            "decision": list(a.decision), "agencies": list(a.agencies)}
+
+
+def answer_body(a: StoredAnswer) -> dict[str, Any]:
+    """An agency's answer to an appeal as logged."""
+    return {"appeal_id": a.appeal_id, "agency": a.agency, "answer": a.answer, "opinion": a.opinion,
+            "handler": a.handler, "answered_at": a.answered_at}
 
 
 def conclusion_body(c: StoredConclusion) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from eligibility.rules.schema import Ruleset
 
 _FLAG_FIELDS = ("status", "name", "kind", "level", "decided_on", "end_date", "term_months", "recorded_at")
 _CANDIDATE_FIELDS = ("person_key", "id_masked", "birth_date", "name", "positions", "party_member", "village", "township")
-_INPUTS = ("flag", "round", "candidate", "attestation", "resolution")
+_INPUTS = ("flag", "round", "candidate", "attestation", "resolution", "appeal", "appeal_answer")
 
 FlagKey = tuple[str, str]
 """(agency, reference) of a flag."""
@@ -75,6 +75,9 @@ class _State:
         self.decided: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (round, person) -> latest (entry, leaf, overall)
         self._overall: dict[str, str] = {}  # shared result -> its overall
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
+        self.appeals: dict[str, int] = {}  # appeal id -> its entry
+        self.answered: dict[int, dict[str, int]] = {}  # an appeal's entry -> agency -> its answer's entry
+        self.appeal_decided: dict[int, int] = {}  # an appeal's entry -> the decision made for it
 
     def add_ruleset(self, position: int, body: dict[str, Any], data: bytes) -> list[str]:
         """Take in a ruleset entry (the first pass); problems it has on its own."""
@@ -110,6 +113,11 @@ class _State:
         elif kind == "resolution":
             self.resolutions.setdefault((body["round_id"], body["person_key"]), {}).setdefault(
                 body["agency"], []).append(position)
+        elif kind == "appeal":
+            self.appeals[str(body.get("appeal_id"))] = position
+            self.answered[position] = {}
+        elif kind == "appeal_answer" and body.get("appeal_id") in self.appeals:
+            self.answered[self.appeals[body["appeal_id"]]][str(body.get("agency"))] = position
         elif kind == "result":
             data = canonical(body)
             self.results[result_sha256(data)] = data
@@ -145,10 +153,44 @@ class _State:
             problems.append(f"{what}: the decisions it names are not the latest of each candidate before it")
         if body.get("decisions_sha256") != hashlib.sha256(b"".join(x[1] for x in found)).hexdigest():
             problems.append(f"{what}: the digest of its decisions' leaf hashes does not match the log")
-        still = sum(1 for x in found if x[2] in ("NEEDS_REVIEW", "PENDING"))
+        appealed = ""
+        if body.get("kind") == "amendment":
+            at = self.appeals.get(str(body.get("appeal_id")))
+            if at is None or at not in self.appeal_decided or self.at[at][1].get("round_id") != round_id:
+                problems.append(f"{what}: it names appeal {body.get('appeal_id')!r}, which is not an appeal of the round "
+                                "decided before it")
+            else:  # the appealed candidate's new decision may itself need verifying again: the amendment says so
+                appealed = self.at[at][1].get("person_key", "")
+        still = sum(1 for p, x in zip(persons, latest, strict=True)
+                    if x is not None and x[2] in ("NEEDS_REVIEW", "PENDING") and p != appealed)
         if still:
             problems.append(f"{what}: {still} of the decisions it concludes are NEEDS_REVIEW or PENDING")
         return problems
+
+    def appeal(self, position: int, kind: str, body: dict[str, Any]) -> list[str]:
+        """Problems of an appeal (it contests its candidate's latest decision in the round, logged before it) or of an
+        answer (to an appeal logged before it, by an agency it contests, once)."""
+        if kind == "appeal":
+            what = f"appeal {body.get('appeal_id')} (entry {position})"
+            if body.get("appeal_id") in self.appeals:
+                return [f"{what}: an appeal of that id is logged before it (entry {self.appeals[body['appeal_id']]})"]
+            latest = self.decided.get((body.get("round_id", ""), body.get("person_key", "")))
+            named = body.get("decision")
+            if latest is None or not isinstance(named, list) or [latest[0], latest[1].hex()] != named:
+                return [f"{what}: it does not contest its candidate's latest decision in round {body.get('round_id')} "
+                        "logged before it"]
+            return []
+        what = f"the answer of {body.get('agency')} to appeal {body.get('appeal_id')} (entry {position})"
+        at = self.appeals.get(str(body.get("appeal_id")))
+        if at is None:
+            return [f"{what}: no such appeal is logged before it"]
+        if body.get("agency") not in self.at[at][1].get("agencies", []):
+            return [f"{what}: the appeal does not contest that agency's verdict"]
+        if body.get("agency") in self.answered[at]:
+            return [f"{what}: that agency answered it before (entry {self.answered[at][body['agency']]})"]
+        if at in self.appeal_decided:
+            return [f"{what}: the appeal was decided before it (entry {self.appeal_decided[at]})"]
+        return []
 
     def latest_before(self, key: FlagKey, size: int) -> tuple[int, int, str] | None:
         """(version, position, person) of a reference's latest version among the first size entries."""
@@ -306,6 +348,26 @@ class _Decision:
             elif not r.applies and not r.detail.startswith(said + "; void:"):
                 self.problem(f"its result notes a void resolution by {agency} that is not the one of entry {position}")
 
+    def appeal(self, ref: Any, position: int) -> None:
+        """The appeal it names is one of this candidate in this round, every contested agency answered it before the
+        size read at, and no decision was made for it before."""
+        found = self.entry(ref, "appeal", "its appeal")
+        if found is None:
+            return
+        if (found.get("round_id"), found.get("person_key")) != (self.body["round_id"],
+                                                                self.body["inputs"]["candidate"]["person_key"]):
+            self.problem(f"it names appeal entry {ref[0]}, which is not an appeal of this candidate in this round")
+            return
+        answered = [a for a, at in self.state.answered.get(ref[0], {}).items() if at < self.size]
+        waiting = [a for a in found.get("agencies", []) if a not in answered]
+        if waiting:
+            self.problem(f"it was made for appeal {found.get('appeal_id')} before {', '.join(waiting)} answered it")
+        before = self.state.appeal_decided.get(ref[0])
+        if before is not None:
+            self.problem(f"appeal {found.get('appeal_id')} was decided before, by the decision of entry {before}")
+        else:
+            self.state.appeal_decided[ref[0]] = position
+
     def logged_attestations(self) -> dict[str, tuple[int, str]]:
         """The round's attestations logged before the size read at: agency -> (entry, time)."""
         round_id = self.body["round_id"]
@@ -395,6 +457,8 @@ class _Checker:
         d.candidate(bound)
         d.flags(bound)
         d.attestations(*known)
+        if bound.get("appeal") is not None:
+            d.appeal(bound["appeal"], position)
         if evaluated is not None and (bound.get("resolutions") or state.resolutions.get(
                 (body["round_id"], body["inputs"]["candidate"]["person_key"]))):
             d.resolutions(bound, evaluated)
@@ -453,7 +517,7 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
     for position, data in enumerate(entries()):
         if data.endswith(b'"type":"ruleset"}'):
             problems += state.add_ruleset(position, orjson.loads(data)["body"], data)
-    figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0}
+    figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0, "appeals": 0}
     held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it
     for position, data in enumerate(entries()):
         try:
@@ -466,6 +530,9 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
         if kind == "conclusion":
             problems += state.conclusion(position, body)
             figures["conclusions"] += 1
+        elif kind in ("appeal", "appeal_answer"):
+            problems += state.appeal(position, kind, body)
+            figures["appeals"] += kind == "appeal"
         if kind != "decision":
             state.add(position, kind, body, data)
             continue

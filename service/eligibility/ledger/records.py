@@ -183,6 +183,8 @@ class Bound(_Rec):
     flags: tuple[Ref, ...]
     resolutions: tuple[Ref, ...] = ()
     """The entries of the agencies' resolutions (engine/resolutions.py) the decision considered, applied or void."""
+    appeal: Ref | None = None
+    """The entry of the appeal (复核) the decision was made for, when it was."""
 
 
 class StoredResolution(_Rec):
@@ -259,4 +261,33 @@ class StoredConclusion(_Rec):
     decisions_sha256: str
     """SHA-256 of the leaf hashes of those decisions' entries, in that order."""
     overall: dict[str, int]
+
+
+class StoredAppeal(_Rec):
+    """A candidate's appeal (复核) against the decision of a round, opened by the district: the decision it contests and
+    the agencies whose verdicts it contests (those not PASS)."""
+
+    appeal_id: str
+    round_id: str
+    person_key: str
+    id_masked: str
+    name: str
+    reason: str
+    opened_at: str
+    by: str
+    decision_id: str
+    decision: Ref
+    agencies: tuple[str, ...]
+
+
+class StoredAnswer(_Rec):
+    """A contested agency's answer to an appeal: uphold its verdict, or revise it (after correcting or retracting its
+    record)."""
+
+    appeal_id: str
+    agency: str
+    answer: Literal["uphold", "revise"]
+    opinion: str
+    handler: str
+    answered_at: str
 

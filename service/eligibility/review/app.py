@@ -25,9 +25,30 @@ from eligibility.intake.rows import MAX_TEXT
 from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger import merkle
 from eligibility.ledger.checkpoint import Checkpoint, public_key_text
-from eligibility.ledger.codec import attestation_body, conclusion_body, entry_body, resolution_body, round_body
-from eligibility.ledger.records import RoundInfo, ScreenRow, StoredCandidate, StoredDecision, StoredFlag, StoredResolution
+from eligibility.ledger.codec import (
+    answer_body,
+    appeal_body,
+    attestation_body,
+    conclusion_body,
+    entry_body,
+    resolution_body,
+    round_body,
+)
+from eligibility.ledger.records import (
+    PreparedDecision,
+    Ref,
+    RoundInfo,
+    RowEntry,
+    ScreenRow,
+    StoredAnswer,
+    StoredAppeal,
+    StoredCandidate,
+    StoredDecision,
+    StoredFlag,
+    StoredResolution,
+)
 from eligibility.review import clock, witness
+from eligibility.review.appeals import answer_for, answers_as_logged, as_logged, new_appeal, unanswered
 from eligibility.review.changes import NOT_SCREENED, Change, changed_persons, round_changes
 from eligibility.review.conclusion import blockers, conclusion, refuse_if_concluded
 from eligibility.review.flags import Repeats, Tally, retract_flag, store_submission_once, tally
@@ -35,6 +56,7 @@ from eligibility.review.inputs import (
     NO_FLAGS,
     NO_RESOLUTIONS,
     CandidateInput,
+    RoundContext,
     candidate_input,
     check_tallies,
     flag_inputs,
@@ -377,41 +399,43 @@ class App:
     def screen_candidate(self, round_id: str, row: CandidateRow, as_of: str, ruleset: str) -> Decided:
         """Screen one person, as a candidate of a round or ad hoc; the decision is recorded, bound to its inputs."""
         if round_id.strip():
-            info: RoundInfo | None = self.get_round(round_id, count=False)
-            assert info is not None
+            info = self.get_round(round_id, count=False)
             refuse_if_concluded(info, "screenings")
             id_number = idnumbers.normalize(row.id_number)
-            person_key, rs, day = self.ids.person_key(id_number), self.registry.by_name(info.ruleset), info.as_of
-        else:
-            info, rs = None, self.registry.by_name(ruleset)
-            checked = validate_candidate(rs, self.vocabulary, row)
-            if isinstance(checked, list):
-                raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
-            id_number, fields = checked
-            day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
-            person_key = self.ids.person_key(id_number)
-            adhoc = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
-        resolved = NO_RESOLUTIONS
+            return self._screen_in_round(info, self.ids.person_key(id_number), idnumbers.mask(id_number))
+        rs = self.registry.by_name(ruleset)
+        checked = validate_candidate(rs, self.vocabulary, row)
+        if isinstance(checked, list):
+            raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
+        id_number, fields = checked
+        day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
+        person_key = self.ids.person_key(id_number)
+        facts = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
+        self._check_tallies()
+        with self.store.snapshot():
+            ctx = round_context(self.store, None, rs, self.store.log_size())
+            flags = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
+        cand = CandidateInput(ScreenRow(0, person_key, facts.id_masked, facts.name, facts.village, facts.township,
+                                        facts.positions, facts.party_member, facts.birth_date), None, [])
+        return self._record(bound_decision(self.evaluator, rs, "", day, ctx, cand, facts, flags, clock.utc_now()), ctx)
+
+    def _screen_in_round(self, info: RoundInfo, person_key: str, masked: str, appeal: Ref | None = None) -> Decided:
+        """Screen one candidate of a round (for an appeal: naming its entry); the decision recorded."""
+        rs = self.registry.by_name(info.ruleset)
         self._check_tallies()
         with self.store.snapshot():
             ctx = round_context(self.store, info, rs, self.store.log_size())
-            if info is not None:
-                found = self.store.screen_one(info.round_id, person_key)
-                if found is None:
-                    raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
-                                        field="id_number")
-                cand = candidate_input(info.round_id, *found)
-                person_key = cand.row.person_key
-                resolved = resolution_inputs(self.store, info.round_id, [person_key]).get(person_key, NO_RESOLUTIONS)
+            found = self.store.screen_one(info.round_id, person_key)
+            if found is None:
+                raise NotFoundError(f"{masked} is not a candidate of round {info.round_id}", field="id_number")
+            cand = candidate_input(info.round_id, *found)
+            person_key = cand.row.person_key
+            resolved = resolution_inputs(self.store, info.round_id, [person_key]).get(person_key, NO_RESOLUTIONS)
             flags = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
-        if info is None:
-            cand, facts = CandidateInput(ScreenRow(0, person_key, adhoc.id_masked, adhoc.name, adhoc.village,
-                                                   adhoc.township, adhoc.positions, adhoc.party_member,
-                                                   adhoc.birth_date), None, []), adhoc
-        else:
-            facts = cand.row.facts()
-        prepared_ = bound_decision(self.evaluator, rs, info.round_id if info else "", day, ctx, cand, facts, flags,
-                                   clock.utc_now(), resolved)
+        return self._record(bound_decision(self.evaluator, rs, info.round_id, info.as_of, ctx, cand, cand.row.facts(),
+                                           flags, clock.utc_now(), resolved, appeal), ctx)
+
+    def _record(self, prepared_: PreparedDecision, ctx: RoundContext) -> Decided:
         self._count_disagreements()
         (stored,) = self.store.append_decisions([prepared_], [ctx.context])
         return Decided(stored)
@@ -463,6 +487,102 @@ class App:
         at = self.store.add_resolution(resolution, resolution_body(resolution))
         decided = self.screen_candidate(info.round_id, CandidateRow(row=0, id_number=id_number), "", "")
         return resolution, at, decided
+
+    # ---- appeals (复核) ----
+    def open_appeal(self, role: str, round_id: str, id_number: str, reason: str) -> tuple[StoredAppeal, int]:
+        """Open an appeal against a candidate's latest decision in a round (open or concluded): (appeal, its entry)."""
+        info = self.get_round(round_id, count=False)
+        id_number = idnumbers.normalize(id_number)
+        reason = clean_text(reason, "reason", limit=NOTE_LIMIT, required=True)
+        person_key, masked = self.ids.person_key(id_number), idnumbers.mask(id_number)
+        with self.store.snapshot():
+            if self.store.screen_one(info.round_id, person_key) is None:
+                raise NotFoundError(f"{masked} is not a candidate of round {info.round_id}", field="id_number")
+            latest = self.store.latest_decision(info.round_id, person_key)
+            if latest is None:
+                raise ConflictError(f"{masked} has not been screened in round {info.round_id}: there is no decision "
+                                    "to appeal yet")
+            pending = [a.appeal_id for a, _, decided in self.store.appeals(info.round_id)
+                       if a.person_key == person_key and not decided]
+        if pending:
+            raise ConflictError(f"{masked} already has an appeal in round {info.round_id} that is not decided "
+                                f"({pending[0]}): answer and decide it first")
+        appeal = new_appeal(latest, reason, role, clock.utc_now())
+        return appeal, self.store.add_appeal(appeal, appeal_body(appeal))
+
+    def _appeal(self, appeal_id: str) -> tuple[StoredAppeal, RowEntry, str]:
+        found = self.store.appeals(appeal_id=appeal_id.strip()) if appeal_id.strip() else []
+        if not found:
+            raise NotFoundError(f"no appeal {appeal_id!r} (`appeal list` lists them)", field="appeal_id")
+        return found[0]
+
+    def get_appeal(self, appeal_id: str) -> tuple[StoredAppeal, int, str, list[StoredAnswer]]:
+        """An appeal, its entry, the decision made for it ("" while undecided) and its answers."""
+        appeal, entry, decided = self._appeal(appeal_id)
+        return appeal, entry[0] if entry else -1, decided, [a for a, _ in self.store.answers(appeal.appeal_id)]
+
+    def decision_appeals(self, decided: Decided) -> tuple[tuple[StoredAppeal, int, str, list[StoredAnswer]] | None,
+                                                          list[tuple[StoredAppeal, int, str, list[StoredAnswer]]]]:
+        """The appeal a decision was made for (the one whose entry its record names), and those opened against it."""
+        record = decided.record
+        named = record.bound.appeal[0] if record.bound is not None and record.bound.appeal is not None else -1
+        found = {a.appeal_id: (a, entry[0] if entry else -1, by)
+                 for a, entry, by in self.store.appeals(about=(record.decision_id, named))}
+        answers: dict[str, list[StoredAnswer]] = {}
+        for appeal_id in found:
+            answers[appeal_id] = [a for a, _ in self.store.answers(appeal_id)]
+        made_for = [(*x, answers[i]) for i, x in found.items() if x[1] == named >= 0]
+        against = [(*x, answers[i]) for i, x in found.items() if x[0].decision_id == record.decision_id]
+        return (made_for[0] if made_for else None), against
+
+    def appeal_list(self, role: str, round_id: str) -> list[tuple[StoredAppeal, int, str, list[StoredAnswer]]]:
+        """Appeals of a round (or of every round), in the order opened, each with its entry, the decision made for it
+        ("" while undecided) and its answers; an agency sees those contesting its verdicts."""
+        if round_id.strip():
+            self.get_round(round_id, count=False)
+        answers: dict[str, list[StoredAnswer]] = {}
+        for a, _ in self.store.answers():
+            answers.setdefault(a.appeal_id, []).append(a)
+        return [(a, entry[0] if entry else -1, decided, answers.get(a.appeal_id, []))
+                for a, entry, decided in self.store.appeals(round_id.strip())
+                if role not in self.vocabulary.agencies or role in a.agencies]
+
+    def answer_appeal(self, agency: str, appeal_id: str, answer: str, opinion: str,
+                      handler: str) -> tuple[StoredAppeal, StoredAnswer, int]:
+        """A contested agency's answer to an appeal: (appeal, answer, its entry)."""
+        self._agency_only(agency)
+        appeal, _, decided = self._appeal(appeal_id)
+        opinion = clean_text(opinion, "opinion", limit=NOTE_LIMIT, required=True)
+        handler = clean_text(handler, "handler", limit=MAX_TEXT)
+        given = [a for a, _ in self.store.answers(appeal.appeal_id)]
+        answered = answer_for(appeal, decided, given, agency, answer.strip().lower(), opinion, handler, clock.utc_now())
+        return appeal, answered, self.store.add_answer(answered, answer_body(answered))
+
+    def decide_appeal(self, role: str, appeal_id: str) -> tuple[StoredAppeal, Decided, int]:
+        """Once every contested agency answered: screen the candidate again, the decision naming the appeal; amend a
+        concluded round's conclusion with it: (appeal, the new decision, the amendment's entry or -1)."""
+        appeal, entry, decided = self._appeal(appeal_id)
+        if decided:
+            raise ConflictError(f"appeal {appeal.appeal_id} was decided already (decision {decided})")
+        where = as_logged(appeal, entry)
+        answers = answers_as_logged(self.store.answers(appeal.appeal_id))
+        waiting = unanswered(appeal, answers)
+        if waiting:
+            raise ConflictError(f"appeal {appeal.appeal_id} waits for the answer of {', '.join(waiting)}")
+        info = self.get_round(appeal.round_id, count=False)
+        new = self._screen_in_round(info, appeal.person_key, appeal.id_masked, appeal=where)
+        self.store.appeal_decided(appeal.appeal_id, new.record.decision_id)
+        amended = -1
+        if info.concluded_at:
+            with self.store.snapshot():
+                rows = self.store.latest_round_decisions(info.round_id)
+                leaves = self.store.decision_leaves(info.round_id)
+            done = conclusion(info, "amendment", clock.utc_now(), role, f"appeal {appeal.appeal_id}: decision "
+                              f"{new.record.decision_id} replaces {appeal.decision_id}", leaves,
+                              (_overall(d)[2] for d in rows), appeal_id=appeal.appeal_id)
+            amended = self.store.add_conclusion(done, conclusion_body(done))
+            self.checkpoint()
+        return appeal, new, amended
 
     # ---- audit ----
     def get_decision(self, decision_id: str) -> Decided:

@@ -108,7 +108,8 @@ def entries_ref(entry: RowEntry) -> Ref | None:
 _TALLY_NAMES = {"flag": ("flags table", "flag versions"), "candidate": ("candidates table", "candidates"),
                 "attestation": ("attestations table", "attestations"),
                 "resolution": ("resolutions table", "resolutions"),
-                "conclusion": ("conclusions table", "conclusions")}
+                "conclusion": ("conclusions table", "conclusions"), "appeal": ("appeals table", "appeals"),
+                "appeal_answer": ("appeal_answers table", "answers to appeals")}
 
 
 def check_tallies(store: Store) -> None:

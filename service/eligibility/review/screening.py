@@ -25,7 +25,15 @@ from eligibility.ledger.codec import (
     record_body,
     shared_result,
 )
-from eligibility.ledger.records import Bound, DecisionRecord, PreparedDecision, RoundInfo, ScreenRow, StoredDecision
+from eligibility.ledger.records import (
+    Bound,
+    DecisionRecord,
+    PreparedDecision,
+    Ref,
+    RoundInfo,
+    ScreenRow,
+    StoredDecision,
+)
 from eligibility.review import clock
 from eligibility.review.inputs import (
     NO_FLAGS,
@@ -109,11 +117,11 @@ def _flagless_input(as_of: date, row: ScreenRow, attested: dict[str, str]) -> Ev
 
 def bound_decision(evaluator: Evaluator, ruleset: Ruleset, round_id: str, as_of: date, ctx: RoundContext,
                    cand: CandidateInput, candidate: CandidateFacts, flags: FlagInputs, now: str,
-                   resolved: ResolutionInputs = NO_RESOLUTIONS) -> PreparedDecision:
+                   resolved: ResolutionInputs = NO_RESOLUTIONS, appeal: Ref | None = None) -> PreparedDecision:
     """A decision that goes through the evaluator (flags on record, a resolution, or an input held), bound to its
-    inputs."""
+    inputs (and to the appeal it is made for, if it is)."""
     bound = Bound(context=ctx.context.sha256, candidate=cand.ref, flags=tuple(flags.refs),
-                  resolutions=tuple(where for _, where in resolved.resolutions))
+                  resolutions=tuple(where for _, where in resolved.resolutions), appeal=appeal)
     return prepared(decide(evaluator, ruleset, round_id, eval_input(as_of, candidate, flags.flags, ctx.attested), now,
                            bound, [*ctx.holds, *cand.holds, *flags.holds, *resolved.holds],
                            as_applied(resolved, flags)))

@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 
 from eligibility.ledger.codec import (
+    answer_body,
+    appeal_body,
     attestation_body,
     candidate_body,
     canonical,
@@ -40,6 +42,10 @@ def _digest(body: Any) -> bytes:
     return hashlib.sha256(canonical(body)).digest()
 
 
+_KEYED = ("flag", "candidate", "attestation", "round", "ruleset", "resolution", "conclusion", "appeal", "appeal_answer")
+"""The entries whose rows the tables hold, found by key."""
+
+
 def _key(kind: str, body: dict[str, Any]) -> Key:
     if kind == "flag":
         return ("flag", body["agency"], body["reference"], str(body["version"]))
@@ -53,6 +59,10 @@ def _key(kind: str, body: dict[str, Any]) -> Key:
         return ("resolution", body["round_id"], body["person_key"], body["agency"], body["resolved_at"])
     if kind == "conclusion":
         return ("conclusion", body["round_id"], body["at"])
+    if kind == "appeal":
+        return ("appeal", body["appeal_id"])
+    if kind == "appeal_answer":
+        return ("appeal_answer", body["appeal_id"], body["agency"])
     return ("ruleset", body["hash"])
 
 
@@ -68,6 +78,8 @@ def _name(key: Key) -> str:
         return f"resolution by {rest[2]} of candidate {rest[1][:12]}... of round {rest[0]} at {rest[3]}"
     if kind == "conclusion":
         return f"conclusion of round {rest[0]} at {rest[1]}"
+    if kind == "appeal_answer":
+        return f"answer of {rest[1]} to appeal {rest[0]}"
     return f"{kind} {rest[0]}"
 
 
@@ -96,7 +108,7 @@ class _Logged:
                 if kind in TALLIED:
                     n, total = self.tallies.get(kind, (0, 0))
                     self.tallies[kind] = (n + 1, total + position)
-                if kind in ("flag", "candidate", "attestation", "round", "ruleset", "resolution", "conclusion"):
+                if kind in _KEYED:
                     self.inputs[_key(kind, body)] = (position, _digest(body))
                     if kind == "ruleset" and "content" not in body:
                         self.contentless.add(body["hash"])
@@ -130,6 +142,10 @@ def _rows(store: Store, logged: _Logged) -> Iterator[tuple[Key, dict[str, Any]]]
             yield ("resolution", x.round_id, x.person_key, x.agency, x.resolved_at), resolution_body(x)
     for concluded, _ in store.conclusions():
         yield ("conclusion", concluded.round_id, concluded.at), conclusion_body(concluded)
+    for appeal, _, _ in store.appeals():
+        yield ("appeal", appeal.appeal_id), appeal_body(appeal)
+    for answer, _ in store.answers():
+        yield ("appeal_answer", answer.appeal_id, answer.agency), answer_body(answer)
     for hash_, name, version, loaded_at, content in store.all_rulesets():
         yield ("ruleset", hash_), ruleset_body(name, version, hash_, loaded_at,
                                                None if hash_ in logged.contentless else content)

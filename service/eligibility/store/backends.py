@@ -49,6 +49,14 @@ CREATE TABLE IF NOT EXISTS conclusions (
   round_id TEXT NOT NULL REFERENCES rounds(round_id), at TEXT NOT NULL, kind TEXT NOT NULL, by_role TEXT NOT NULL,
   note TEXT NOT NULL, appeal_id TEXT NOT NULL, decisions TEXT NOT NULL, decisions_sha256 TEXT NOT NULL,
   overall TEXT NOT NULL, leaf_index BIGINT, PRIMARY KEY (round_id, at));
+CREATE TABLE IF NOT EXISTS appeals (
+  appeal_id TEXT PRIMARY KEY, round_id TEXT NOT NULL REFERENCES rounds(round_id), person_key TEXT NOT NULL,
+  id_masked TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL, opened_at TEXT NOT NULL, by_role TEXT NOT NULL,
+  decision_id TEXT NOT NULL, decision TEXT NOT NULL, agencies TEXT NOT NULL, leaf_index BIGINT, decided_by TEXT);
+CREATE TABLE IF NOT EXISTS appeal_answers (
+  appeal_id TEXT NOT NULL REFERENCES appeals(appeal_id), agency TEXT NOT NULL, answer TEXT NOT NULL,
+  opinion TEXT NOT NULL, handler TEXT NOT NULL, answered_at TEXT NOT NULL, leaf_index BIGINT,
+  PRIMARY KEY (appeal_id, agency));
 CREATE TABLE IF NOT EXISTS log (
   idx {pk}, type TEXT NOT NULL, data {blob} NOT NULL, hash {blob} NOT NULL);
 CREATE INDEX IF NOT EXISTS log_hashes ON log (idx, hash);

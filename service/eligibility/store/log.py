@@ -14,7 +14,7 @@ from eligibility.ledger.entry import LogEntry, chain_entries
 from eligibility.store.backends import Backend
 from eligibility.store.base import SqlBase
 
-TALLIED = ("flag", "candidate", "attestation", "resolution", "conclusion")
+TALLIED = ("flag", "candidate", "attestation", "resolution", "conclusion", "appeal", "appeal_answer")
 """The input entries tallied as they are appended (how many, and the sum of their positions), so that a screening
 can tell at once whether those tables lost or gained rows."""
 

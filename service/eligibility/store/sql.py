@@ -24,6 +24,8 @@ from eligibility.ledger.records import (
     RowEntry,
     Screened,
     ScreenRow,
+    StoredAnswer,
+    StoredAppeal,
     StoredCandidate,
     StoredConclusion,
     StoredDecision,
@@ -51,6 +53,8 @@ _INPUT_ROWS = {
     "resolution": ("resolutions", ("round_id", "person_key", "agency", "resolved_at"),
                    ("round_id", "person_key", "agency", "resolved_at")),
     "conclusion": ("conclusions", ("round_id", "at"), ("round_id", "at")),
+    "appeal": ("appeals", ("appeal_id",), ("appeal_id",)),
+    "appeal_answer": ("appeal_answers", ("appeal_id", "agency"), ("appeal_id", "agency")),
 }
 
 
@@ -479,6 +483,54 @@ class SqlStore(LogTables):
             "JOIN log l ON l.idx = d.leaf_index WHERE c.round_id = ? ORDER BY c.seq", (round_id, round_id))
         return [(int(r["leaf_index"]), bytes(r["hash"])) for r in rows]
 
+    # ---- appeals (复核) ----
+    def add_appeal(self, a: StoredAppeal, body: Body) -> int:
+        """Record an appeal with its log entry; the entry's position."""
+        with self.transaction() as t:
+            (entry,) = self._log(t, [("appeal", body)])
+            t.execute("INSERT INTO appeals (appeal_id, round_id, person_key, id_masked, name, reason, opened_at, by_role, "
+                      "decision_id, decision, agencies, leaf_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                      (a.appeal_id, a.round_id, a.person_key, a.id_masked, a.name, a.reason, a.opened_at, a.by,
+                       a.decision_id, orjson.dumps(list(a.decision)).decode(), "+".join(a.agencies), entry.position))
+            return entry.position
+
+    def appeals(self, round_id: str = "", appeal_id: str = "", about: tuple[str, int] | None = None,
+                ) -> list[tuple[StoredAppeal, RowEntry, str]]:
+        """Appeals (of a round, or one, or those about (decision id, entry): against that decision or at that entry, or
+        all), in the order opened: (appeal, the entry its row names, the decision made for it or "")."""
+        where, params = ("WHERE a.appeal_id = ? ", (appeal_id,)) if appeal_id else (
+            ("WHERE a.round_id = ? ", (round_id,)) if round_id else (
+                ("WHERE a.decision_id = ? OR a.leaf_index = ? ", about) if about else ("", ())))
+        return [(StoredAppeal(appeal_id=r["appeal_id"], round_id=r["round_id"], person_key=r["person_key"],
+                              id_masked=r["id_masked"], name=r["name"], reason=r["reason"], opened_at=r["opened_at"],
+                              by=r["by_role"], decision_id=r["decision_id"], decision=tuple(orjson.loads(r["decision"])),
+                              agencies=tuple(r["agencies"].split("+")) if r["agencies"] else ()),
+                 _entry(r), r["decided_by"] or "")
+                for r in self._query(f"SELECT a.*, {_WITH_ENTRY} FROM appeals a LEFT JOIN log l ON l.idx = a.leaf_index "
+                                     f"{where}ORDER BY a.opened_at, a.appeal_id", params)]
+
+    def add_answer(self, a: StoredAnswer, body: Body) -> int:
+        """Record an agency's answer to an appeal with its log entry; the entry's position."""
+        with self.transaction() as t:
+            (entry,) = self._log(t, [("appeal_answer", body)])
+            t.execute("INSERT INTO appeal_answers (appeal_id, agency, answer, opinion, handler, answered_at, leaf_index) "
+                      "VALUES (?,?,?,?,?,?,?)", (a.appeal_id, a.agency, a.answer, a.opinion, a.handler, a.answered_at,
+                                                 entry.position))
+            return entry.position
+
+    def answers(self, appeal_id: str = "") -> list[tuple[StoredAnswer, RowEntry]]:
+        """The agencies' answers to an appeal (or to every appeal), in the order given, with the entry each row names."""
+        where, params = ("WHERE a.appeal_id = ? ", (appeal_id,)) if appeal_id else ("", ())
+        return [(StoredAnswer(appeal_id=r["appeal_id"], agency=r["agency"], answer=r["answer"], opinion=r["opinion"],
+                              handler=r["handler"], answered_at=r["answered_at"]), _entry(r))
+                for r in self._query(f"SELECT a.*, {_WITH_ENTRY} FROM appeal_answers a LEFT JOIN log l ON "
+                                     f"l.idx = a.leaf_index {where}ORDER BY a.appeal_id, a.answered_at", params)]
+
+    def appeal_decided(self, appeal_id: str, decision_id: str) -> None:
+        """Note the decision made for an appeal (the decision names the appeal's entry: this is its index)."""
+        with self.transaction() as t:
+            t.execute("UPDATE appeals SET decided_by = ? WHERE appeal_id = ?", (decision_id, appeal_id))
+
     # ---- what arrived after a round's decisions (review/changes.py) ----
     def screened(self, round_id: str) -> list[Screened]:
         """Every candidate of a round with its latest decision and the log size that decision read at."""
@@ -595,7 +647,8 @@ class SqlStore(LogTables):
 
     # ---- every row, for checking the tables against the log (doctor, audit check-store) ----
     _TALLY_TABLES = {"flag": "flags", "candidate": "candidates", "attestation": "attestations",
-                     "resolution": "resolutions", "conclusion": "conclusions"}
+                     "resolution": "resolutions", "conclusion": "conclusions", "appeal": "appeals",
+                     "appeal_answer": "appeal_answers"}
 
     def data_version(self) -> int | None:
         """A number that changes when another connection commits a change to the database (None: not known)."""

@@ -27,11 +27,13 @@ def test_fast_encoding_matches_the_model(inp) -> None:  # type: ignore[no-untype
                                                       flags=tuple((10 + i, "cd" * 32) for i in range(len(inp.flags))))})
     resolved = bound.model_copy(update={"bound": bound.bound.model_copy(  # type: ignore[union-attr]
         update={"resolutions": ((40, "ef" * 32),)})})
-    for rec in (unbound, bound, resolved):  # (a decision recorded before decisions were bound has no "bound" at all;
-        # one that considered no resolution has no "resolutions" in it)
+    appealed = resolved.model_copy(update={"bound": resolved.bound.model_copy(  # type: ignore[union-attr]
+        update={"appeal": (50, "aa" * 32)})})
+    for rec in (unbound, bound, resolved, appealed):  # (a decision recorded before decisions were bound has no "bound"
+        # at all; one that considered no resolution has no "resolutions" in it, one not made for an appeal no "appeal")
         fast = orjson.dumps(record_body(rec), option=orjson.OPT_SORT_KEYS)
-        exclude: Any = ({"bound"} if rec.bound is None else
-                        {"bound": {"resolutions"}} if not rec.bound.resolutions else set())
+        omitted = {f for f in ("resolutions", "appeal") if rec.bound is not None and not getattr(rec.bound, f)}
+        exclude: Any = {"bound"} if rec.bound is None else {"bound": omitted} if omitted else set()
         slow = orjson.dumps(rec.model_dump(mode="json", exclude=exclude), option=orjson.OPT_SORT_KEYS)
         assert fast == slow
         assert DecisionRecord.model_validate(orjson.loads(fast)) == rec

@@ -1326,6 +1326,293 @@ class ConcludeRoundResponse(_message.Message):
 Global___ConcludeRoundResponse: _TypeAlias = ConcludeRoundResponse  # noqa: Y015
 
 @_typing.final
+class AppealAnswer(_message.Message):
+    """A contested agency's answer to an appeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
+    ANSWERED_AT_FIELD_NUMBER: _builtins.int
+    agency: _builtins.str
+    answer: _builtins.str
+    """"uphold" or "revise"."""
+    opinion: _builtins.str
+    handler: _builtins.str
+    answered_at: _builtins.str
+    def __init__(
+        self,
+        *,
+        agency: _builtins.str = ...,
+        answer: _builtins.str = ...,
+        opinion: _builtins.str = ...,
+        handler: _builtins.str = ...,
+        answered_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "answer", b"answer", "answered_at", b"answered_at", "handler", b"handler", "opinion", b"opinion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppealAnswer: _TypeAlias = AppealAnswer  # noqa: Y015
+
+@_typing.final
+class Appeal(_message.Message):
+    """A candidate's appeal (复核) against a decision of a round."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_ID_FIELD_NUMBER: _builtins.int
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_MASKED_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    OPENED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    AGENCIES_FIELD_NUMBER: _builtins.int
+    LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    ANSWERS_FIELD_NUMBER: _builtins.int
+    DECIDED_BY_FIELD_NUMBER: _builtins.int
+    appeal_id: _builtins.str
+    round_id: _builtins.str
+    name: _builtins.str
+    id_number_masked: _builtins.str
+    reason: _builtins.str
+    opened_at: _builtins.str
+    decision_id: _builtins.str
+    """The decision it contests, and the agencies whose verdicts it contests (those not PASS in it)."""
+    leaf_index: _builtins.int
+    """Its log entry."""
+    decided_by: _builtins.str
+    """The decision made for it ("" while the agencies answer)."""
+    @_builtins.property
+    def agencies(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def answers(self) -> _containers.RepeatedCompositeFieldContainer[Global___AppealAnswer]: ...
+    def __init__(
+        self,
+        *,
+        appeal_id: _builtins.str = ...,
+        round_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        id_number_masked: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        opened_at: _builtins.str = ...,
+        decision_id: _builtins.str = ...,
+        agencies: _abc.Iterable[_builtins.str] | None = ...,
+        leaf_index: _builtins.int = ...,
+        answers: _abc.Iterable[Global___AppealAnswer] | None = ...,
+        decided_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "answers", b"answers", "appeal_id", b"appeal_id", "decided_by", b"decided_by", "decision_id", b"decision_id", "id_number_masked", b"id_number_masked", "leaf_index", b"leaf_index", "name", b"name", "opened_at", b"opened_at", "reason", b"reason", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Appeal: _TypeAlias = Appeal  # noqa: Y015
+
+@_typing.final
+class OpenAppealRequest(_message.Message):
+    """OpenAppealRequest: the district opens an appeal for a candidate (by full ID number)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    id_number: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+        id_number: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id_number", b"id_number", "reason", b"reason", "round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenAppealRequest: _TypeAlias = OpenAppealRequest  # noqa: Y015
+
+@_typing.final
+class OpenAppealResponse(_message.Message):
+    """OpenAppealResponse names the appeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def appeal(self) -> Global___Appeal: ...
+    def __init__(
+        self,
+        *,
+        appeal: Global___Appeal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["appeal", b"appeal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appeal", b"appeal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenAppealResponse: _TypeAlias = OpenAppealResponse  # noqa: Y015
+
+@_typing.final
+class ListAppealsRequest(_message.Message):
+    """ListAppealsRequest: a round's appeals (empty: every round's); an agency sees those contesting its verdicts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROUND_ID_FIELD_NUMBER: _builtins.int
+    round_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        round_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["round_id", b"round_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAppealsRequest: _TypeAlias = ListAppealsRequest  # noqa: Y015
+
+@_typing.final
+class ListAppealsResponse(_message.Message):
+    """ListAppealsResponse lists appeals in the order opened."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def appeals(self) -> _containers.RepeatedCompositeFieldContainer[Global___Appeal]: ...
+    def __init__(
+        self,
+        *,
+        appeals: _abc.Iterable[Global___Appeal] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appeals", b"appeals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAppealsResponse: _TypeAlias = ListAppealsResponse  # noqa: Y015
+
+@_typing.final
+class AnswerAppealRequest(_message.Message):
+    """AnswerAppealRequest: a contested agency upholds or revises its verdict."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_ID_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
+    appeal_id: _builtins.str
+    answer: _builtins.str
+    """"uphold" or "revise" (revise after correcting or retracting the record)."""
+    opinion: _builtins.str
+    handler: _builtins.str
+    def __init__(
+        self,
+        *,
+        appeal_id: _builtins.str = ...,
+        answer: _builtins.str = ...,
+        opinion: _builtins.str = ...,
+        handler: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "appeal_id", b"appeal_id", "handler", b"handler", "opinion", b"opinion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnswerAppealRequest: _TypeAlias = AnswerAppealRequest  # noqa: Y015
+
+@_typing.final
+class AnswerAppealResponse(_message.Message):
+    """AnswerAppealResponse: the appeal with the answer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def appeal(self) -> Global___Appeal: ...
+    def __init__(
+        self,
+        *,
+        appeal: Global___Appeal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["appeal", b"appeal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appeal", b"appeal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnswerAppealResponse: _TypeAlias = AnswerAppealResponse  # noqa: Y015
+
+@_typing.final
+class DecideAppealRequest(_message.Message):
+    """DecideAppealRequest: screen the candidate again for the answered appeal."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_ID_FIELD_NUMBER: _builtins.int
+    appeal_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        appeal_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appeal_id", b"appeal_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideAppealRequest: _TypeAlias = DecideAppealRequest  # noqa: Y015
+
+@_typing.final
+class DecideAppealResponse(_message.Message):
+    """DecideAppealResponse: the new decision (naming the appeal), and the amendment of the round's conclusion (-1: the
+    round was not concluded).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPEAL_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    AMENDMENT_LEAF_INDEX_FIELD_NUMBER: _builtins.int
+    amendment_leaf_index: _builtins.int
+    @_builtins.property
+    def appeal(self) -> Global___Appeal: ...
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        appeal: Global___Appeal | None = ...,
+        decision: Global___Decision | None = ...,
+        amendment_leaf_index: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["appeal", b"appeal", "decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amendment_leaf_index", b"amendment_leaf_index", "appeal", b"appeal", "decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideAppealResponse: _TypeAlias = DecideAppealResponse  # noqa: Y015
+
+@_typing.final
 class TraceEntry(_message.Message):
     """One entry of a decision's trace."""
 
@@ -1687,22 +1974,34 @@ class GetDecisionResponse(_message.Message):
     DECISION_FIELD_NUMBER: _builtins.int
     SUPERSEDES_FIELD_NUMBER: _builtins.int
     SUPERSEDED_BY_FIELD_NUMBER: _builtins.int
+    MADE_FOR_FIELD_NUMBER: _builtins.int
+    APPEALED_BY_FIELD_NUMBER: _builtins.int
     supersedes: _builtins.str
     """The decision of the same candidate and round recorded just before this one (the one it superseded), if any."""
     superseded_by: _builtins.str
     """The decision of the same candidate and round recorded just after this one (the one superseding it), if any."""
     @_builtins.property
     def decision(self) -> Global___Decision: ...
+    @_builtins.property
+    def made_for(self) -> Global___Appeal:
+        """The appeal (复核) this decision was made for: the appeal whose log entry its record names (bound.appeal)."""
+
+    @_builtins.property
+    def appealed_by(self) -> _containers.RepeatedCompositeFieldContainer[Global___Appeal]:
+        """The appeals opened against this decision."""
+
     def __init__(
         self,
         *,
         decision: Global___Decision | None = ...,
         supersedes: _builtins.str = ...,
         superseded_by: _builtins.str = ...,
+        made_for: Global___Appeal | None = ...,
+        appealed_by: _abc.Iterable[Global___Appeal] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "made_for", b"made_for"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "superseded_by", b"superseded_by", "supersedes", b"supersedes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appealed_by", b"appealed_by", "decision", b"decision", "made_for", b"made_for", "superseded_by", b"superseded_by", "supersedes", b"supersedes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

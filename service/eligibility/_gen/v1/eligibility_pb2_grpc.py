@@ -1254,6 +1254,215 @@ class ReviewService:
             _registered_method=True)
 
 
+class AppealServiceStub:
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.OpenAppeal = channel.unary_unary(
+                '/eligibility.v1.AppealService/OpenAppeal',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.OpenAppealRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.OpenAppealResponse.FromString,
+                _registered_method=True)
+        self.ListAppeals = channel.unary_unary(
+                '/eligibility.v1.AppealService/ListAppeals',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListAppealsRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListAppealsResponse.FromString,
+                _registered_method=True)
+        self.AnswerAppeal = channel.unary_unary(
+                '/eligibility.v1.AppealService/AnswerAppeal',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/eligibility.v1.AppealService/DecideAppeal',
+                request_serializer=eligibility_dot_v1_dot_eligibility__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=eligibility_dot_v1_dot_eligibility__pb2.DecideAppealResponse.FromString,
+                _registered_method=True)
+
+
+class AppealServiceServicer:
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again.
+    """
+
+    def OpenAppeal(self, request, context):
+        """Open an appeal against a candidate's latest decision (district).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppeals(self, request, context):
+        """Appeals of a round (district, auditor; an agency: those contesting its verdicts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerAppeal(self, request, context):
+        """A contested agency's answer (agency).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """Once every contested agency answered: the candidate screened again, naming the appeal; a concluded round's
+        conclusion amended (district).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AppealServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'OpenAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenAppeal,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.OpenAppealRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.OpenAppealResponse.SerializeToString,
+            ),
+            'ListAppeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppeals,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.ListAppealsRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.ListAppealsResponse.SerializeToString,
+            ),
+            'AnswerAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerAppeal,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=eligibility_dot_v1_dot_eligibility__pb2.DecideAppealRequest.FromString,
+                    response_serializer=eligibility_dot_v1_dot_eligibility__pb2.DecideAppealResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'eligibility.v1.AppealService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('eligibility.v1.AppealService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AppealService:
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again.
+    """
+
+    @staticmethod
+    def OpenAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AppealService/OpenAppeal',
+            eligibility_dot_v1_dot_eligibility__pb2.OpenAppealRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.OpenAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AppealService/ListAppeals',
+            eligibility_dot_v1_dot_eligibility__pb2.ListAppealsRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.ListAppealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AppealService/AnswerAppeal',
+            eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.AnswerAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eligibility.v1.AppealService/DecideAppeal',
+            eligibility_dot_v1_dot_eligibility__pb2.DecideAppealRequest.SerializeToString,
+            eligibility_dot_v1_dot_eligibility__pb2.DecideAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class RulesServiceStub:
     """The loaded rulesets and their rules.
     """

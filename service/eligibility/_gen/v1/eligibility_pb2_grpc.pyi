@@ -413,6 +413,79 @@ class ReviewServiceServicer(metaclass=_abc_1.ABCMeta):
 
 def add_ReviewServiceServicer_to_server(servicer: ReviewServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
+class AppealServiceStub:
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again."""
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> AppealServiceAsyncStub: ...
+    OpenAppeal: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.OpenAppealRequest, _eligibility_pb2.OpenAppealResponse]
+    """Open an appeal against a candidate's latest decision (district)."""
+    ListAppeals: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.ListAppealsRequest, _eligibility_pb2.ListAppealsResponse]
+    """Appeals of a round (district, auditor; an agency: those contesting its verdicts)."""
+    AnswerAppeal: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.AnswerAppealRequest, _eligibility_pb2.AnswerAppealResponse]
+    """A contested agency's answer (agency)."""
+    DecideAppeal: _grpc.UnaryUnaryMultiCallable[_eligibility_pb2.DecideAppealRequest, _eligibility_pb2.DecideAppealResponse]
+    """Once every contested agency answered: the candidate screened again, naming the appeal; a concluded round's
+    conclusion amended (district).
+    """
+
+@_typing.type_check_only
+class AppealServiceAsyncStub(AppealServiceStub):
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again."""
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    OpenAppeal: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.OpenAppealRequest, _eligibility_pb2.OpenAppealResponse]  # type: ignore[assignment]
+    """Open an appeal against a candidate's latest decision (district)."""
+    ListAppeals: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.ListAppealsRequest, _eligibility_pb2.ListAppealsResponse]  # type: ignore[assignment]
+    """Appeals of a round (district, auditor; an agency: those contesting its verdicts)."""
+    AnswerAppeal: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.AnswerAppealRequest, _eligibility_pb2.AnswerAppealResponse]  # type: ignore[assignment]
+    """A contested agency's answer (agency)."""
+    DecideAppeal: _aio.UnaryUnaryMultiCallable[_eligibility_pb2.DecideAppealRequest, _eligibility_pb2.DecideAppealResponse]  # type: ignore[assignment]
+    """Once every contested agency answered: the candidate screened again, naming the appeal; a concluded round's
+    conclusion amended (district).
+    """
+
+class AppealServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Appeals (复核): opened by the district, answered by the contested agencies, decided by screening again."""
+
+    @_abc_1.abstractmethod
+    def OpenAppeal(
+        self,
+        request: _eligibility_pb2.OpenAppealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.OpenAppealResponse, _abc.Awaitable[_eligibility_pb2.OpenAppealResponse]]:
+        """Open an appeal against a candidate's latest decision (district)."""
+
+    @_abc_1.abstractmethod
+    def ListAppeals(
+        self,
+        request: _eligibility_pb2.ListAppealsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.ListAppealsResponse, _abc.Awaitable[_eligibility_pb2.ListAppealsResponse]]:
+        """Appeals of a round (district, auditor; an agency: those contesting its verdicts)."""
+
+    @_abc_1.abstractmethod
+    def AnswerAppeal(
+        self,
+        request: _eligibility_pb2.AnswerAppealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.AnswerAppealResponse, _abc.Awaitable[_eligibility_pb2.AnswerAppealResponse]]:
+        """A contested agency's answer (agency)."""
+
+    @_abc_1.abstractmethod
+    def DecideAppeal(
+        self,
+        request: _eligibility_pb2.DecideAppealRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_eligibility_pb2.DecideAppealResponse, _abc.Awaitable[_eligibility_pb2.DecideAppealResponse]]:
+        """Once every contested agency answered: the candidate screened again, naming the appeal; a concluded round's
+        conclusion amended (district).
+        """
+
+def add_AppealServiceServicer_to_server(servicer: AppealServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
 class RulesServiceStub:
     """The loaded rulesets and their rules."""
 

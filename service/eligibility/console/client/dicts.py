@@ -104,6 +104,11 @@ def review_dict(i: pb.ReviewItem) -> dict[str, Any]:
             "reasons": [trace_dict(t) for t in i.reasons]}
 
 
+def appeal_dict(a: pb.Appeal) -> dict[str, Any]:
+    """An appeal as a JSON object (ID masked; its log entry a number)."""
+    return {**message_dict(a), "leaf_index": a.leaf_index}
+
+
 def row_dict(r: pb.RowResult) -> dict[str, Any]:
     """What happened to one submitted row."""
     return {"row": r.row, "key": r.key, "status": enum_name(pb.RowStatus, r.status, "ROW_STATUS_"),

@@ -210,6 +210,32 @@ class Session:
             round_id=round_id, id_number=id_number, outcome=outcome, opinion=opinion, handler=handler))
         return dicts.message_dict(resp.resolution), dicts.decision_dict(resp.decision)
 
+    # ---- appeals (复核) ----
+    def open_appeal(self, round_id: str, id_number: str, reason: str) -> dict[str, Any]:
+        """Open an appeal against a candidate's latest decision in a round: the appeal."""
+        c = self.client
+        return dicts.appeal_dict(c.call(c.appeals.OpenAppeal, pb.OpenAppealRequest(
+            round_id=round_id, id_number=id_number, reason=reason)).appeal)
+
+    def appeals(self, round_id: str = "") -> list[dict[str, Any]]:
+        """Appeals of a round (or of every round) the role may see, in the order opened."""
+        c = self.client
+        return [dicts.appeal_dict(a) for a in c.call(c.appeals.ListAppeals,
+                                                      pb.ListAppealsRequest(round_id=round_id)).appeals]
+
+    def answer_appeal(self, appeal_id: str, answer: str, opinion: str, handler: str = "") -> dict[str, Any]:
+        """The role's answer to an appeal contesting its verdict: the appeal with it."""
+        c = self.client
+        return dicts.appeal_dict(c.call(c.appeals.AnswerAppeal, pb.AnswerAppealRequest(
+            appeal_id=appeal_id, answer=answer, opinion=opinion, handler=handler)).appeal)
+
+    def decide_appeal(self, appeal_id: str) -> dict[str, Any]:
+        """Decide an answered appeal: {"appeal", "decision", "amendment_leaf_index" (None: the round was open)}."""
+        c = self.client
+        r = c.call(c.appeals.DecideAppeal, pb.DecideAppealRequest(appeal_id=appeal_id))
+        return {"appeal": dicts.appeal_dict(r.appeal), "decision": dicts.decision_dict(r.decision),
+                "amendment_leaf_index": r.amendment_leaf_index if r.amendment_leaf_index >= 0 else None}
+
     # ---- audit ----
     def decision(self, decision_id: str) -> Recorded:
         """A recorded decision, with its logged entry (and its shared result's)."""
@@ -217,7 +243,9 @@ class Session:
         got = c.call(c.audit.GetDecision, pb.GetDecisionRequest(decision_id=decision_id))
         d = got.decision
         return Recorded({**dicts.decision_dict(d), "supersedes": got.supersedes or None,
-                         "superseded_by": got.superseded_by or None}, d.record, d.result_record)
+                         "superseded_by": got.superseded_by or None,
+                         "made_for_appeal": dicts.appeal_dict(got.made_for) if got.HasField("made_for") else None,
+                         "appealed_by": [dicts.appeal_dict(a) for a in got.appealed_by]}, d.record, d.result_record)
 
     def replay(self, decision_id: str) -> dict[str, Any]:
         """Replay one decision."""

@@ -55,6 +55,7 @@ class Client:
         self.audit = pbg.AuditServiceStub(self.channel)
         self.rules = pbg.RulesServiceStub(self.channel)
         self.reviews = pbg.ReviewServiceStub(self.channel)
+        self.appeals = pbg.AppealServiceStub(self.channel)
 
     def close(self) -> None:
         """Close the channel."""

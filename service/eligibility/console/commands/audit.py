@@ -42,6 +42,16 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
             lines.append(f"{'取代' if zh else 'supersedes'} {d['supersedes']}")
         if d.get("superseded_by"):
             lines.append(f"{'已被取代' if zh else 'superseded by'} {d['superseded_by']}")
+        made_for = d.get("made_for_appeal")
+        if made_for:
+            lines.append((f"复核决定：复核 {made_for['appeal_id']}（日志条目 {made_for['leaf_index']}），原决定 "
+                          if zh else f"made for appeal {made_for['appeal_id']} (log entry {made_for['leaf_index']}) "
+                          "against decision ") + made_for["decision_id"])
+            for x in made_for["answers"]:
+                lines.append(f"  {x['agency']} {x['answer'].upper()} ({x['answered_at']}): {x['opinion']}")
+        for a in d.get("appealed_by") or []:
+            lines.append(f"{'被申请复核' if zh else 'appealed'}: {a['appeal_id']} ({a['opened_at']}): {a['reason']}"
+                         + (f" -> {a['decided_by']}" if a["decided_by"] else ""))
         print("\n".join(lines))
     return 0
 
