@@ -99,6 +99,21 @@ def test_results_are_read_only_and_decisions_show_their_lineage(run: Cli, tmp_pa
         assert refused.code == 3 and "PERMISSION_DENIED" in refused.err, (role, refused)
 
 
+def _reports(run: Cli, round_id: str, tmp: Path) -> dict[str, str]:
+    """The round's report in each format, as the text of its cells (XLSX: every cell of the results sheet)."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    out = {}
+    for ext in ("xlsx", "html", "csv"):
+        path = tmp / f"report-{round_id}.{ext}"
+        assert run("district", "round", "report", round_id, "--out", str(path)).code == 0
+        if ext == "xlsx":
+            ws = load_workbook(path).worksheets[0]
+            out[ext] = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+        else:
+            out[ext] = path.read_text(encoding="utf-8-sig")
+    return out
+
+
 def _trace(d: dict[str, Any], agency: str) -> list[dict[str, Any]]:
     return [t for t in d["trace"] if t["agency"] == agency]
 
@@ -164,6 +179,9 @@ def test_agencies_resolve_their_review_verdicts_and_a_later_record_voids_a_resol
                      "--outcome", "pass", "--opinion", "经核实，不是同一人"))[0]["decision"]["overall"] == "ELIGIBLE"
     listed = _json(run("court", "--format", "json", "review", "list", "--round", round_id, "--all"))
     assert [(i["name"], i["verdict"]) for i in listed] == [("王一", "FAIL"), ("张三", "PASS")]
+    for ext, text in _reports(run, round_id, tmp_path).items():  # each resolution: agency, outcome, handler, opinion
+        assert "[法院] 核实 不通过 (经办人 李法官, " in text and "意见: 经核实，系同一人，曾用名王小一" in text, ext
+        assert "[信访] 核实 通过 (" in text and "信访事项已办结" in text and "已筛查" in text, ext
     assert _json(run("court", "--format", "json", "review", "list", "--round", round_id)) == []
 
     # a screening applies them again; a corrected court record on 张三 voids the court's resolution
@@ -276,6 +294,8 @@ def test_late_records_are_caught_and_a_round_concludes_when_nothing_blocks_it(ru
                     run("district", "round", "conclude", round_id)):
         assert refused.code == 3 and "FAILED_PRECONDITION" in refused.err and "is concluded" in refused.err, refused
     assert "concluded at" in run("district", "round", "show", round_id).out
+    for ext, text in _reports(run, round_id, tmp_path).items():
+        assert f"已审定 (审定时间 {shown['concluded_at']})" in text, ext
     assert [d["overall"] for d in _json(run("district", "--format", "json", "round", "results", round_id))] == \
         ["ELIGIBLE", "INELIGIBLE", "ELIGIBLE"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eligibility.engine.resolutions import RESOLVED, described
 from eligibility.rules.vocabulary import Vocabulary
 
 VERDICT = {
@@ -22,15 +23,21 @@ WORDS = {
            "results": "联审结果", "count": "人数", "by_agency": "各单位意见", "by_township": "各乡镇(街道)结论",
            "by_overall": "联审结论", "total": "合计", "title": "村(社区)“两委”换届候选人资格联审结果",
            "round": "批次", "as_of": "基准日", "ruleset": "规则版本", "generated": "生成时间", "citation": "依据",
-           "flag": "记录", "window": "影响期", "checked": "已核查", "attested": "确认", "pending_note": "尚未反馈"},
+           "flag": "记录", "window": "影响期", "checked": "已核查", "attested": "确认", "pending_note": "尚未反馈",
+           "verified": "核实", "handler": "经办人", "opinion": "意见", "state": "状态", "concluded_at": "审定时间",
+           "resolutions": "核实意见"},
     "en": {"seq": "No.", "township": "Township", "village": "Village/community", "name": "Name", "id_number": "ID number",
            "position": "Position", "overall": "Result", "reason": "Reasons (fail / review)", "summary": "Summary",
            "results": "Results", "count": "Count", "by_agency": "By agency", "by_township": "By township",
            "by_overall": "By result", "total": "Total", "title": "Joint qualification review of two-committee candidates",
            "round": "Round", "as_of": "Reference date", "ruleset": "Ruleset", "generated": "Generated",
            "citation": "Basis", "flag": "Record", "window": "Window", "checked": "Checked", "attested": "attested",
-           "pending_note": "has not replied"},
+           "pending_note": "has not replied", "verified": "verified", "handler": "handler", "opinion": "opinion",
+           "state": "State", "concluded_at": "concluded at", "resolutions": "Verified by agencies"},
 }
+
+STATE = {"zh": {"open": "进行中", "screened": "已筛查", "concluded": "已审定"},
+         "en": {"open": "open", "screened": "screened", "concluded": "concluded"}}
 
 
 def window_text(t: dict[str, Any], lang: str) -> str:
@@ -47,11 +54,35 @@ def window_text(t: dict[str, Any], lang: str) -> str:
     return f"in force from {start}{' while open' if kind == 'open' else ', no end'}"
 
 
+def resolution_lines(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
+    """One line per agency's verification applied in a decision (RESOLVED): agency, outcome, handler, time, opinion."""
+    out = []
+    for t in d["trace"]:
+        said = described(t["detail"]) if t["rule_id"] == RESOLVED else None
+        if said is None:
+            continue
+        W = WORDS[lang]
+        who = f"{W['handler']} {said.handler}, " if said.handler else ""
+        out.append(f"[{vocab.agency_label(t['agency'], lang)}] {W['verified']} {VERDICT[lang][said.outcome]} "
+                   f"({who}{said.resolved_at}): {W['opinion']}: {said.opinion}")
+    return out
+
+
+def round_state(rnd: dict[str, Any], lang: str) -> str:
+    """A round's state in words, with its conclusion time when concluded ("已审定 (审定时间 ...)")."""
+    W = WORDS[lang]
+    state = str(rnd.get("state", ""))
+    text = STATE[lang].get(state, state)
+    if rnd.get("concluded_at"):
+        text += f" ({W['concluded_at']} {rnd['concluded_at']})"
+    return text
+
+
 def reason_lines(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
     """One line per non-pass trace entry: agency, rule, title, citation, agency reference, window."""
     out = []
     for t in d["trace"]:
-        if t["verdict"] in ("PASS", "PENDING"):
+        if t["verdict"] in ("PASS", "PENDING") or t["rule_id"] == RESOLVED:  # (a resolution: resolution_lines)
             continue
         title = t["title_zh"] if lang == "zh" else t["title_en"]
         refs = ", ".join(f["reference"] for f in t["flags"])

@@ -33,7 +33,12 @@ def _row(d: dict[str, Any], n: int, lang: str, vocab: Vocabulary) -> list[str]:
     return [str(n), d["township"], d["village"], d["name"], d["id_number"],
             "+".join(P.get(p, p) for p in d["positions"]),
             *(V.get(d["verdicts"].get(a, ""), "") for a in vocab.columns), OV.get(d["overall"], d["overall"]),
-            "\n".join(labels.reason_lines(d, lang, vocab))]
+            "\n".join(_reasons(d, lang, vocab))]
+
+
+def _reasons(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
+    """Why a candidate did not pass, then what the agencies verified (resolutions: agency, handler, opinion)."""
+    return [*labels.reason_lines(d, lang, vocab), *labels.resolution_lines(d, lang, vocab)]
 
 
 def _header(lang: str, vocab: Vocabulary) -> list[str]:
@@ -52,13 +57,14 @@ def summary(decisions: list[dict[str, Any]], vocab: Vocabulary) -> dict[str, Any
     }
 
 
-def write_csv(decisions: list[dict[str, Any]], path: Path, lang: str, vocab: Vocabulary) -> None:
-    """CSV (UTF-8 with BOM, for Excel), every text cell formula-safe."""
+def write_csv(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str], vocab: Vocabulary) -> None:
+    """CSV (UTF-8 with BOM, for Excel), every text cell formula-safe; the last column is the round's state (a concluded
+    round's with its conclusion time), the same on every row so that each row stands on its own."""
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
-        w.writerow(_header(lang, vocab))
+        w.writerow([*_header(lang, vocab), labels.WORDS[lang]["state"]])
         for n, d in enumerate(ordered(decisions), 1):
-            w.writerow([safe_text(c) for c in _row(d, n, lang, vocab)])
+            w.writerow([safe_text(c) for c in (*_row(d, n, lang, vocab), meta.get("state", ""))])
 
 
 def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dict[str, str], vocab: Vocabulary) -> None:
@@ -75,7 +81,8 @@ def write_xlsx(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
     ws.append([W["title"]])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"{W['round']}: {meta.get('round', '')}  {W['as_of']}: {meta.get('as_of', '')}  "
-               f"{W['ruleset']}: {meta.get('ruleset', '')}  {W['generated']}: {meta.get('generated', '')}"])
+               f"{W['ruleset']}: {meta.get('ruleset', '')}  {W['state']}: {meta.get('state', '')}  "
+               f"{W['generated']}: {meta.get('generated', '')}"])
     ws.append(_header(lang, vocab))
     for c in ws[3]:
         c.font = Font(bold=True)
@@ -162,7 +169,8 @@ def write_html(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
            f"<title>{e(W['title'])}</title><style>{CSS}</style></head><body>",
            f"<h1>{e(W['title'])}</h1>",
            f"<div class=\"meta\">{e(W['round'])}: {e(meta.get('round', ''))} · {e(W['as_of'])}: {e(meta.get('as_of', ''))}"
-           f" · {e(W['ruleset'])}: {e(meta.get('ruleset', ''))} · {e(W['generated'])}: {e(meta.get('generated', ''))}</div>",
+           f" · {e(W['ruleset'])}: {e(meta.get('ruleset', ''))} · {e(W['state'])}: {e(meta.get('state', ''))}"
+           f" · {e(W['generated'])}: {e(meta.get('generated', ''))}</div>",
            f"<table><colgroup>{cols}</colgroup><thead><tr><th>{e(W['seq'])}</th><th>{e(W['township'])}</th>"
            f"<th>{e(W['village'])}</th><th>{e(W['name'])}</th>"
            + "".join(f"<th title=\"{e(A[a])}\">{e(short[a])}</th>" for a in columns)
@@ -175,7 +183,7 @@ def write_html(decisions: list[dict[str, Any]], path: Path, lang: str, meta: dic
                        "</td></tr>")
         cells = "".join(f"<td class=\"v {e(d['verdicts'].get(a, ''))}\">{e(V.get(d['verdicts'].get(a, ''), ''))}</td>"
                         for a in columns)
-        reasons = "<br>".join(e(x) for x in labels.reason_lines(d, lang, vocab))
+        reasons = "<br>".join(e(x) for x in _reasons(d, lang, vocab))
         positions = "+".join(P.get(p, p) for p in d["positions"])
         out.append(f"<tr><td>{n}</td><td>{e(d['township'])}</td><td>{e(d['village'])}</td>"
                    f"<td>{e(d['name'])}<br><small>{e(d['id_number'])}<br>{e(positions)}</small></td>{cells}"

@@ -15,6 +15,7 @@ verdict held for one cannot be resolved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -42,6 +43,29 @@ def describe(agency: str, handler: str, resolved_at: str, decision_id: str, outc
     """The words of a resolution in a decision's trace (what `void:` may follow)."""
     return (f"verified by {agency}" + (f" (handler {handler})" if handler else "") + f" at {resolved_at} "
             f"on decision {decision_id}: {outcome.upper()}; opinion: {opinion}")
+
+
+class Described(NamedTuple):
+    """What the words of a RESOLVED entry say (describe), read back for reports."""
+
+    agency: str
+    handler: str
+    resolved_at: str
+    decision_id: str
+    outcome: str
+    opinion: str
+
+
+_DESCRIBED = re.compile(r"verified by (?P<agency>\S+)(?: \(handler (?P<handler>.*?)\))? at (?P<at>\S+) on decision "
+                        r"(?P<decision>\S+): (?P<outcome>PASS|FAIL); opinion: (?P<opinion>.*)", re.S)
+
+
+def described(detail: str) -> Described | None:
+    """The parts of a RESOLVED entry's words (None: not words describe made)."""
+    m = _DESCRIBED.fullmatch(detail)
+    if m is None:
+        return None
+    return Described(m["agency"], m["handler"] or "", m["at"], m["decision"], m["outcome"], m["opinion"])
 
 
 def resolutions_in(trace: Iterable[TraceEntry] | Iterable[dict[str, Any]]) -> list[Resolution]:

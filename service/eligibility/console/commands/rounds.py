@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eligibility.console import render
+from eligibility.console import labels, render
 from eligibility.console.common import Add, UsageError, as_json, print_rejections, session, vocabulary
 from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, read_rows
 
@@ -195,6 +195,7 @@ def cmd_round_report(args: argparse.Namespace) -> int:
     lang = args.lang if args.lang_given else "zh"
     meta = {"round": f"{rnd['round_id']} {rnd['name']}", "as_of": rnd["as_of"], "ruleset": f"{rnd['ruleset']}@"
             f"{decisions[0]['ruleset_hash'][:12]}", "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    meta["state"] = labels.round_state(rnd, lang)
     vocab = vocabulary(args)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
@@ -202,7 +203,7 @@ def cmd_round_report(args: argparse.Namespace) -> int:
     elif suffix in (".html", ".htm"):
         report.write_html(decisions, out, lang, meta, vocab)
     elif suffix == ".csv":
-        report.write_csv(decisions, out, lang, vocab)
+        report.write_csv(decisions, out, lang, meta, vocab)
     else:
         raise UsageError("--out must end in .xlsx, .html or .csv")
     if as_json(args):
