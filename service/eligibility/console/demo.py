@@ -17,8 +17,10 @@ import orjson
 
 from eligibility.console import render
 from eligibility.console.client import open_session
-from eligibility.console.synth import district
+from eligibility.console.synth import District, district
+from eligibility.home.config import Config
 from eligibility.home.setup import init_home
+from eligibility.intake.idnumbers import mask
 from eligibility.rules.loader import REPO_RULES, load_ruleset_file
 
 AS_OF = date(2026, 12, 1)
@@ -121,20 +123,23 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
         if example:
             print("\nwhy, for one ineligible candidate (eligibility --lang zh audit show " + example["decision_id"] + "):")
             _cli(home, server, "--as", "auditor", "--lang", "zh", "audit", "show", example["decision_id"])
-        print("\n== the district office files the report")
+        print("\n== 6. the joint review: agencies verify their REVIEW verdicts, a late record is caught, the round "
+              "is concluded, an appeal is heard")
+        _joint_review(lambda *a: _cli(home, server, *a), cfg, server, round_id, data, files)
+        print("\n== the district office files the report of the concluded round")
         _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.xlsx"))
         _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.html"))
 
-        print("\n== 6. the auditor replays every decision of the round")
+        print("\n== 7. the auditor replays every decision of the round")
         code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)
-        print("\n== 7. the auditor proves one decision is in the signed log, exports the log, verifies and replays it "
+        print("\n== 8. the auditor proves one decision is in the signed log, exports the log, verifies and replays it "
               "offline")
         if example:
             code |= _cli(home, server, "--as", "auditor", "audit", "prove", example["decision_id"])
         code |= _cli(home, server, "--as", "auditor", "audit", "export", "--out", str(where / "log"))
         code |= _cli(home, server, "audit", "verify", str(where / "log"), "--public-key", str(home / "keys" / "log.pub"),
                      "--replay")
-        print("\n== 8. what if the older provincial lists (five-year windows) applied?")
+        print("\n== 9. what if the older provincial lists (five-year windows) applied?")
         code |= _cli(home, server, "--as", "auditor", "audit", "what-if", "--round", round_id, "--ruleset",
                      "provincial-2018")
     elapsed = time.monotonic() - started
@@ -143,6 +148,53 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
     if tmp is not None:
         tmp.cleanup()
     return code
+
+
+def _joint_review(cli: Callable[..., int], cfg: Config, server: str, round_id: str, data: District,
+                  files: Path) -> None:
+    """Every REVIEW verdict resolved by its agency (the first of each queue shown through the CLI: one FAIL, one
+    PASS), a late court record caught by `round changes` and screened with --changed, the round concluded, and an
+    appeal against that record heard (the court retracts it and revises) amending the conclusion."""
+    full = {(mask(p.id_number), p.name): p.id_number for p in data.candidates}
+    shown = 0
+    for agency in cfg.vocabulary().agencies:
+        with open_session(cfg, agency, server) as s:
+            queue = [i for i in s.reviews(round_id) if i["resolvable"]]
+        for n, item in enumerate(queue):
+            id_number = full[(item["id_number"], item["name"])]
+            outcome = "fail" if shown == 0 else "pass"
+            opinion = "经核实，系同一人" if outcome == "fail" else "经核实，不是同一人或事项不影响资格"
+            if shown < 2 and n == 0:
+                print(f"[{agency}] review resolve --outcome {outcome}: ", end="", flush=True)
+                cli("--as", agency, "review", "resolve", "--round", round_id, "--id-number", id_number, "--outcome",
+                    outcome, "--opinion", opinion, "--handler", "经办人甲")
+                shown += 1
+            else:
+                with open_session(cfg, agency, server) as s:
+                    s.resolve(round_id, id_number, outcome, opinion, "经办人甲")
+        if queue:
+            print(f"[{agency}] resolved {len(queue)} REVIEW verdict(s)")
+    with open_session(cfg, "district", server) as s:
+        eligible = next(d for d in s.round_decisions(round_id) if d["overall"] == "ELIGIBLE")
+    late = next(p for p in data.candidates if (mask(p.id_number), p.name) == (eligible["id_number"], eligible["name"]))
+    path = files / "flags-court-late.csv"
+    _write_csv(path, [{"id_number": late.id_number, "name": late.name, "kind": "criminal_conviction",
+                       "reference": "（2026）法刑初-迟报1号", "decided_on": "2025-06-01", "end_date": "", "level": "",
+                       "term_months": "", "note": "late"}])
+    print("[court] a record that arrives after the screening: ", end="", flush=True)
+    cli("--as", "court", "flags", "submit", str(path))
+    print("[district] round changes:")
+    cli("--as", "district", "round", "changes", round_id)
+    cli("--as", "district", "round", "screen", round_id, "--changed")
+    cli("--as", "district", "round", "conclude", round_id, "--note", "经区联审领导小组审定")
+    with open_session(cfg, "district", server) as s:
+        appeal = s.open_appeal(round_id, late.id_number, "本人称该判决系他人同名记录")
+    print(f"[district] appeal {appeal['appeal_id']} opened for {appeal['name']} {appeal['id_number_masked']}")
+    cli("--as", "court", "flags", "retract", "（2026）法刑初-迟报1号", "--reason", "经复查系同名他人，录入错误")
+    cli("--as", "court", "appeal", "answer", appeal["appeal_id"], "--revise", "--opinion", "经复查系同名他人，记录已撤回",
+        "--handler", "经办人乙")
+    cli("--as", "district", "appeal", "decide", appeal["appeal_id"])
+    cli("--as", "district", "round", "show", round_id)
 
 
 __all__ = ["run_demo", "running_server"]
