@@ -473,20 +473,14 @@ class App:
         handler = clean_text(handler, "handler", limit=MAX_TEXT)
         person_key = self.ids.person_key(id_number)
         self._check_tallies()
+        masked = idnumbers.mask(id_number)
         with self.store.snapshot():
-            if self.store.screen_one(info.round_id, person_key) is None:
-                raise NotFoundError(f"{idnumbers.mask(id_number)} is not a candidate of round {info.round_id}",
-                                    field="id_number")
-            latest = self.store.latest_decision(info.round_id, person_key)
-            if latest is None:
-                raise ConflictError(f"{idnumbers.mask(id_number)} has not been screened in round {info.round_id}: "
-                                    "there is no verdict to resolve yet")
+            latest = self._latest_decision(info, person_key, masked, "there is no verdict to resolve yet")
             current = flag_inputs(self.store.flag_versions([person_key]), [person_key]).get(person_key, NO_FLAGS)
         resolution = resolution_for(latest, agency, outcome.strip().lower(), opinion, handler, clock.utc_now(),
                                     current)
         at = self.store.add_resolution(resolution, resolution_body(resolution))
-        decided = self.screen_candidate(info.round_id, CandidateRow(row=0, id_number=id_number), "", "")
-        return resolution, at, decided
+        return resolution, at, self._screen_in_round(info, person_key, masked)
 
     # ---- appeals (复核) ----
     def open_appeal(self, role: str, round_id: str, id_number: str, reason: str) -> tuple[StoredAppeal, int]:
@@ -496,12 +490,7 @@ class App:
         reason = clean_text(reason, "reason", limit=NOTE_LIMIT, required=True)
         person_key, masked = self.ids.person_key(id_number), idnumbers.mask(id_number)
         with self.store.snapshot():
-            if self.store.screen_one(info.round_id, person_key) is None:
-                raise NotFoundError(f"{masked} is not a candidate of round {info.round_id}", field="id_number")
-            latest = self.store.latest_decision(info.round_id, person_key)
-            if latest is None:
-                raise ConflictError(f"{masked} has not been screened in round {info.round_id}: there is no decision "
-                                    "to appeal yet")
+            latest = self._latest_decision(info, person_key, masked, "there is no decision to appeal yet")
             pending = [a.appeal_id for a, _, decided in self.store.appeals(info.round_id)
                        if a.person_key == person_key and not decided]
         if pending:
@@ -509,6 +498,16 @@ class App:
                                 f"({pending[0]}): answer and decide it first")
         appeal = new_appeal(latest, reason, role, clock.utc_now())
         return appeal, self.store.add_appeal(appeal, appeal_body(appeal))
+
+    def _latest_decision(self, info: RoundInfo, person_key: str, masked: str, so: str) -> StoredDecision:
+        """A candidate's latest decision in a round; NotFoundError if not a candidate, ConflictError (saying so) if
+        never screened."""
+        if self.store.screen_one(info.round_id, person_key) is None:
+            raise NotFoundError(f"{masked} is not a candidate of round {info.round_id}", field="id_number")
+        latest = self.store.latest_decision(info.round_id, person_key)
+        if latest is None:
+            raise ConflictError(f"{masked} has not been screened in round {info.round_id}: {so}")
+        return latest
 
     def _appeal(self, appeal_id: str) -> tuple[StoredAppeal, RowEntry, str]:
         found = self.store.appeals(appeal_id=appeal_id.strip()) if appeal_id.strip() else []

@@ -12,6 +12,7 @@ and so the decision it replaces, and a concluded round's conclusion is amended b
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from eligibility.errors import ConflictError, InvalidInputError, PermissionDeniedError, RecordError
 from eligibility.ledger.codec import answer_body, appeal_body, entry_holds, parse_decision, ref
@@ -57,21 +58,24 @@ def unanswered(appeal: StoredAppeal, answers: list[StoredAnswer]) -> list[str]:
     return [a for a in appeal.agencies if a not in done]
 
 
-def as_logged(appeal: StoredAppeal, entry: RowEntry) -> Ref:
-    """The ref of an appeal's log entry, once its row is found to say what the entry says (a decision made for an
-    appeal names it: an edited row must not be decided on)."""
-    if entry is None or not entry_holds(entry[2], appeal_body(appeal)):
-        raise RecordError(f"appeal {appeal.appeal_id}: its row in the appeals table "
+def _check_logged(what: str, table: str, body: dict[str, Any], entry: RowEntry) -> None:
+    """RecordError unless the row names its log entry and says what it says (an edited row is not acted on)."""
+    if entry is None or not entry_holds(entry[2], body):
+        raise RecordError(f"{what}: its row in the {table} table "
                           + ("names no log entry" if entry is None else f"differs from its log entry {entry[0]}")
                           + "; the database was edited outside the service: run `eligibility audit check-store`")
+
+
+def as_logged(appeal: StoredAppeal, entry: RowEntry) -> Ref:
+    """The ref of an appeal's log entry, once its row is found to say what the entry says (a decision made for an
+    appeal names it)."""
+    _check_logged(f"appeal {appeal.appeal_id}", "appeals", appeal_body(appeal), entry)
+    assert entry is not None
     return ref(entry[0], entry[1])
 
 
 def answers_as_logged(answers: list[tuple[StoredAnswer, RowEntry]]) -> list[StoredAnswer]:
     """The answers, once each row is found to say what its log entry says."""
     for a, entry in answers:
-        if entry is None or not entry_holds(entry[2], answer_body(a)):
-            raise RecordError(f"the answer of {a.agency} to appeal {a.appeal_id}: its row in the appeal_answers table "
-                              + ("names no log entry" if entry is None else f"differs from its log entry {entry[0]}")
-                              + "; the database was edited outside the service: run `eligibility audit check-store`")
+        _check_logged(f"the answer of {a.agency} to appeal {a.appeal_id}", "appeal_answers", answer_body(a), entry)
     return [a for a, _ in answers]
