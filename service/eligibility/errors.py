@@ -46,6 +46,12 @@ class ConflictError(EligibilityError):
     code = "FAILED_PRECONDITION"
 
 
+class AlreadyExistsError(EligibilityError):
+    """Something of that name is already on record (a second round of one name, unless asked for)."""
+
+    code = "ALREADY_EXISTS"
+
+
 class RulesetError(EligibilityError):
     """A rule file that does not follow the rule format."""
 

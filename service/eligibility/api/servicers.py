@@ -30,8 +30,8 @@ class FlagServicer(pbg.FlagServiceServicer):
         key = idempotency_key(context)
         response = pb.SubmitFlagsResponse()
         self.app.submit_flags(current_role(), convert.Rows(request.flags, convert.flag_row), request.correction,
-                              request.reason, (key, request_digest(request)) if key else None,
-                              lambda outcomes: convert.row_results(outcomes, response.results))
+                              request.reason, (key, request_digest(request)) if key and not request.dry_run else None,
+                              lambda outcomes: convert.row_results(outcomes, response.results), request.dry_run)
         return response
 
     @mapped
@@ -67,7 +67,8 @@ class RoundServicer(pbg.RoundServiceServicer):
         response = pb.CreateRoundResponse()
         info, _ = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
                                         convert.Rows(request.candidates, convert.candidate_row),
-                                        lambda outcomes: convert.row_results(outcomes, response.results))
+                                        lambda outcomes: convert.row_results(outcomes, response.results),
+                                        dry_run=request.dry_run, allow_same_name=request.allow_same_name)
         response.round.CopyFrom(convert.round_(info))
         return response
 
@@ -77,7 +78,7 @@ class RoundServicer(pbg.RoundServiceServicer):
         """Add candidates."""
         response = pb.AddCandidatesResponse()
         self.app.add_candidates(request.round_id, convert.Rows(request.candidates, convert.candidate_row),
-                                lambda outcomes: convert.row_results(outcomes, response.results))
+                                lambda outcomes: convert.row_results(outcomes, response.results), request.dry_run)
         return response
 
     @mapped

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,15 +51,6 @@ def session(args: argparse.Namespace) -> Session:
 def as_json(args: argparse.Namespace) -> bool:
     """--format json: JSON Lines on stdout."""
     return bool(args.format == "json")
-
-
-def print_rejections(results: list[dict[str, Any]], what: str) -> int:
-    """Say on stderr why each rejected row was rejected; return how many were."""
-    rejected = [r for r in results if r["status"] == "REJECTED"]
-    for r in rejected:
-        for e in r["errors"]:
-            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {e['message']}", file=sys.stderr)
-    return len(rejected)
 
 
 def role_arg(args: argparse.Namespace, role: str) -> str:

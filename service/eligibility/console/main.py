@@ -1,7 +1,8 @@
 """The `eligibility` console command: global options, the subcommands of every group, exit codes.
 
 Exit codes: 0 success; 1 some rows rejected, a replay mismatch, or a rule lint/test failure;
-2 bad usage, a bad input file or a broken home; 3 the server refused or failed the call.
+2 bad usage, a bad input file or a broken home, or input the server refused as invalid; 3 the server refused or
+failed the call otherwise (unreachable, permission, state).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import grpc
 from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError
 from eligibility.errors import EligibilityError
+
+INPUT_ERRORS = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.OUT_OF_RANGE})
+"""Server answers that mean the command's input was wrong: exit 2, as for a bad file or option."""
 
 GROUPS = (home, rules, flags, rounds, review, appeals, audit)
 
@@ -83,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e.message}", file=sys.stderr)
         return 2
     except grpc.RpcError as e:
-        print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)
-        return 3
+        code = e.code()
+        if code == grpc.StatusCode.UNAVAILABLE:
+            print(f"error: cannot reach the server ({e.details()}); is `eligibility serve` running, and at the address "
+                  "the home names? `eligibility doctor` checks the home and the server", file=sys.stderr)
+            return 3
+        print(f"error: {code.name}: {e.details()}", file=sys.stderr)
+        return 2 if code in INPUT_ERRORS else 3
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`... --format json | head`): not an error of ours

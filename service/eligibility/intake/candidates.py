@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,7 @@ from eligibility.intake.outcomes import FieldProblem, RowOutcome
 from eligibility.intake.protect import IdProtector
 from eligibility.intake.rows import RowChecker
 from eligibility.rules.schema import Ruleset
-from eligibility.rules.vocabulary import Vocabulary
+from eligibility.rules.vocabulary import Vocabulary, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,24 +31,49 @@ class CandidateRow:
 
 
 def parse_positions(raw: str, known: Sequence[str], vocabulary: Vocabulary) -> tuple[list[str], str]:
-    """Split "a+b" (or a word for several, e.g. "一肩挑") into known position codes, each given by its code or a
-    word of the vocabulary; returns (positions, error message).
+    """Split "a+b" (or "a、b", or a word for several, e.g. "一肩挑") into known position codes, each given by its
+    code, its Chinese name or a word of the vocabulary; returns (positions, error message).
 
     A blank position is accepted (post not yet decided): only the Party-post check depends on it.
     """
-    text = raw.strip().replace("＋", "+").replace("（", "(").replace("）", ")")
-    if text in vocabulary.position_groups:
-        text = "+".join(vocabulary.position_groups[text])
-    parts = [p.strip() for p in text.split("+") if p.strip()]
+    text = unicodedata.normalize("NFKC", raw).strip()
+    seps = unicodedata.normalize("NFKC", vocabulary.position_separators)
+    parts = [text]
+    for sep in seps:
+        parts = [piece for part in parts for piece in part.split(sep)]
     out: list[str] = []
     words = vocabulary.position_words
-    for p in parts:
-        code = words.get(p, p.lower())
-        if code not in known:
-            return [], f"position: unknown position {p!r}; expected {', '.join(known)} (joined with +)"
-        if code not in out:
-            out.append(code)
+    groups = {fold(w): g for w, g in vocabulary.position_groups.items()}
+    for p in (p.strip() for p in parts):
+        if not p:
+            continue
+        for code in groups.get(fold(p)) or (words.get(fold(p), p),):
+            if code not in known:
+                return [], (f"position: unknown position {p!r}; expected one of "
+                            f"{', '.join(vocabulary.position_label(k, 'zh') for k in known)} "
+                            f"(several joined with {' '.join(vocabulary.position_separators)})")
+            if code not in out:
+                out.append(code)
     return out, ""
+
+
+def party_member(raw: str, positions: Sequence[str], needs: frozenset[str], vocabulary: Vocabulary,
+                 ck: RowChecker) -> bool:
+    """Whether the candidate is a Party member, from a 是否党员 or 政治面貌 cell. A blank cell is asked for when a
+    position needs the answer (it is never taken as "no"), an unknown word is always a row error."""
+    words = vocabulary.party_member_words
+    word = fold(raw)
+    if word in words:
+        return words[word]
+    if not word:
+        needed = [p for p in positions if p in needs]
+        if needed:
+            ck.fail("party_member", f"party_member: missing; the position {vocabulary.position_label(needed[0], 'zh')} "
+                    "needs it (e.g. 中共党员, 中共预备党员, 群众; or 是/否)")
+        return False  # not asked for by any check of this candidate's positions
+    ck.fail("party_member", f"party_member: unknown value {raw.strip()[:20]!r}; expected 是/否 or a 政治面貌 such as "
+            "中共党员, 中共预备党员, 共青团员, 群众")
+    return False
 
 
 class CandidateFields(BaseModel):
@@ -73,14 +99,11 @@ def validate_candidate(ruleset: Ruleset, vocabulary: Vocabulary,
     positions, err = parse_positions(r.position, ruleset.positions, vocabulary)
     if err:
         ck.fail("position", err)
-    pm = r.party_member.strip().casefold()
-    yes_no = vocabulary.party_member_words
-    if pm not in yes_no:
-        ck.fail("party_member", f"party_member: expected yes/no (true/false, 是/否), got {r.party_member[:20]!r}")
+    member = party_member(r.party_member, positions, ruleset.membership_positions, vocabulary, ck)
     if ck.problems:
         return ck.problems
     return id_number, CandidateFields(name=name, village=village, township=township, positions=tuple(positions),
-                                      party_member=yes_no[pm], birth_date=idnumbers.birth_date_of(id_number))
+                                      party_member=member, birth_date=idnumbers.birth_date_of(id_number))
 
 
 Checked = dict[int, tuple[str, str, CandidateFields]]

@@ -1,8 +1,10 @@
-"""Dates as people type them: strict ISO dates, within a plausible range."""
+"""Dates as people type them: ISO dates (strict, for the API's own fields) and the spellings of a spreadsheet
+(2023-05-01, 2023/5/1, 2023.5.1, 2023年5月1日, 20230501, full-width digits), within a plausible range."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from eligibility.errors import InvalidInputError
@@ -15,6 +17,24 @@ def parse_iso(text: str, *, field: str = "date", row: int = 0) -> date:
     m = _ISO.match(text) if text.isascii() else None
     if not m:
         raise InvalidInputError(f"{field}: expected a date as YYYY-MM-DD, got {text[:40]!r}", field=field, row=row)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InvalidInputError(f"{field}: {text} is not a calendar date", field=field, row=row) from None
+
+
+_SPELLED = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+SPELLINGS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD"
+
+
+def parse_date(text: str, *, field: str = "date", row: int = 0) -> date:
+    """Parse a date in one of the SPELLINGS (after NFKC: full-width digits and punctuation fold), or raise
+    InvalidInputError naming the field."""
+    folded = unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text.strip()
+    m = (_SPELLED.match(folded) or _COMPACT.match(folded)) if folded.isascii() or "年" in folded else None
+    if not m or not all(g.isascii() for g in m.groups()):
+        raise InvalidInputError(f"{field}: expected a date ({SPELLINGS}), got {text[:40]!r}", field=field, row=row)
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:

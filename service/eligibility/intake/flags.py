@@ -3,6 +3,7 @@ make each new reference's version 1, all before any lock is taken (no store)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from eligibility.intake.text import NOTE_LIMIT, clean_text
 from eligibility.ledger.codec import PENDING_TIME, FirstVersion
 from eligibility.ledger.records import StoredFlag
 from eligibility.rules.schema import Ruleset
+from eligibility.rules.vocabulary import Vocabulary, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +35,34 @@ class FlagRow:
     note: str = ""
 
 
-def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list[FieldProblem]:
-    """Check one row against the ruleset's vocabulary; a kind of another agency is PERMISSION_DENIED."""
+def kind_of(ruleset: Ruleset, vocabulary: Vocabulary, agency: str, word: str) -> tuple[str, str]:
+    """The kind a 类型 cell names for this agency (its code, its Chinese name or an alias in the vocabulary):
+    (kind code, "") or ("", the agency that owns a kind of that name) or ("", "") when nobody does."""
+    mine = vocabulary.kind_words(ruleset, agency).get(fold(word))
+    if mine:
+        return mine, ""
+    for other in ruleset.agencies:
+        if other != agency and fold(word) in vocabulary.kind_words(ruleset, other):
+            return "", other
+    return "", ""
+
+
+def validate_flag(ruleset: Ruleset, vocabulary: Vocabulary, agency: str, r: FlagRow) -> FlagDraft | list[FieldProblem]:
+    """Check one row against the ruleset and the vocabulary's words; a kind of another agency is PERMISSION_DENIED."""
     ck = RowChecker(r.row)
     reference = ck.text(r.reference, "reference", required=True, limit=100)
     id_number = ck.id_number(r.id_number)
     name = ck.text(r.name, "name", required=True, limit=100)
-    kind = r.kind.strip()
-    level = r.level.strip()
-    rule = ruleset.by_kind.get(kind)
-    if not kind:
+    kind, owner = kind_of(ruleset, vocabulary, agency, r.kind)
+    level = unicodedata.normalize("NFKC", r.level).strip()
+    rule = ruleset.by_kind.get(kind) if kind else None
+    if not r.kind.strip():
         ck.fail("kind", "kind: missing")
+    elif owner:
+        ck.fail("kind", f"kind: {r.kind.strip()!r} belongs to agency {owner}, not {agency}", code="PERMISSION_DENIED")
     elif rule is None:
-        ck.fail("kind", f"kind: unknown flag kind {kind!r}; {agency} may submit: {', '.join(ruleset.kinds_of(agency))}")
-    elif rule.agency != agency:
-        ck.fail("kind", f"kind: {kind!r} belongs to agency {rule.agency}, not {agency}", code="PERMISSION_DENIED")
+        ck.fail("kind", f"kind: unknown flag kind {r.kind.strip()[:40]!r}; {agency} may submit: "
+                + ", ".join(f"{vocabulary.kind_label(k, 'zh')} ({k})" for k in ruleset.kinds_of(agency)))
     term: int | None = None
     if rule is not None:
         level = (rule.level_aliases or {}).get(level, level)  # e.g. 严重警告 -> serious_warning
@@ -57,7 +72,7 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
                         f"{', '.join(rule.levels)}")
         elif level:
             ck.fail("level", f"level: {kind} takes no level, got {level!r}")
-        raw_term = r.term_months.strip()
+        raw_term = unicodedata.normalize("NFKC", r.term_months).strip()
         window = rule.window_for(level) if (rule.levels is None or level in rule.levels) else None
         if window is not None and window.type == "term_plus_months":
             if raw_term:
@@ -78,7 +93,7 @@ def validate_flag(ruleset: Ruleset, agency: str, r: FlagRow) -> FlagDraft | list
     decided_on = ck.date(r.decided_on, "decided_on", required=True)
     end_date = ck.date(r.end_date, "end_date", required=False)
     if decided_on and end_date and end_date < decided_on:
-        ck.fail("end_date", f"end_date {end_date} is before decided_on {decided_on}")
+        ck.fail("end_date", f"end_date: {end_date} is before the decision date {decided_on}")
     note = ck.text(r.note, "note", required=False, limit=1000)
     if ck.problems:
         return ck.problems
@@ -113,7 +128,7 @@ def flag_version(sub: Submission, i: int, version: int, recorded_at: str) -> Sto
     return StoredFlag.model_validate(fields)
 
 
-def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Sequence[FlagRow], *,
+def prepare_submission(ruleset: Ruleset, vocabulary: Vocabulary, ids: IdProtector, agency: str, rows: Sequence[FlagRow], *,
                        correction: bool = False, reason: str = "") -> Submission:
     """Check every row, hash and seal the ID numbers: the CPU-bound part, done before any lock is taken."""
     reason = clean_text(reason, "reason", limit=NOTE_LIMIT)
@@ -123,7 +138,7 @@ def prepare_submission(ruleset: Ruleset, ids: IdProtector, agency: str, rows: Se
     outcomes: dict[int, RowOutcome] = {}
     first_row: dict[str, int] = {}
     for i, r in enumerate(rows):
-        checked = validate_flag(ruleset, agency, r)
+        checked = validate_flag(ruleset, vocabulary, agency, r)
         key = r.reference.strip()
         if isinstance(checked, list):
             outcomes[i] = RowOutcome(row=r.row, key=key, status="REJECTED", errors=tuple(checked))

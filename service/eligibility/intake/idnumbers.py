@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from eligibility.errors import InvalidInputError
@@ -28,10 +29,11 @@ def mask(id_number: str) -> str:
 def normalize(raw: str, *, field: str = "id_number", row: int = 0) -> str:
     """Validate an 18-character ID number and return it normalised (upper-case X).
 
-    Surrounding ASCII spaces are ignored; anything else that is not an ASCII digit (full-width
-    digits, zero-width characters, letters other than a final X) is rejected.
+    Full-width digits and letters are folded to ASCII (NFKC, as a spreadsheet typed in a Chinese input method
+    holds them) and surrounding spaces ignored; anything else that is not an ASCII digit (zero-width characters,
+    letters other than a final X) is rejected.
     """
-    value = raw.strip(" \t")
+    value = unicodedata.normalize("NFKC", raw).strip(" \t") if not raw.isascii() else raw.strip(" \t")
     shown = mask(value) if value.isascii() else "(non-ASCII text)"
     if not value:
         raise InvalidInputError(f"{field}: missing", field=field, row=row)

@@ -6,7 +6,7 @@ from datetime import date
 
 from eligibility.errors import InvalidInputError
 from eligibility.intake import idnumbers
-from eligibility.intake.dates import check_plausible, parse_iso
+from eligibility.intake.dates import check_plausible, parse_date
 from eligibility.intake.outcomes import FieldProblem
 from eligibility.intake.text import INVISIBLE, invisible_in, invisible_message
 
@@ -34,14 +34,14 @@ class RowChecker:
             return ""
 
     def date(self, raw: str, field: str, *, required: bool) -> date | None:
-        """A YYYY-MM-DD date, None when blank and optional."""
+        """A date in one of the spellings of intake.dates, None when blank and optional."""
         raw = raw.strip()
         if not raw:
             if required:
                 self.fail(field, f"{field}: missing")
             return None
         try:
-            return check_plausible(parse_iso(raw, field=field, row=self.row), field, self.row)
+            return check_plausible(parse_date(raw, field=field, row=self.row), field, self.row)
         except InvalidInputError as e:
             self.fail(field, e.message)
             return None

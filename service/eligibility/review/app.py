@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.model import CandidateFacts
-from eligibility.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from eligibility.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from eligibility.home.config import Config
 from eligibility.home.keys import bind_keys
 from eligibility.intake import idnumbers
@@ -51,7 +51,7 @@ from eligibility.review import clock, witness
 from eligibility.review.appeals import answer_for, answers_as_logged, as_logged, new_appeal, unanswered
 from eligibility.review.changes import NOT_SCREENED, Change, changed_persons, round_changes
 from eligibility.review.conclusion import blockers, conclusion, refuse_if_concluded
-from eligibility.review.flags import Repeats, Tally, retract_flag, store_submission_once, tally
+from eligibility.review.flags import Repeats, Tally, check_submission, retract_flag, store_submission_once, tally
 from eligibility.review.inputs import (
     NO_FLAGS,
     NO_RESOLUTIONS,
@@ -67,7 +67,7 @@ from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
 from eligibility.review.resolutions import ReviewItem, resolution_for, review_item
-from eligibility.review.rounds import CHUNK, Emit, add_candidates
+from eligibility.review.rounds import CHUNK, Emit, add_candidates, check_candidate_rows
 from eligibility.review.screening import Decided, bound_decision, screen_round
 from eligibility.review.signer import Signer
 from eligibility.review.whatif import Comparison, known_at_stamp, reevaluate
@@ -115,7 +115,8 @@ class App:
 
     # ---- flags (agencies) ----
     def submit_flags(self, agency: str, rows: Sequence[FlagRow], correction: bool, reason: str,
-                     idempotency: tuple[str, str] | None = None, emit: Emit | None = None) -> list[RowOutcome]:
+                     idempotency: tuple[str, str] | None = None, emit: Emit | None = None,
+                     dry_run: bool = False) -> list[RowOutcome]:
         """Check and store an agency's flags, once per idempotency key ((key, request digest) when the request
         carries one); valid rows are kept whatever happens to the others. The outcomes go to emit a chunk at a
         time when given (and are not returned), else they are returned.
@@ -123,6 +124,7 @@ class App:
         The rows are taken CHUNK at a time (each chunk once per key: chunk n > 0 is remembered under "KEY#n"), so
         a request of a million rows holds one chunk's objects, not a million. A large chunk is checked and stored by
         a worker process; a small one here, checked before its transaction (concurrent submissions overlap there).
+        A dry run checks every row and says what storing it would do now, and stores nothing.
         """
         self._agency_only(agency)
         kept: list[RowOutcome] = []
@@ -133,7 +135,11 @@ class App:
             fresh, merge = repeats.split(chunk) if len(rows) > CHUNK else (chunk, None)
             once = (agency, idempotency[0] if n == 0 else f"{idempotency[0]}#{n}", idempotency[1]) \
                 if idempotency else None
-            outcomes = self._submit_chunk(agency, fresh, correction, reason, once)
+            if dry_run:
+                outcomes = check_submission(self.store, prepare_submission(
+                    self.registry.default, self.vocabulary, self.ids, agency, fresh, correction=correction, reason=reason))
+            else:
+                outcomes = self._submit_chunk(agency, fresh, correction, reason, once)
             out(merge(outcomes) if merge else outcomes)
         return kept
 
@@ -142,7 +148,8 @@ class App:
         if self.pool is not None and len(rows) >= self.config.intake_parallel_from:
             outcomes, counted = self.pool.submit_flags(agency, list(rows), correction, reason, once)
         else:
-            sub = prepare_submission(self.registry.default, self.ids, agency, rows, correction=correction, reason=reason)
+            sub = prepare_submission(self.registry.default, self.vocabulary, self.ids, agency, rows,
+                                     correction=correction, reason=reason)
             outcomes, stored = store_submission_once(self.store, sub, once)
             counted = tally(outcomes) if stored else None
         if counted is not None:
@@ -207,29 +214,44 @@ class App:
 
     # ---- rounds (district; agencies list and attest) ----
     def create_round(self, role: str, name: str, as_of: str, ruleset: str, rows: Sequence[CandidateRow],
-                     emit: Emit | None = None) -> tuple[RoundInfo, list[RowOutcome]]:
+                     emit: Emit | None = None, dry_run: bool = False,
+                     allow_same_name: bool = False) -> tuple[RoundInfo, list[RowOutcome]]:
         """Open a round with its reference date and (a first chunk of) candidates. The row outcomes go to emit a
-        chunk at a time when given (and are not returned), else they are returned."""
+        chunk at a time when given (and are not returned), else they are returned. A second round of a name is
+        refused unless allow_same_name; a dry run checks everything and creates nothing (the round it returns has
+        no id)."""
         name = clean_text(name, "name", limit=MAX_TEXT)
         if not name:
             raise InvalidInputError("name: a round needs a name", field="name")
         as_of_date = parse_iso(as_of.strip(), field="as_of")
         check_plausible(as_of_date, "as_of")
         rs = self.registry.by_name(ruleset)
-        info = RoundInfo(round_id="R-" + secrets.token_hex(5), name=name.strip(), as_of=as_of_date, ruleset=rs.name,
-                         created_at=clock.utc_now(), created_by=role)
-        self.store.create_round(info, round_body(info))
+        same = [r for r in self.store.list_rounds() if r.name == name]
+        if same and not allow_same_name:
+            raise AlreadyExistsError(f"a round named {name!r} exists ({same[0].round_id}, as of {same[0].as_of}); add "
+                                     "candidates to it, or give the new round another name (or ask for a second round "
+                                     "of that name)", field="name")
+        info = RoundInfo(round_id="" if dry_run else "R-" + secrets.token_hex(5), name=name, as_of=as_of_date,
+                         ruleset=rs.name, created_at=clock.utc_now(), created_by=role)
         kept: list[RowOutcome] = []
+        if dry_run:
+            check_candidate_rows(None, rs, self.vocabulary, self.ids, "", rows, emit or kept.extend)
+            return info, kept
+        self.store.create_round(info, round_body(info))
         add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows, emit or kept.extend)
         self._expect_screening(info.round_id)
         return self.get_round(info.round_id), kept
 
     def add_candidates(self, round_id: str, rows: Sequence[CandidateRow],
-                       emit: Emit | None = None) -> list[RowOutcome]:
-        """Add candidates to a round (outcomes to emit, or returned, as for create_round)."""
+                       emit: Emit | None = None, dry_run: bool = False) -> list[RowOutcome]:
+        """Add candidates to a round (outcomes to emit, or returned, as for create_round; a dry run adds nothing)."""
         info = self.get_round(round_id, count=False)
         refuse_if_concluded(info, "candidates")
         kept: list[RowOutcome] = []
+        if dry_run:
+            check_candidate_rows(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id,
+                                 rows, emit or kept.extend)
+            return kept
         add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id, rows,
                        emit or kept.extend)
         self._expect_screening(round_id)

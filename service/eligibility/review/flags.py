@@ -24,7 +24,18 @@ def store_submission(store: Store, sub: Submission) -> list[RowOutcome]:
     needs the records on file happens under the write lock; the outcomes are built after it.
     """
     with store.transaction():  # the latest versions read are the ones the new versions follow
-        done = _store(store, sub)
+        done, new, first, now = _plan(store, sub)
+        store.append_first_versions([v.flag for v in first], [v.logged(now) for v in first], now)
+        store.append_flag_versions(new, [flag_body(f) for f in new])
+    return _outcomes(sub, done)
+
+
+def check_submission(store: Store, sub: Submission) -> list[RowOutcome]:
+    """What store_submission would do with a checked submission now, storing nothing (a dry run)."""
+    return _outcomes(sub, _plan(store, sub)[0])
+
+
+def _outcomes(sub: Submission, done: dict[int, tuple[str, int, tuple[str, str] | None]]) -> list[RowOutcome]:
     outcomes = dict(sub.outcomes)
     for i, (status, version, problem) in done.items():
         row, key = sub.rows[i].row, sub.drafts[i].reference
@@ -58,8 +69,13 @@ def store_submission_once(store: Store, sub: Submission,
     return (made, True) if made else (decode_outcomes(data), False)
 
 
-def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str, str] | None]]:
-    """Inside the transaction: row position -> (status, version, or the (message, code) of a refusal)."""
+Planned = tuple[dict[int, tuple[str, int, tuple[str, str] | None]], list[StoredFlag], list[FirstVersion], str]
+"""(row position -> (status, version, or the (message, code) of a refusal), the new versions of existing flags, the
+first versions of new ones, the time they are recorded at)."""
+
+
+def _plan(store: Store, sub: Submission) -> Planned:
+    """What a submission does against the flags on record (read inside the transaction that writes it)."""
     drafts, keys, correction = sub.drafts, sub.keys, sub.correction
     heads = store.flag_heads(sub.agency, [d.reference for d in drafts.values()])
     now = clock.utc_now()
@@ -85,9 +101,7 @@ def _store(store: Store, sub: Submission) -> dict[int, tuple[str, int, tuple[str
             continue
         new.append(flag_version(sub, i, head.version + 1, now))
         done[i] = ("CORRECTED", head.version + 1, None)
-    store.append_first_versions([v.flag for v in first], [v.logged(now) for v in first], now)
-    store.append_flag_versions(new, [flag_body(f) for f in new])
-    return done
+    return done, new, first, now
 
 
 class Tally(NamedTuple):
@@ -129,7 +143,8 @@ def retract_flag(store: Store, agency: str, reference: str, reason: str) -> tupl
         return new, True
 
 
-__all__ = ["REMEMBERED_AS", "Idempotency", "Tally", "retract_flag", "store_submission", "store_submission_once", "tally"]
+__all__ = ["REMEMBERED_AS", "Idempotency", "Tally", "check_submission", "retract_flag", "store_submission",
+           "store_submission_once", "tally"]
 
 
 class Repeats:

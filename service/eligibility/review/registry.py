@@ -19,6 +19,7 @@ class Registry:
     def __init__(self, store: Store, rules_dirs: list[Path], default: str, vocabulary: Vocabulary) -> None:
         """Load every ruleset under the directories (each must use the vocabulary) and record it in the store."""
         self._store = store
+        self.vocabulary = vocabulary
         self._by_name: dict[str, Ruleset] = {}
         self._by_hash: dict[str, Ruleset] = {}
         for d in rules_dirs:

@@ -36,6 +36,26 @@ def add_candidates(store: Store, ruleset: Ruleset, vocabulary: Vocabulary, ids: 
             emit(_add(store, ids, round_id, chunk, outcomes, valid, added))
 
 
+def check_candidate_rows(store: Store | None, ruleset: Ruleset, vocabulary: Vocabulary, ids: IdProtector,
+                         round_id: str, rows: Sequence[CandidateRow], emit: Emit) -> None:
+    """What add_candidates would do with the rows now (store None: a round not created yet), storing nothing."""
+    seen: dict[str, int] = {}
+    for lo in range(0, max(len(rows), 1), CHUNK):
+        chunk = rows[lo:lo + CHUNK]
+        outcomes, valid = check_candidates(ruleset, vocabulary, ids, chunk)
+        existing = store.existing_candidates(round_id, [pk for _, pk, _ in valid.values()]) if store else {}
+        for i, (id_number, pk, _) in valid.items():
+            row, masked = chunk[i].row, idnumbers.mask(id_number)
+            problem = (FieldProblem("id_number", f"row {row}: id_number: already a candidate of this round",
+                                    "ALREADY_EXISTS") if pk in existing else
+                       FieldProblem("id_number", f"row {row}: id_number: same person as row {seen[pk]}; list a person "
+                                    "once with all positions joined by +") if pk in seen else None)
+            seen.setdefault(pk, row)
+            outcomes[i] = RowOutcome(row=row, key=masked, status="REJECTED", errors=(problem,)) if problem else \
+                RowOutcome(row=row, key=masked, status="CREATED")
+        emit([outcomes[i] for i in range(len(chunk))])
+
+
 class _Added:
     """The candidates one request added so far: the source row of each, by sequence number (4 bytes a row), so a
     person listed twice in different chunks is told "same person as row N" as within one."""

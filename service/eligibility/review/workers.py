@@ -103,7 +103,7 @@ def _submit_flags(agency: str, rows: list[FlagRow], correction: bool, reason: st
     """
     assert _worker is not None, "worker not initialised"
     store, registry, _, ids = _worker
-    sub = prepare_submission(registry.default, ids, agency, rows, correction=correction, reason=reason)
+    sub = prepare_submission(registry.default, registry.vocabulary, ids, agency, rows, correction=correction, reason=reason)
     outcomes, stored = store_submission_once(store, sub, idempotency)
     return encode_outcomes(outcomes), tally(outcomes) if stored else None
 

@@ -206,6 +206,12 @@ class Ruleset(_Model):
         out.update({p.id: p for p in self.profile})
         return out
 
+    @cached_property
+    def membership_positions(self) -> frozenset[str]:
+        """The positions a Party-membership check looks at: a candidate for one of them must say whether he or she
+        is a Party member (the answer decides a verdict, so it is never assumed)."""
+        return frozenset(p for r in self.profile if r.check == "party_membership" for p in (r.positions or ()))
+
     def kinds_of(self, agency: str) -> list[str]:
         """The flag kinds in an agency's vocabulary."""
         return [r.kind for r in self.rules if r.agency == agency]

@@ -7,6 +7,7 @@ the district office and the auditor.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,6 +20,12 @@ from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.schema import Ruleset
 
 FILE = "vocabulary.yaml"
+
+
+def fold(word: str) -> str:
+    """A word as it is compared with the vocabulary: NFKC (full-width letters, digits and brackets folded), trimmed,
+    case-folded, inner spaces removed."""
+    return "".join(unicodedata.normalize("NFKC", word).casefold().split())
 SERVICE_ROLES = ("district", "auditor")
 """The roles that are not agencies: the district office (rounds, screening) and the auditor."""
 
@@ -43,6 +50,19 @@ class Position(_Model):
     aliases: tuple[str, ...] = ()
 
 
+class Kind(_Model):
+    """A kind of flag as people name it: its label and the other words agencies write for it."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Every word that names the kind: the Chinese label, then the aliases."""
+        return (self.zh, *self.aliases)
+
+
 class PartyMemberWords(_Model):
     """The words that say yes or no in a party-member column."""
 
@@ -57,7 +77,9 @@ class Vocabulary(_Model):
     profile: Label
     positions: dict[str, Position]
     position_groups: dict[str, tuple[str, ...]] = {}
+    position_separators: str = "+"
     party_member: PartyMemberWords
+    kinds: dict[str, Kind] = {}
 
     @model_validator(mode="after")
     def _check(self) -> Vocabulary:
@@ -65,9 +87,11 @@ class Vocabulary(_Model):
             unknown = [p for p in group if p not in self.positions]
             if unknown:
                 raise ValueError(f"position group {word!r} names unknown positions {unknown}")
-        both = {w.casefold() for w in self.party_member.yes} & {w.casefold() for w in self.party_member.no}
+        both = {fold(w) for w in self.party_member.yes} & {fold(w) for w in self.party_member.no}
         if both:
             raise ValueError(f"party_member words mean both yes and no: {sorted(both)}")
+        if "" in {w.strip() for w in (*self.party_member.yes, *self.party_member.no)}:
+            raise ValueError("party_member words: a blank cell must not mean yes or no (it is asked for)")
         return self
 
     @cached_property
@@ -77,21 +101,44 @@ class Vocabulary(_Model):
 
     @cached_property
     def position_words(self) -> dict[str, str]:
-        """Alias (and code) -> position code."""
-        out = {code: code for code in self.positions}
+        """Folded word (fold: the code, the Chinese name, an alias) -> position code."""
+        out = {fold(code): code for code in self.positions}
         for code, p in self.positions.items():
-            out.update((alias, code) for alias in p.aliases)
+            out.update((fold(w), code) for w in (p.zh, *p.aliases))
         return out
 
     @cached_property
     def party_member_words(self) -> dict[str, bool]:
-        """Lower-cased word -> whether it says the candidate is a Party member."""
-        return {**{w.casefold(): True for w in self.party_member.yes}, **{w.casefold(): False for w in self.party_member.no}}
+        """Folded word (fold) -> whether it says the candidate is a Party member."""
+        return {**{fold(w): True for w in self.party_member.yes}, **{fold(w): False for w in self.party_member.no}}
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
         """The verdict columns of every table and report: the agencies, then the profile check."""
         return (*self.agencies, "profile")
+
+    @cached_property
+    def _kind_words(self) -> dict[tuple[str, str], dict[str, str]]:
+        return {}
+
+    def kind_words(self, rs: Ruleset, agency: str) -> dict[str, str]:
+        """Word (fold) -> kind code, for the kinds of one agency in a ruleset (codes included); made once per
+        ruleset and agency (it is looked up for every flag row)."""
+        key = (rs.hash, agency)
+        found = self._kind_words.get(key)
+        if found is None:
+            found = {}
+            for kind in rs.kinds_of(agency):
+                found[fold(kind)] = kind
+                k = self.kinds.get(kind)
+                found.update((fold(w), kind) for w in (k.words if k else ()))
+            self._kind_words[key] = found
+        return found
+
+    def kind_label(self, code: str, lang: str) -> str:
+        """A kind's name in zh or en; an unknown code as it is."""
+        k = self.kinds.get(code)
+        return code if k is None else (k.zh if lang == "zh" else k.en)
 
     def agency_labels(self, lang: str) -> dict[str, str]:
         """Agency (and profile check) code -> name in zh or en."""
@@ -123,6 +170,14 @@ class Vocabulary(_Model):
         if agencies or positions:
             raise RulesetError(f"{source}: names what the vocabulary ({FILE}) does not have: "
                                + ", ".join([*(f"agency {a}" for a in agencies), *(f"position {p}" for p in positions)]))
+        for agency in rs.agencies:
+            seen: dict[str, str] = {}
+            for kind in rs.kinds_of(agency):
+                k = self.kinds.get(kind)
+                for w in {fold(kind), *(fold(x) for x in (k.words if k else ()))}:
+                    if seen.setdefault(w, kind) != kind:
+                        raise RulesetError(f"{source}: the word {w!r} ({FILE}) names two kinds of {agency}: "
+                                           f"{seen[w]} and {kind}")
 
 
 def load_vocabulary_file(path: Path) -> Vocabulary:

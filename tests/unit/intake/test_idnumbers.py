@@ -20,11 +20,17 @@ def test_standard_example_is_valid() -> None:
     assert idnumbers.birth_date_of(VALID) == date(1949, 12, 31)
 
 
+def test_full_width_digits_and_x_are_folded_to_ascii() -> None:
+    """A number typed with a Chinese input method's full-width digits is the same number (NFKC)."""
+    assert idnumbers.normalize("１１０１０５１９４９１２３１００２Ｘ") == VALID
+    assert idnumbers.normalize("　１１０１０５１９４９１２３１００２ｘ　") == VALID  # ideographic spaces around
+
+
 @pytest.mark.parametrize("raw, fragment", [
     ("11010519491231002", "18 characters"),
     ("1101051949123100200", "18 characters"),
     ("110105194912310021", "check digit"),
-    ("１１０１０５１９４９１２３１００２Ｘ", "ASCII"),
+    ("１１０１０５１９４９１２３１００２Ｘ\u200b", "ASCII"),  # folded to ASCII, but a zero-width space stays
     ("11010519491231\u200b002X", "ASCII"),
     ("110105200002300013", "not a calendar date"),   # Feb 30
     ("110105201902290013", "not a calendar date"),   # Feb 29 of a common year

@@ -29,7 +29,7 @@ cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_ch
     [r.kind for r in RS.rules])), reference=text, decided_on=text, end_date=text, level=text, term_months=text,
     note=text))
 def test_flag_validation_never_crashes(row: FlagRow) -> None:
-    out = validate_flag(RS, "discipline", row)
+    out = validate_flag(RS, VOCAB, "discipline", row)
     if isinstance(out, list):
         assert out and all(isinstance(p, FieldProblem) and p.field and f"row {row.row}" in p.message for p in out)
     else:

@@ -306,9 +306,14 @@ class SubmitFlagsRequest(_message.Message):
     FLAGS_FIELD_NUMBER: _builtins.int
     CORRECTION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
     correction: _builtins.bool
     """When true, rows whose reference exists are corrections (new versions); reason required."""
     reason: _builtins.str
+    dry_run: _builtins.bool
+    """When true, nothing is stored: each row's result says what a submission would do (CREATED, CORRECTED,
+    UNCHANGED or REJECTED with its errors), judged against the flags on record now.
+    """
     @_builtins.property
     def flags(self) -> _containers.RepeatedCompositeFieldContainer[Global___FlagInput]: ...
     def __init__(
@@ -317,10 +322,11 @@ class SubmitFlagsRequest(_message.Message):
         flags: _abc.Iterable[Global___FlagInput] | None = ...,
         correction: _builtins.bool = ...,
         reason: _builtins.str = ...,
+        dry_run: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["correction", b"correction", "flags", b"flags", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["correction", b"correction", "dry_run", b"dry_run", "flags", b"flags", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -624,10 +630,16 @@ class CreateRoundRequest(_message.Message):
     AS_OF_FIELD_NUMBER: _builtins.int
     RULESET_FIELD_NUMBER: _builtins.int
     CANDIDATES_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
+    ALLOW_SAME_NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     as_of: _builtins.str
     ruleset: _builtins.str
     """Ruleset name; empty = the server's default."""
+    dry_run: _builtins.bool
+    """When true, nothing is stored: the rows are checked and the response's round is not created (round_id "")."""
+    allow_same_name: _builtins.bool
+    """A round of the same name exists: refused (ALREADY_EXISTS) unless this is true."""
     @_builtins.property
     def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___CandidateInput]: ...
     def __init__(
@@ -637,10 +649,12 @@ class CreateRoundRequest(_message.Message):
         as_of: _builtins.str = ...,
         ruleset: _builtins.str = ...,
         candidates: _abc.Iterable[Global___CandidateInput] | None = ...,
+        dry_run: _builtins.bool = ...,
+        allow_same_name: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "candidates", b"candidates", "name", b"name", "ruleset", b"ruleset"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_same_name", b"allow_same_name", "as_of", b"as_of", "candidates", b"candidates", "dry_run", b"dry_run", "name", b"name", "ruleset", b"ruleset"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -680,7 +694,10 @@ class AddCandidatesRequest(_message.Message):
 
     ROUND_ID_FIELD_NUMBER: _builtins.int
     CANDIDATES_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
+    dry_run: _builtins.bool
+    """When true, nothing is stored: the rows are checked against the round as it is."""
     @_builtins.property
     def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___CandidateInput]: ...
     def __init__(
@@ -688,10 +705,11 @@ class AddCandidatesRequest(_message.Message):
         *,
         round_id: _builtins.str = ...,
         candidates: _abc.Iterable[Global___CandidateInput] | None = ...,
+        dry_run: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates", "round_id", b"round_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates", "dry_run", b"dry_run", "round_id", b"round_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -53,9 +53,11 @@ class Session:
 
     # ---- flags (agencies) ----
     def submit_flags(self, rows: list[dict[str, Any]], correction: bool = False,
-                     reason: str = "") -> Iterator[list[dict[str, Any]]]:
-        """Submit flag rows (column name -> text, "row" = line in the file) in chunks; each chunk's row outcomes."""
-        for chunk in self.client.submit_flags([pb.FlagInput(**r) for r in rows], correction=correction, reason=reason):
+                     reason: str = "", dry_run: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """Submit flag rows (column name -> text, "row" = line in the file) in chunks; each chunk's row outcomes (a
+        dry run: what submitting would do, nothing stored)."""
+        for chunk in self.client.submit_flags([pb.FlagInput(**r) for r in rows], correction=correction, reason=reason,
+                                              dry_run=dry_run):
             yield [dicts.row_dict(r) for r in chunk]
 
     def retract_flag(self, reference: str, reason: str) -> dict[str, Any]:
@@ -72,11 +74,19 @@ class Session:
 
     # ---- rounds ----
     def create_round(self, name: str, as_of: str, rows: list[dict[str, Any]], ruleset: str = "",
-                     on_chunk: Callable[[int], None] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """Open a round with its candidate rows (uploaded in chunks): the round, and every row's outcome."""
+                     on_chunk: Callable[[int], None] | None = None, dry_run: bool = False,
+                     allow_same_name: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Open a round with its candidate rows (uploaded in chunks): the round, and every row's outcome (a dry run:
+        what creating it would do, nothing created)."""
         rnd, results = self.client.create_round(name, as_of, [pb.CandidateInput(**r) for r in rows], ruleset=ruleset,
-                                                on_chunk=on_chunk)
+                                                on_chunk=on_chunk, dry_run=dry_run, allow_same_name=allow_same_name)
         return dicts.message_dict(rnd), [dicts.row_dict(r) for r in results]
+
+    def add_candidates(self, round_id: str, rows: list[dict[str, Any]], on_chunk: Callable[[int], None] | None = None,
+                       dry_run: bool = False) -> list[dict[str, Any]]:
+        """Add candidate rows to a round (in chunks): every row's outcome (a dry run adds nothing)."""
+        return [dicts.row_dict(r) for r in self.client.add_candidates(
+            round_id, [pb.CandidateInput(**r) for r in rows], on_chunk=on_chunk, dry_run=dry_run)]
 
     def list_rounds(self) -> list[dict[str, Any]]:
         """Every round, newest first."""

@@ -91,7 +91,7 @@ class Client:
         return iter(method(request, metadata=self.metadata, timeout=timeout or self.timeout * 60))
 
     def submit_flags(self, rows: list[pb.FlagInput], correction: bool = False, reason: str = "",
-                     chunk: int = 5000, in_flight: int = 3) -> Iterator[list[pb.RowResult]]:
+                     chunk: int = 5000, in_flight: int = 3, dry_run: bool = False) -> Iterator[list[pb.RowResult]]:
         """Submit flags in chunks; yields the results of each chunk (one per row), in order.
 
         Up to in_flight chunks are sent before the first answer is read, so the server checks one
@@ -106,25 +106,44 @@ class Client:
             pending: deque[Future[Any]] = deque()
             for part in parts:
                 pending.append(pool.submit(self.call, self.flags.SubmitFlags, pb.SubmitFlagsRequest(
-                    flags=part, correction=correction, reason=reason)))
+                    flags=part, correction=correction, reason=reason, dry_run=dry_run)))
                 if len(pending) >= in_flight:
                     yield list(pending.popleft().result().results)
             while pending:
                 yield list(pending.popleft().result().results)
 
     def create_round(self, name: str, as_of: str, candidates: list[pb.CandidateInput], ruleset: str = "",
-                     chunk: int = 5000, on_chunk: Callable[[int], None] | None = None) -> tuple[pb.Round, list[pb.RowResult]]:
-        """Create a round and upload its candidates in chunks (on_chunk(rows) after each)."""
+                     chunk: int = 5000, on_chunk: Callable[[int], None] | None = None, dry_run: bool = False,
+                     allow_same_name: bool = False) -> tuple[pb.Round, list[pb.RowResult]]:
+        """Create a round and upload its candidates in chunks (on_chunk(rows) after each). A dry run sends every
+        chunk as a checked-only CreateRound (nothing is created; the round returned has no id)."""
         resp = self.call(self.rounds.CreateRound, pb.CreateRoundRequest(
-            name=name, as_of=as_of, ruleset=ruleset, candidates=candidates[:chunk]))
+            name=name, as_of=as_of, ruleset=ruleset, candidates=candidates[:chunk], dry_run=dry_run,
+            allow_same_name=allow_same_name))
         results = list(resp.results)
         if on_chunk:
             on_chunk(len(resp.results))
-        for i in range(chunk, len(candidates), chunk):
+        if dry_run:
+            for i in range(chunk, len(candidates), chunk):
+                more = self.call(self.rounds.CreateRound, pb.CreateRoundRequest(
+                    name=name, as_of=as_of, ruleset=ruleset, candidates=candidates[i:i + chunk], dry_run=True,
+                    allow_same_name=allow_same_name))
+                results.extend(more.results)
+                if on_chunk:
+                    on_chunk(len(more.results))
+            return resp.round, results
+        results.extend(self.add_candidates(resp.round.round_id, candidates[chunk:], chunk, on_chunk))
+        rnd = self.call(self.rounds.GetRound, pb.GetRoundRequest(round_id=resp.round.round_id)).round
+        return rnd, results
+
+    def add_candidates(self, round_id: str, candidates: list[pb.CandidateInput], chunk: int = 5000,
+                       on_chunk: Callable[[int], None] | None = None, dry_run: bool = False) -> list[pb.RowResult]:
+        """Add candidates to a round in chunks (on_chunk(rows) after each): every row's result."""
+        results: list[pb.RowResult] = []
+        for i in range(0, len(candidates), chunk):
             more = self.call(self.rounds.AddCandidates, pb.AddCandidatesRequest(
-                round_id=resp.round.round_id, candidates=candidates[i:i + chunk]))
+                round_id=round_id, candidates=candidates[i:i + chunk], dry_run=dry_run))
             results.extend(more.results)
             if on_chunk:
                 on_chunk(len(more.results))
-        rnd = self.call(self.rounds.GetRound, pb.GetRoundRequest(round_id=resp.round.round_id)).round
-        return rnd, results
+        return results

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from typing import Any
 
-from eligibility.console import render
-from eligibility.console.common import Add, UsageError, as_json, print_rejections, session
-from eligibility.intake.files import FLAG_COLUMNS, FLAG_REQUIRED, read_rows
+from eligibility.console import render, uploads
+from eligibility.console.common import Add, UsageError, as_json, session
+from eligibility.intake.files import FLAG_COLUMNS, FLAG_REQUIRED
 
 
 def cmd_flags_submit(args: argparse.Namespace, correction: bool = False) -> int:
-    """Submit flags from a file (corrections with --correct and a reason)."""
-    rows = list(read_rows(Path(args.file), FLAG_COLUMNS, FLAG_REQUIRED))
+    """Submit flags from a file (corrections with --correct and a reason; --check: say what it would do)."""
+    table = uploads.read(args, args.file, FLAG_COLUMNS, FLAG_REQUIRED)
     correction = correction or bool(getattr(args, "correct", False))
     if correction and not args.reason:
         raise UsageError("a correction needs --reason TEXT")
-    results = []
-    with session(args) as s, render.Progress("flags", len(rows), not as_json(args)) as bar:
-        for chunk in s.submit_flags(rows, correction=correction, reason=args.reason or ""):
+    results: list[dict[str, Any]] = []
+    with session(args) as s, render.Progress("flags", len(table.rows), not as_json(args)) as bar:
+        for chunk in s.submit_flags(table.rows, correction=correction, reason=args.reason or "", dry_run=args.check):
             results.extend(chunk)
             bar.advance(len(chunk))
+    results = uploads.results_with_file_problems(table, results)
+    uploads.in_file_terms(table, results)
     if as_json(args):
         for r in results:
             render.jsonl(r)
     counts = {s: sum(1 for r in results if r["status"] == s.upper()) for s in ("created", "corrected", "unchanged",
                                                                                "rejected")}
-    rejected = print_rejections(results, "flag")
+    rejected = uploads.report(args, args.file, table, results, "flag")
     if not as_json(args):
-        print(f"{len(results)} rows: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        verb = "would be" if args.check else ""
+        print(f"{len(results)} rows{' checked, nothing stored (--check)' if args.check else ''}: "
+              + ", ".join(f"{v} {verb + ' ' if verb else ''}{k}" for k, v in counts.items()))
     return 1 if rejected else 0
 
 
@@ -70,16 +74,27 @@ def cmd_flags_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def upload_options(sp: argparse.ArgumentParser) -> None:
+    """The options of every command that sends a file's rows."""
+    sp.add_argument("--sheet", help="the sheet to read, by name or number from 1 (default: the first with a header row)")
+    sp.add_argument("--check", action="store_true", help="dry run: check every row and say what would happen; store "
+                    "nothing")
+    sp.add_argument("--rejected", metavar="FILE", help="write the rejected rows, with an error column, to FILE.xlsx or "
+                    "FILE.csv (fix them there and send that file)")
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The flags commands."""
     flags = sub.add_parser("flags", help="an agency's flags").add_subparsers(dest="sub", required=True)
-    sp = add(flags, "submit", cmd_flags_submit, "submit flags from a CSV/XLSX file")
+    sp = add(flags, "submit", cmd_flags_submit, "submit flags from a CSV/XLSX/XLS file")
     sp.add_argument("file")
     sp.add_argument("--correct", action="store_true", help="rows with existing references are corrections")
     sp.add_argument("--reason")
+    upload_options(sp)
     sp = add(flags, "correct", cmd_flags_correct, "correct flags from a file (new versions), with a reason")
     sp.add_argument("file")
     sp.add_argument("--reason")
+    upload_options(sp)
     sp = add(flags, "retract", cmd_flags_retract, "retract a flag by its reference, with a reason")
     sp.add_argument("reference")
     sp.add_argument("--reason")

@@ -8,23 +8,62 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eligibility.console import labels, render
-from eligibility.console.common import Add, UsageError, as_json, print_rejections, session, vocabulary
-from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, read_rows
+from eligibility.console import labels, render, uploads
+from eligibility.console.commands.flags import upload_options
+from eligibility.console.common import Add, UsageError, as_json, session, vocabulary
+from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, Table
+
+
+def _candidate_results(args: argparse.Namespace, table: Table, results: list[dict[str, Any]]) -> int:
+    """Tell the user about each row (in the file's terms); return how many were rejected."""
+    results = uploads.results_with_file_problems(table, results)
+    if args.check:
+        uploads.repeated_people(table, results)
+    uploads.in_file_terms(table, results)
+    if as_json(args) and args.check:
+        for r in results:
+            render.jsonl(r)
+    return uploads.report(args, args.candidates, table, results, "candidate")
 
 
 def cmd_round_create(args: argparse.Namespace) -> int:
-    """Create a round from a candidate file."""
-    rows = list(read_rows(Path(args.candidates), CANDIDATE_COLUMNS, CANDIDATE_REQUIRED))
-    with session(args) as s, render.Progress("candidates", len(rows), not as_json(args)) as bar:
-        rnd, results = s.create_round(args.name, args.as_of, rows, ruleset=args.ruleset or "", on_chunk=bar.advance)
-    rejected = print_rejections(results, "candidate")
-    if as_json(args):
+    """Create a round from a candidate file (--check: check it and create nothing)."""
+    table = uploads.read(args, args.candidates, CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)
+    with session(args) as s, render.Progress("candidates", len(table.rows), not as_json(args)) as bar:
+        rnd, results = s.create_round(args.name, args.as_of, table.rows, ruleset=args.ruleset or "",
+                                      on_chunk=bar.advance, dry_run=args.check, allow_same_name=args.same_name)
+    rejected = _candidate_results(args, table, results)
+    valid = sum(1 for r in results if r["status"] != "REJECTED")
+    if args.check:
+        if not as_json(args):
+            print(f"checked, nothing created (--check): round \"{rnd['name']}\" as of {rnd['as_of']} ({rnd['ruleset']}) "
+                  f"would have {valid} candidates" + (f"; {rejected} rows would be rejected" if rejected else ""))
+    elif as_json(args):
         render.jsonl({"round_id": rnd["round_id"], "name": rnd["name"], "as_of": rnd["as_of"], "ruleset": rnd["ruleset"],
                       "candidates": rnd["candidates"], "rejected": rejected})
     else:
         print(f"round {rnd['round_id']} \"{rnd['name']}\" as of {rnd['as_of']} ({rnd['ruleset']}): "
               f"{rnd['candidates']} candidates" + (f", {rejected} rows rejected" if rejected else ""))
+        if rejected:
+            print(f"add the fixed rows with: eligibility round add {rnd['round_id']} --candidates FIXED-FILE",
+                  file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def cmd_round_add(args: argparse.Namespace) -> int:
+    """Add candidates to a round from a file (the fixed rejected rows, or late nominations)."""
+    table = uploads.read(args, args.candidates, CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)
+    with session(args) as s, render.Progress("candidates", len(table.rows), not as_json(args)) as bar:
+        results = s.add_candidates(args.round, table.rows, on_chunk=bar.advance, dry_run=args.check)
+        rnd = s.get_round(args.round)
+    rejected = _candidate_results(args, table, results)
+    added = sum(1 for r in results if r["status"] != "REJECTED")
+    if as_json(args) and not args.check:
+        render.jsonl({"round_id": rnd["round_id"], "added": added, "candidates": rnd["candidates"], "rejected": rejected})
+    elif not as_json(args):
+        print(f"round {rnd['round_id']} \"{rnd['name']}\": " + (
+            f"{added} candidates would be added (--check, nothing stored)" if args.check else
+            f"{added} candidates added, {rnd['candidates']} in all") + (f"; {rejected} rows rejected" if rejected else ""))
     return 1 if rejected else 0
 
 
@@ -239,8 +278,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(rnd, "create", cmd_round_create, "create a round from a candidate file")
     sp.add_argument("--name", required=True)
     sp.add_argument("--as-of", required=True, help="reference date YYYY-MM-DD")
-    sp.add_argument("--candidates", required=True, help="CSV/XLSX candidate file")
+    sp.add_argument("--candidates", required=True, help="CSV/XLSX/XLS candidate file")
     sp.add_argument("--ruleset")
+    sp.add_argument("--same-name", action="store_true", help="create it even if a round of that name exists")
+    upload_options(sp)
+    sp = add(rnd, "add", cmd_round_add, "add candidates to a round from a file (e.g. the fixed rejected rows)")
+    sp.add_argument("round")
+    sp.add_argument("--candidates", required=True, help="CSV/XLSX/XLS candidate file")
+    upload_options(sp)
     add(rnd, "list", cmd_round_list, "list rounds")
     add(rnd, "show", cmd_round_show, "show a round and its attestations").add_argument("round")
     sp = add(rnd, "candidates", cmd_round_candidates, "list a round's candidates")

@@ -1,0 +1,128 @@
+"""A user's file sent to the server: read it (intake.files), say what was read and what was not, name each rejected
+row's problem in the file's own header names, and write the rejected rows to a file to fix and send again."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from eligibility.console.common import UsageError, as_json
+from eligibility.intake.files import Table, header_cells, raw_rows, read_table
+
+ERROR_COLUMN = "错误原因"
+"""The column the rejected-rows file adds (intake.files ignores it when the fixed file comes back)."""
+
+
+def read(args: argparse.Namespace, path: str, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Table:
+    """Read the file (the sheet of --sheet) and tell the user, on stderr, what of it was read."""
+    table = read_table(Path(path), columns, required, sheet=getattr(args, "sheet", None))
+    if not as_json(args):
+        notes = []
+        if table.sheet and getattr(args, "sheet", None) is None:
+            notes.append(f"sheet {table.sheet!r}")
+        if table.header_row > 1:
+            notes.append(f"header in row {table.header_row} (the rows above it are taken as a title)")
+        if table.footer_rows:
+            notes.append(f"{table.footer_rows} footer row(s) skipped (填表人/审核人...)")
+        if notes:
+            print(f"{path}: " + "; ".join(notes), file=sys.stderr)
+        if table.unknown:
+            print(f"warning: {path}: column(s) not read: " + ", ".join(repr(h) for h in table.unknown), file=sys.stderr)
+    return table
+
+
+def results_with_file_problems(table: Table, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The server's row results and the rows the reader could not send (a cell it cannot read), in row order."""
+    if not table.problems:
+        return results
+    mine = [{"row": row, "key": "", "status": "REJECTED", "version": 0,
+             "errors": [{"field": field, "message": message, "code": "INVALID_ARGUMENT"}]}
+            for row, field, message in table.problems]
+    return sorted([*results, *mine], key=lambda r: int(r["row"]))
+
+
+def in_file_terms(table: Table, results: list[dict[str, Any]]) -> None:
+    """Name each error's column as the file's header does: "row 7: party_member: missing" -> "row 7, 政治面貌:
+    missing" (and "column": "政治面貌" beside "field")."""
+    for r in results:
+        for e in r["errors"]:
+            header = table.header_of(e["field"]) if e["field"] else ""
+            e["column"] = header
+            if header:
+                e["message"] = re.sub(rf"^row (\d+): {re.escape(e['field'])}:", rf"row \1, {_escape(header)}:",
+                                      e["message"], count=1)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\")
+
+
+def repeated_people(table: Table, results: list[dict[str, Any]]) -> None:
+    """In a dry run sent in several requests, a person listed twice in different requests: the later row rejected as
+    the server would reject it when the rows are stored in one go."""
+    first: dict[str, int] = {}
+    by_row = {r["row"]: r for r in table.rows}
+    for res in results:
+        if res["status"] == "REJECTED" or res["row"] not in by_row:
+            continue
+        key = unicodedata.normalize("NFKC", str(by_row[res["row"]].get("id_number", ""))).strip().upper()
+        if key in first and first[key] != res["row"]:
+            res["status"] = "REJECTED"
+            res["errors"] = [{"field": "id_number", "code": "INVALID_ARGUMENT", "message": f"row {res['row']}: "
+                              f"id_number: same person as row {first[key]}; list a person once with all positions "
+                              "joined by +"}]
+        first.setdefault(key, res["row"])
+
+
+def report(args: argparse.Namespace, path: str, table: Table, results: list[dict[str, Any]], what: str) -> int:
+    """Print why each rejected row was rejected (stderr), write them to --rejected FILE; return how many were."""
+    rejected = [r for r in results if r["status"] == "REJECTED"]
+    for r in rejected:
+        for e in r["errors"]:
+            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {e['message']}", file=sys.stderr)
+    out = getattr(args, "rejected", None)
+    if out:
+        write_rejected(Path(path), table, rejected, Path(out))
+        if not as_json(args):
+            print(f"{len(rejected)} rejected row(s) written to {out}, each with its {ERROR_COLUMN}: fix them there and "
+                  "send that file", file=sys.stderr)
+    return len(rejected)
+
+
+def write_rejected(path: Path, table: Table, rejected: list[dict[str, Any]], out: Path) -> None:
+    """The rejected rows as they are in the file (every column, the header row first) with an error column."""
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UsageError(f"--rejected {out}: write FILE.xlsx or FILE.csv")
+    header = [h for h in header_cells(path, table) if h is not None]
+    while header and not str(header[-1]).strip():
+        header.pop()
+    wanted = {int(r["row"]) for r in rejected}
+    cells = raw_rows(path, table, wanted)
+    reasons = {int(r["row"]): "；".join(e["message"] for e in r["errors"]) for r in rejected}
+    rows = [[*_padded(cells.get(n, []), len(header)), reasons[n]] for n in sorted(wanted)]
+    try:
+        if suffix == ".csv":
+            with out.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow([*header, ERROR_COLUMN])
+                w.writerows([["" if v is None else v for v in row] for row in rows])
+            return
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("被退回的行")
+        ws.append([*header, ERROR_COLUMN])
+        for row in rows:
+            ws.append(row)
+        wb.save(out)
+    except OSError as e:
+        raise UsageError(f"--rejected {out}: cannot write ({e.strerror})") from None
+
+
+def _padded(values: list[Any], width: int) -> list[Any]:
+    return [*values[:width], *([None] * (width - len(values)))]
