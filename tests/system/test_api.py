@@ -35,7 +35,8 @@ AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_
 
 def _round(cli, tmp_path: Path, rows: list[dict[str, str]], as_of: str = "2026-12-01") -> str:  # type: ignore[no-untyped-def]
     path = write_csv(tmp_path / "cands.csv", rows)
-    r = cli("district", "--format", "json", "round", "create", "--name", "t", "--as-of", as_of, "--candidates", str(path))
+    r = cli("district", "--format", "json", "round", "create", "--name", f"t-{tmp_path.name}", "--as-of", as_of,
+            "--candidates", str(path))
     assert r.code == 0, r.err
     return str(r.jsonl()[0]["round_id"])
 
@@ -165,7 +166,7 @@ def test_bad_rows_are_rejected_by_row_and_field_and_valid_rows_kept(cli, tmp_pat
         flag("110105194912310021", "investigation", "D-1", "2026-01-01"),          # check digit
         flag(make_id(), "no_such_kind", "D-2", "2026-01-01"),
         flag(make_id(), "party_sanction", "D-3", "2026-01-01", level="scolding"),
-        flag(make_id(), "investigation", "D-4", "2026/01/01"),
+        flag(make_id(), "investigation", "D-4", "2026/13/01"),
         flag(make_id(), "criminal_conviction", "D-5", "2026-01-01"),             # the court's kind
         flag(make_id(), "investigation", "D-ok", "2026-01-01"),                   # duplicate reference
         flag(make_id(), "investigation", "D-6", "2026-02-30"),
@@ -196,7 +197,7 @@ def test_missing_columns_are_named(cli, tmp_path: Path) -> None:  # type: ignore
     path = tmp_path / "cols.csv"
     path.write_text("id_number,name,kind\n110105194912310020,张三,investigation\n")
     r = cli("discipline", "flags", "submit", str(path))
-    assert r.code == 2 and "missing column(s) reference, decided_on" in r.err
+    assert r.code == 2 and "no header row with the column(s) 文号 (reference), 决定日期 (decided_on)" in r.err
 
 
 def test_candidate_rows_validated(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ def _screened_round(cli, tmp_path: Path) -> tuple[str, list[dict]]:  # type: ign
     assert cli("court", "flags", "submit", str(write_csv(tmp_path / "f.csv", [
         flag(pid, "criminal_conviction", f"法-log-{pid[-6:]}", "2015-03-01")]))).code == 0
     path = write_csv(tmp_path / "c.csv", [candidate(pid), candidate(make_id(), "李四")])
-    r = cli("district", "--format", "json", "round", "create", "--name", "log", "--as-of", "2026-12-01",
+    r = cli("district", "--format", "json", "round", "create", "--name", f"log-{pid[-6:]}", "--as-of", "2026-12-01",
             "--candidates", str(path))
     round_id = r.jsonl()[0]["round_id"]
     for a in ("discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs",
@@ -221,7 +221,7 @@ def test_as_known_then_uses_only_versions_on_record_at_that_moment(cli, tmp_path
                      "--all").jsonl()
     assert before_any[0]["after"] == "PENDING"  # nothing on record, nobody had attested
     bad = cli("auditor", "audit", "as-known", "--round", round_id, "--at", "yesterday")
-    assert bad.code == 3 and "known_at" in bad.err
+    assert bad.code == 2 and "known_at" in bad.err  # invalid input: exit 2
 
 
 def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -232,7 +232,7 @@ def test_replay_detects_a_changed_record(cli, server: Server, tmp_path: Path) ->
     assert cli("police", "flags", "submit", str(write_csv(tmp_path / "f.csv", [
         flag(flagged, "criminal_investigation", f"公-rp-{flagged[-6:]}", "2026-10-01", name="吴十")]))).code == 0
     path = write_csv(tmp_path / "cands.csv", [candidate(flagged, "吴十"), candidate(clean, "吴十一")])
-    round_id = cli("district", "--format", "json", "round", "create", "--name", "t", "--as-of", "2026-12-01",
+    round_id = cli("district", "--format", "json", "round", "create", "--name", f"t-{flagged}", "--as-of", "2026-12-01",
                    "--candidates", str(path)).jsonl()[0]["round_id"]
     holds, names = cli("district", "--format", "json", "round", "screen", round_id).jsonl()
     assert holds["overall"] == "INELIGIBLE" and names["overall"] == "PENDING"

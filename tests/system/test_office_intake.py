@@ -120,3 +120,32 @@ def test_agency_xls_with_chinese_kinds_checked_then_stored(cli, tmp_path: Path) 
     assert mine["西公(治)决字〔2024〕101号"]["decided_on"] == "2024-03-15"
     assert mine["西公(刑)〔2025〕7号"]["kind"] == "organized_crime" and mine["西公(刑)〔2025〕7号"]["decided_on"] == "2025-06-01"
     assert mine["西公(刑)〔2025〕7号"]["id_number"].endswith(b[-4:])  # the full-width number is the same person
+
+
+def test_template_with_drop_downs_filled_in_and_submitted(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "公安模板.xlsx"
+    made = cli("police", "template", "flags", "--out", str(out))
+    assert made.code == 0 and "flags template for 公安" in made.err
+    wb = load_workbook(out)
+    ws, hidden = wb["公安记录"], wb["可选值"]
+    assert hidden.sheet_state == "hidden"
+    assert [c.value for c in ws[1]] == ["身份证号", "姓名", "类型", "文号", "决定日期", "结束日期", "等级", "期限(月)", "备注"]
+    kinds = [c.value for c in hidden["A"][1:] if c.value]
+    assert "行政拘留" in kinds and "涉黑涉恶" in kinds and "失信被执行人" not in kinds  # the police's kinds only
+    drop = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert drop["C2:C1001"].formula1 == "='可选值'!$A$2:$A$" + str(len(kinds) + 1) and drop["C2:C1001"].type == "list"
+    assert ws["A5"].number_format == "@" and ws["E5"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].value == "（示例）张三"
+    a = make_id()
+    for col, v in enumerate([a, "周丁", "行政拘留", "西公(治)〔2026〕3号", datetime(2026, 2, 1)], start=1):
+        ws.cell(row=3, column=col, value=v)
+    wb.save(out)
+    sent = cli("police", "--format", "json", "flags", "submit", str(out))
+    assert sent.code == 0, sent.err
+    assert [(r["row"], r["status"]) for r in sent.jsonl()] == [(3, "CREATED")]  # the example row is not sent
+
+    cand = tmp_path / "候选人模板.xlsx"
+    assert cli("district", "template", "candidates", "--out", str(cand)).code == 0
+    cws = load_workbook(cand)["填写"]
+    assert [c.value for c in cws[1]] == ["乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务", "是否党员"]
+    assert {str(dv.sqref) for dv in cws.data_validations.dataValidation} == {"E2:E1001", "F2:F1001"}

@@ -215,7 +215,7 @@ def test_graceful_shutdown_finishes_the_screening_in_flight(tmp_path: Path) -> N
 
 
 HOSTILE_IDS = {
-    "full-width digits": "１１０１０５１９４９１２３１００２Ｘ",
+    "full-width digits and a zero-width space": "１１０１０５１９４９\u200b１２３１００２Ｘ",
     "zero-width space": "1101051949\u200b1231002X",
     "control character": "110105194912\x0131002X",
     "15 digits (old format)": "110105491231002",

@@ -51,7 +51,8 @@ def _json(r: Run) -> list[dict[str, Any]]:
 
 def _round(run: Cli, tmp: Path, people: list[tuple[str, str, str]], name: str = "联审") -> str:
     write_csv(tmp / f"{name}.csv", [candidate(p, n, township=t, village="一村") for p, n, t in people])
-    made = _json(run("district", "--format", "json", "round", "create", "--name", name, "--as-of", "2026-12-01",
+    made = _json(run("district", "--format", "json", "round", "create", "--name", f"{name}-{people[0][0][-6:]}", "--as-of",
+                     "2026-12-01",
                      "--candidates", str(tmp / f"{name}.csv")))
     return str(made[0]["round_id"])
 
@@ -153,7 +154,7 @@ def test_agencies_resolve_their_review_verdicts_and_a_later_record_voids_a_resol
         assert denied.code == 3 and "PERMISSION_DENIED" in denied.err, (role, denied)
     no_opinion = run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "fail",
                      "--opinion", "  ")
-    assert no_opinion.code == 3 and "opinion" in no_opinion.err and "INVALID_ARGUMENT" in no_opinion.err, no_opinion
+    assert no_opinion.code == 2 and "opinion" in no_opinion.err and "INVALID_ARGUMENT" in no_opinion.err, no_opinion
     with pytest.raises(SystemExit) as usage:  # argparse: exit 2 with the choices
         run("court", "review", "resolve", "--round", round_id, "--id-number", a, "--outcome", "maybe", "--opinion", "x")
     assert usage.value.code == 2
@@ -273,7 +274,7 @@ def test_late_records_are_caught_and_a_round_concludes_when_nothing_blocks_it(ru
         seen = _read_line(watcher, 20)
     finally:
         watcher.terminate()
-        watcher.wait(10)
+        watcher.communicate(timeout=10)  # waits, and closes both pipes
     assert seen["name"] == "吴二" and seen["agency"] == "court" and "法-late-1" in seen["what"], seen
     listed = _json(run("district", "--format", "json", "round", "changes", round_id))
     assert [(x["name"], x["agency"], x["entry_type"]) for x in listed] == [("吴二", "court", "flag")]

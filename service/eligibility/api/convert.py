@@ -20,6 +20,7 @@ from eligibility.review.resolutions import ReviewItem
 from eligibility.review.screening import Decided
 from eligibility.review.whatif import Comparison
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
+from eligibility.rules.vocabulary import Vocabulary
 
 T = TypeVar("T")
 VERDICT = {"PASS": pb.VERDICT_PASS, "FAIL": pb.VERDICT_FAIL, "REVIEW": pb.VERDICT_REVIEW, "PENDING": pb.VERDICT_PENDING}
@@ -195,8 +196,8 @@ def ruleset(rs: Ruleset, default: bool) -> pb.Ruleset:
                       rules=len(rs.rules) + len(rs.profile), is_default=default)
 
 
-def rule(rs: Ruleset, r: Rule | ProfileRule) -> pb.Rule:
-    """A rule with its definition."""
+def rule(rs: Ruleset, r: Rule | ProfileRule, vocabulary: Vocabulary) -> pb.Rule:
+    """A rule with its definition, and the words a file may use for its kind and levels."""
     definition = orjson.dumps(r.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
     if isinstance(r, ProfileRule):
         return pb.Rule(rule_id=r.id, agency="profile", kind=r.check, effect="disqualify", title_zh=r.title.zh,
@@ -206,4 +207,6 @@ def rule(rs: Ruleset, r: Rule | ProfileRule) -> pb.Rule:
     return pb.Rule(rule_id=r.id, agency=r.agency, kind=r.kind, effect=r.effect, title_zh=r.title.zh,
                    title_en=r.title.en, citation=r.citation, effective_from=r.effective_from.isoformat(),
                    effective_to=r.effective_to.isoformat() if r.effective_to else "",
-                   window=r.describe_window(), definition_json=definition, ruleset_hash=rs.hash)
+                   window=r.describe_window(), definition_json=definition, ruleset_hash=rs.hash,
+                   kind_zh=vocabulary.kind_label(r.kind, "zh"), kind_words=list(vocabulary.kinds[r.kind].words)
+                   if r.kind in vocabulary.kinds else [], level_words=r.level_aliases or {})

@@ -307,4 +307,4 @@ class RulesServicer(pbg.RulesServiceServicer):
     def GetRule(self, request: pb.GetRuleRequest, context: grpc.ServicerContext) -> pb.GetRuleResponse:
         """Show a rule."""
         rs, rule = self.app.rule(request.rule_id, request.ruleset)
-        return pb.GetRuleResponse(rule=convert.rule(rs, rule))  # type: ignore[arg-type]
+        return pb.GetRuleResponse(rule=convert.rule(rs, rule, self.app.vocabulary))  # type: ignore[arg-type]

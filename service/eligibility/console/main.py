@@ -10,19 +10,23 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import re
 import sys
 from typing import Any
 
 import grpc
 
-from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules
+from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError
 from eligibility.errors import EligibilityError
 
+UNREACHABLE = re.compile(r"failed to connect|connection refused|DNS resolution failed|no route to host|"
+                         r"connection reset|handshake|Socket closed|timed out", re.IGNORECASE)
+"""How gRPC says it could not reach the server (the server's own UNAVAILABLE, e.g. a full disk, says something else)."""
 INPUT_ERRORS = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.OUT_OF_RANGE})
 """Server answers that mean the command's input was wrong: exit 2, as for a bad file or option."""
 
-GROUPS = (home, rules, flags, rounds, review, appeals, audit)
+GROUPS = (home, rules, flags, rounds, review, appeals, audit, templates)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except grpc.RpcError as e:
         code = e.code()
-        if code == grpc.StatusCode.UNAVAILABLE:
+        if code == grpc.StatusCode.UNAVAILABLE and UNREACHABLE.search(e.details() or ""):
             print(f"error: cannot reach the server ({e.details()}); is `eligibility serve` running, and at the address "
                   "the home names? `eligibility doctor` checks the home and the server", file=sys.stderr)
             return 3

@@ -27,6 +27,8 @@ def read(args: argparse.Namespace, path: str, columns: dict[str, tuple[str, ...]
             notes.append(f"sheet {table.sheet!r}")
         if table.header_row > 1:
             notes.append(f"header in row {table.header_row} (the rows above it are taken as a title)")
+        if table.example_rows:
+            notes.append("the template's example row skipped")
         if table.footer_rows:
             notes.append(f"{table.footer_rows} footer row(s) skipped (填表人/审核人...)")
         if notes:
@@ -47,19 +49,20 @@ def results_with_file_problems(table: Table, results: list[dict[str, Any]]) -> l
 
 
 def in_file_terms(table: Table, results: list[dict[str, Any]]) -> None:
-    """Name each error's column as the file's header does: "row 7: party_member: missing" -> "row 7, 政治面貌:
-    missing" (and "column": "政治面貌" beside "field")."""
+    """Give each error the column as the file's header names it ("column": "政治面貌" beside "field": "party_member");
+    the message stays the server's (what --format json prints), people read it through said()."""
     for r in results:
         for e in r["errors"]:
-            header = table.header_of(e["field"]) if e["field"] else ""
-            e["column"] = header
-            if header:
-                e["message"] = re.sub(rf"^row (\d+): {re.escape(e['field'])}:", rf"row \1, {_escape(header)}:",
-                                      e["message"], count=1)
+            e["column"] = table.header_of(e["field"]) if e["field"] else ""
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\")
+def said(e: dict[str, Any]) -> str:
+    """An error as the user reads it, in the file's terms: "row 7: party_member: missing" -> "row 7, 政治面貌:
+    missing"."""
+    if not e.get("column"):
+        return str(e["message"])
+    return re.sub(rf"^row (\d+): {re.escape(e['field'])}:", lambda m: f"row {m.group(1)}, {e['column']}:",
+                  str(e["message"]), count=1)
 
 
 def repeated_people(table: Table, results: list[dict[str, Any]]) -> None:
@@ -84,7 +87,7 @@ def report(args: argparse.Namespace, path: str, table: Table, results: list[dict
     rejected = [r for r in results if r["status"] == "REJECTED"]
     for r in rejected:
         for e in r["errors"]:
-            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {e['message']}", file=sys.stderr)
+            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {said(e)}", file=sys.stderr)
     out = getattr(args, "rejected", None)
     if out:
         write_rejected(Path(path), table, rejected, Path(out))
@@ -104,7 +107,7 @@ def write_rejected(path: Path, table: Table, rejected: list[dict[str, Any]], out
         header.pop()
     wanted = {int(r["row"]) for r in rejected}
     cells = raw_rows(path, table, wanted)
-    reasons = {int(r["row"]): "；".join(e["message"] for e in r["errors"]) for r in rejected}
+    reasons = {int(r["row"]): "；".join(said(e) for e in r["errors"]) for r in rejected}
     rows = [[*_padded(cells.get(n, []), len(header)), reasons[n]] for n in sorted(wanted)]
     try:
         if suffix == ".csv":

@@ -59,6 +59,11 @@ FOOTER_WORDS = ("填表人", "制表人", "填报人", "审核人", "审批人",
 """How a footer row begins (after NFKC: full-width colons and brackets fold): a row without an ID number that
 begins so is the form's signature line, not a record."""
 
+EXAMPLE_ID = "11010519491231002X"
+"""The ID number of the templates' example row (GB 11643's own example)."""
+EXAMPLE_NAME = "（示例）张三"
+"""The name of the templates' example row: a row whose name begins with （示例） is skipped, not sent."""
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
@@ -82,6 +87,7 @@ class Table:
     problems: list[tuple[int, str, str]] = field(default_factory=list)
     """(row, column, message) of cells that cannot be read; their rows are not in rows."""
     footer_rows: int = 0
+    example_rows: int = 0
     sheet: str = ""
 
     def header_of(self, column: str) -> str:
@@ -304,6 +310,9 @@ def _read_data(table: Table, rows: Iterator[list[Any]], mapping: dict[int, str])
                 out[canon] = _cell(values[i] if i < len(values) else None, canon, n)
         except InvalidInputError as e:
             table.problems.append((n, e.field or "", e.message))
+            continue
+        if unicodedata.normalize("NFKC", out["name"]).strip().startswith("(示例)"):
+            table.example_rows += 1
             continue
         table.rows.append(out)
 

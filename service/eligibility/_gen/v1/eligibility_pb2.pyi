@@ -2622,6 +2622,26 @@ class Rule(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class LevelWordsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     RULE_ID_FIELD_NUMBER: _builtins.int
     AGENCY_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
@@ -2634,6 +2654,9 @@ class Rule(_message.Message):
     WINDOW_FIELD_NUMBER: _builtins.int
     DEFINITION_JSON_FIELD_NUMBER: _builtins.int
     RULESET_HASH_FIELD_NUMBER: _builtins.int
+    KIND_ZH_FIELD_NUMBER: _builtins.int
+    KIND_WORDS_FIELD_NUMBER: _builtins.int
+    LEVEL_WORDS_FIELD_NUMBER: _builtins.int
     rule_id: _builtins.str
     agency: _builtins.str
     kind: _builtins.str
@@ -2648,6 +2671,14 @@ class Rule(_message.Message):
     definition_json: _builtins.str
     """The rule's full definition as JSON."""
     ruleset_hash: _builtins.str
+    kind_zh: _builtins.str
+    """The kind's name in Chinese, and every word a 类型 cell may use for it (the vocabulary's)."""
+    @_builtins.property
+    def kind_words(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def level_words(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Word a 等级 cell may use -> the level it names (the ruleset's level_aliases)."""
+
     def __init__(
         self,
         *,
@@ -2663,10 +2694,13 @@ class Rule(_message.Message):
         window: _builtins.str = ...,
         definition_json: _builtins.str = ...,
         ruleset_hash: _builtins.str = ...,
+        kind_zh: _builtins.str = ...,
+        kind_words: _abc.Iterable[_builtins.str] | None = ...,
+        level_words: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "citation", b"citation", "definition_json", b"definition_json", "effect", b"effect", "effective_from", b"effective_from", "effective_to", b"effective_to", "kind", b"kind", "rule_id", b"rule_id", "ruleset_hash", b"ruleset_hash", "title_en", b"title_en", "title_zh", b"title_zh", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "citation", b"citation", "definition_json", b"definition_json", "effect", b"effect", "effective_from", b"effective_from", "effective_to", b"effective_to", "kind", b"kind", "kind_words", b"kind_words", "kind_zh", b"kind_zh", "level_words", b"level_words", "rule_id", b"rule_id", "ruleset_hash", b"ruleset_hash", "title_en", b"title_en", "title_zh", b"title_zh", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -16,6 +16,7 @@ from eligibility.api import convert
 from eligibility.errors import RecordError
 from eligibility.ledger.codec import logged_result
 from eligibility.rules.schema import ProfileRule, Rule, Ruleset
+from eligibility.rules.vocabulary import Vocabulary
 
 
 def message_dict(m: Any) -> dict[str, Any]:
@@ -156,6 +157,6 @@ def ruleset_dict(rs: Ruleset, default: bool) -> dict[str, Any]:
     return message_dict(convert.ruleset(rs, default))
 
 
-def rule_dict(rs: Ruleset, rule: Rule | ProfileRule) -> dict[str, Any]:
+def rule_dict(rs: Ruleset, rule: Rule | ProfileRule, vocabulary: Vocabulary) -> dict[str, Any]:
     """A rule as the server shows it (for the same output without a server)."""
-    return message_dict(convert.rule(rs, rule))
+    return message_dict(convert.rule(rs, rule, vocabulary))

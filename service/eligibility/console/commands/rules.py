@@ -7,12 +7,13 @@ from typing import Any
 
 from eligibility.console import render
 from eligibility.console.client import dicts
-from eligibility.console.common import Add, as_json, config, rules_dirs, session
+from eligibility.console.common import Add, as_json, config, rules_dirs, session, vocabulary
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.golden import coverage_problems, load_cases, run_case
 from eligibility.errors import EligibilityError, NotFoundError
 from eligibility.rules.loader import discover, load_ruleset_file
 from eligibility.rules.schema import Ruleset
+from eligibility.rules.vocabulary import Vocabulary
 
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:
@@ -67,8 +68,43 @@ def _local(args: argparse.Namespace) -> tuple[list[Ruleset], str]:
     return found, default
 
 
+def words(rs: Ruleset, vocab: Vocabulary) -> list[dict[str, Any]]:
+    """What a file may write for each kind (per agency), level, position and party membership: the vocabulary's and
+    the ruleset's words, one entry per code."""
+    out: list[dict[str, Any]] = []
+    for agency in rs.agencies:
+        for kind in dict.fromkeys(rs.kinds_of(agency)):
+            k = vocab.kinds.get(kind)
+            rule = rs.by_kind[kind]
+            out.append({"column": "类型", "agency": agency, "code": kind, "words": list(k.words) if k else []})
+            if rule.level_aliases:
+                out.append({"column": "等级", "agency": agency, "kind": kind, "code": "",
+                            "words": [f"{w}={lvl}" for w, lvl in rule.level_aliases.items()]})
+    for code, p in vocab.positions.items():
+        out.append({"column": "拟任职务", "code": code, "words": [p.zh, *p.aliases]})
+    for word, group in vocab.position_groups.items():
+        out.append({"column": "拟任职务", "code": "+".join(group), "words": [word]})
+    out.append({"column": "拟任职务", "code": "(separators)", "words": list(vocab.position_separators)})
+    out.append({"column": "是否党员/政治面貌", "code": "yes", "words": list(vocab.party_member.yes)})
+    out.append({"column": "是否党员/政治面貌", "code": "no", "words": list(vocab.party_member.no)})
+    return out
+
+
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    """With --as: what the server has loaded; without: what the rule directories hold."""
+    """With --as: what the server has loaded; without: what the rule directories hold (--words: the words a file may
+    use for kinds, levels, positions and party membership)."""
+    if getattr(args, "words", False):
+        found, default = _local(args)
+        rs = {r.name: r for r in found}.get(args.ruleset or default) or found[0]
+        for w in words(rs, vocabulary(args)):
+            if as_json(args):
+                render.jsonl(w)
+            else:
+                where = f"{w['agency']} " if w.get("agency") else ""
+                code = w["code"] or f"levels of {w['kind']}"
+                joined = ("  " if w["code"] == "(separators)" else "、").join(w["words"])
+                print(f"{w['column']:<8} {where}{code}: {joined or '(its code only)'}")
+        return 0
     rulesets: list[dict[str, Any]]
     if not args.role:
         found, default = _local(args)
@@ -94,7 +130,7 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
         rule = rs.by_id.get(args.rule) if rs else None
         if rs is None or rule is None:
             raise NotFoundError(f"no rule {args.rule!r} in ruleset {args.ruleset or default}")
-        r = dicts.rule_dict(rs, rule)
+        r = dicts.rule_dict(rs, rule, vocabulary(args))
     else:
         with session(args) as s:
             r = s.rule(args.rule, args.ruleset or "")
@@ -104,6 +140,10 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
         print(f"{r['rule_id']}  [{r['agency']}] kind {r['kind']}  effect {r['effect']}")
         print(f"  {r['title_zh']}\n  {r['title_en']}\n  citation: {r['citation']}")
         print(f"  window: {r['window'] or '-'}\n  effective {r['effective_from']} .. {r['effective_to'] or '(no end)'}")
+        if r.get("kind_words"):
+            print(f"  类型 may be written: {r['kind']}, {', '.join(r['kind_words'])}")
+        if r.get("level_words"):
+            print("  等级 may be written: " + ", ".join(f"{w} ({lvl})" for w, lvl in r["level_words"].items()))
         print(f"  ruleset {r['ruleset_hash'][:12]}")
     return 0
 
@@ -111,7 +151,10 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The rules commands."""
     rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
-    add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")
+    sp = add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")
+    sp.add_argument("--words", action="store_true", help="the words a file may use for kinds, levels, positions and "
+                    "party membership (local)")
+    sp.add_argument("--ruleset")
     sp = add(rules, "show", cmd_rules_show, "show a rule (from the server with --as, else local)")
     sp.add_argument("rule")
     sp.add_argument("--ruleset")
