@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 
 NODE_STAMP := clients/node/node_modules/.installed
 SYSTEM_STAMP := .cache/system-packages
+FONT_STAMP := .cache/pdf-font
 
 .PHONY: demo test proto proto-check lint venv clean system fuzz bench
 
@@ -20,13 +21,16 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # System packages the tests use (Debian/Ubuntu, as root): Node.js for the independent client,
-# headless Chromium and CJK fonts for the report screenshot test, PostgreSQL server binaries for the
-# store and two-replica tests (each test run starts its own throwaway cluster). Installed only where missing.
+# headless Chromium and CJK fonts for the report screenshot test, a TrueType CJK font the PDF report embeds,
+# poppler-utils (pdftotext, pdftoppm) to check the PDF, PostgreSQL server binaries for the store and two-replica
+# tests (each test run starts its own throwaway cluster). Installed only where missing.
 $(SYSTEM_STAMP):
 	@missing=""; \
 	command -v node >/dev/null || missing="$$missing nodejs npm"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "cjk" || missing="$$missing fonts-noto-cjk"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -40,7 +44,13 @@ $(NODE_STAMP): clients/node/package.json clients/node/package-lock.json $(SYSTEM
 	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(STAMP)
+# The PDF report embeds a TrueType CJK font (ReportLab cannot embed the CFF outlines of Noto CJK).
+$(FONT_STAMP):
+	@[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { echo "installing: fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
+	mkdir -p .cache && touch $@
+
+demo: $(STAMP) $(FONT_STAMP)
 	$(BIN)/eligibility demo
 
 test: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP) proto-check lint

@@ -34,7 +34,7 @@ def one(data: bytes) -> None:
         path.write_bytes(fdp.ConsumeBytes(4096))
         try:
             for row in read_rows(path, FLAG_COLUMNS, FLAG_REQUIRED):
-                validate_flag(RS, "police", FlagRow(**row))
+                validate_flag(RS, VOCAB, "police", FlagRow(**row))
         except InvalidInputError:
             pass
     elif choice == 1:
@@ -47,7 +47,7 @@ def one(data: bytes) -> None:
             pass
     elif choice == 2:
         fields = [fdp.ConsumeUnicodeNoSurrogates(40) for _ in range(9)]
-        validate_flag(RS, fdp.PickValueInList(list(RS.agencies)), FlagRow(row=2, id_number=fields[0], name=fields[1],
+        validate_flag(RS, VOCAB, fdp.PickValueInList(list(RS.agencies)), FlagRow(row=2, id_number=fields[0], name=fields[1],
                       kind=fields[2], reference=fields[3], decided_on=fields[4], end_date=fields[5], level=fields[6],
                       term_months=fields[7], note=fields[8]))
     else:

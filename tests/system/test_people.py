@@ -47,7 +47,8 @@ def screened(server: Server, tmp_path_factory: pytest.TempPathFactory):  # type:
     with connect(server.config, "district", server.address) as cl:
         round_id = cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds[0].round_id
     for ag in AGENCIES[:-1]:
-        main([*base, "--as", ag, "round", "attest", round_id])
+        said = ["--note", "经核查，未发现不宜人选情形", "--handler", "陈法官"] if ag == "court" else []
+        main([*base, "--as", ag, "round", "attest", round_id, *said])
     assert main([*base, "--as", "district", "--format", "json", "round", "screen", round_id]) == 0
     return round_id, tmp
 
@@ -58,7 +59,7 @@ def test_xlsx_report(cli, screened) -> None:  # type: ignore[no-untyped-def]
     r = cli("district", "round", "report", round_id, "--out", str(out))
     assert r.code == 0, r.err
     wb = load_workbook(out)
-    assert wb.sheetnames == ["联审结果", "汇总"]
+    assert wb.sheetnames == ["联审结果", "汇总", "各成员单位联审意见"]
     ws = wb["联审结果"]
     header = [c.value for c in ws[3]]
     assert header[:6] == ["序号", "乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务"]
@@ -80,7 +81,74 @@ def test_xlsx_report(cli, screened) -> None:  # type: ignore[no-untyped-def]
     assert summary._charts and summary["A1"].value == "各单位意见"
     en = tmp / "report-en.xlsx"
     assert cli("district", "--lang", "en", "round", "report", round_id, "--out", str(en)).code == 0
-    assert load_workbook(en).sheetnames == ["Results", "Summary"]
+    assert load_workbook(en).sheetnames == ["Results", "Summary", "Opinions of the member agencies"]
+    # filed on paper: A4 landscape, one page wide, the header row on every page, page numbers; a filter; 序号 a number
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$3:$3" and ws.auto_filter.ref == f"A3:Q{3 + len(rows)}"
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert wb.properties.title.startswith("村(社区)“两委”换届候选人资格联审结果")
+    opinions = [[c.value for c in r] for r in wb["各成员单位联审意见"].iter_rows()]
+    assert opinions[1] == ["单位", "核查结果", "意见", "经办人", "反馈时间", "签字"]
+    by_agency = {r[0]: r for r in opinions[2:10]}
+    assert by_agency["信访"][2] == "尚未反馈" and by_agency["法院"][4].endswith("+08:00")
+    assert by_agency["法院"][2:4] == ["经核查，未发现不宜人选情形", "陈法官"] and by_agency["法院"][1] == "通过 4"
+    assert opinions[-1][:5] == ["经办人：", "审核人：", "负责人：", "日期：", "（盖章）"]
+
+
+def _pdf_text(path: Path) -> list[str]:
+    """The text layer of each page (pdftotext, layout kept)."""
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1]
+
+
+def test_pdf_report_repeats_its_header_numbers_pages_and_ends_with_the_signature_block(  # type: ignore[no-untyped-def]
+        cli, server: Server, tmp_path: Path) -> None:
+    people = [make_id() for _ in range(130)]
+    write_csv(tmp_path / "f.csv", [flag(people[7], "criminal_conviction", "(2019)浙0106刑初77号", "2019-06-01",
+                                        name="候选人7")])
+    assert cli("court", "flags", "submit", str(tmp_path / "f.csv")).code == 0
+    write_csv(tmp_path / "c.csv", [candidate(p, f"候选人{i}", township=f"第{i // 60}街道", village=f"{i // 20}社区")
+                                   for i, p in enumerate(people)])
+    made = cli("district", "--format", "json", "round", "create", "--name", "PDF长表", "--as-of", "2026-12-01",
+               "--candidates", str(tmp_path / "c.csv"))
+    round_id = made.jsonl()[0]["round_id"]
+    for ag in AGENCIES:
+        assert cli(ag, "round", "attest", round_id, "--note", f"{ag} 已核查", "--handler", f"{ag}经办人").code == 0
+    assert cli("district", "--format", "json", "round", "screen", round_id).code == 0
+    out = tmp_path / "联审表.pdf"
+    r = cli("district", "round", "report", round_id, "--out", str(out))
+    assert r.code == 0, r.err
+    pages = _pdf_text(out)
+    assert len(pages) >= 4
+    for n, text in enumerate(pages, 1):
+        assert f"第{n}页共{len(pages)}页" in "".join(text.split()), (n, text[-300:])
+    table_pages = [t for t in pages if re.search(r"候选人\d+", t)]
+    assert len(table_pages) >= 3
+    assert all("乡镇(街道)" in t and "纪委监委" in t and "联审结论" in t for t in table_pages)  # the header repeats
+    assert "CRT-CONVICTION" in "".join(pages) and "(2019)浙0106刑初77号" in "".join(pages)
+    last = pages[-1]
+    for word in ("各成员单位联审意见", "经办人：", "审核人：", "负责人：", "日期：", "联审单位（盖章）", "court 已核查",
+                 "court经办人", "+08:00"):
+        assert word in last, (word, last[-800:])
+    assert people[7] not in "".join(pages) and people[7][:6] + "********" + people[7][-4:] in "".join(pages)
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "WenQuanYi" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), fonts  # embedded
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "2", str(out), str(ARTIFACTS / "report-pdf")],
+                   check=True)
+    shots = sorted(ARTIFACTS.glob("report-pdf-*.png"))
+    assert len(shots) >= 2 and all(s.stat().st_size > 5_000 for s in shots)
+
+    dossier = tmp_path / "档案.pdf"
+    assert cli("district", "round", "report", round_id, "--out", str(dossier), "--per-candidate").code == 0
+    more = _pdf_text(dossier)
+    assert len(more) == len(pages) + 130
+    seventh = next(t for t in more if "候选人资格联审表" in t and "候选人7 " in t.replace("\n", " "))
+    assert "不通过" in seventh and "CRT-CONVICTION" in seventh and "审核人：" in seventh
+    refused = cli("district", "round", "report", round_id, "--out", str(tmp_path / "x.xlsx"), "--per-candidate")
+    assert refused.code == 2 and "PDF" in refused.err
 
 
 def test_csv_report_escapes_formulas(cli, screened) -> None:  # type: ignore[no-untyped-def]

@@ -90,7 +90,8 @@ def round_(r: RoundInfo) -> pb.Round:
     return pb.Round(round_id=r.round_id, name=r.name, as_of=r.as_of.isoformat(), ruleset=r.ruleset,
                     created_at=r.created_at, candidates=r.candidates, attested=r.attested, state=r.state,
                     last_screened_at=r.last_screened_at, concluded_at=r.concluded_at, not_attested=r.not_attested,
-                    changed=r.changed)
+                    changed=r.changed, attestations=[pb.Attestation(agency=a, attested_at=at, note=note, handler=h)
+                                                     for a, at, note, h in r.attestations])
 
 
 def stored_candidate(c: StoredCandidate) -> pb.Candidate:

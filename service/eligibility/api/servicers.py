@@ -105,7 +105,7 @@ class RoundServicer(pbg.RoundServiceServicer):
     @idempotent
     def AttestReview(self, request: pb.AttestReviewRequest, context: grpc.ServicerContext) -> pb.AttestReviewResponse:
         """Attest a review."""
-        info, changed = self.app.attest(current_role(), request.round_id, request.note)
+        info, changed = self.app.attest(current_role(), request.round_id, request.note, request.handler)
         return pb.AttestReviewResponse(round=convert.round_(info), changed=changed)
 
     @mapped_stream

@@ -6,10 +6,11 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eligibility.console.client import Session, open_session
 from eligibility.errors import EligibilityError
-from eligibility.home.config import Config, load_config
+from eligibility.home.config import DEFAULT_TIME_ZONE, Config, load_config
 from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import Vocabulary, load_vocabulary
 
@@ -37,6 +38,15 @@ def vocabulary(args: argparse.Namespace) -> Vocabulary:
         return config(args).vocabulary()
     except EligibilityError:
         return load_vocabulary([REPO_RULES])
+
+
+def time_zone(args: argparse.Namespace) -> ZoneInfo:
+    """The time zone reports show times in: the home's time_zone (default Asia/Shanghai)."""
+    try:
+        name = config(args).time_zone
+    except EligibilityError:
+        name = DEFAULT_TIME_ZONE
+    return ZoneInfo(name)
 
 
 def session(args: argparse.Namespace) -> Session:

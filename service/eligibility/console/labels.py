@@ -4,6 +4,7 @@ Agency and position names are the vocabulary's (rules/vocabulary.yaml)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eligibility.engine.resolutions import RESOLVED, described
@@ -25,7 +26,12 @@ WORDS = {
            "round": "批次", "as_of": "基准日", "ruleset": "规则版本", "generated": "生成时间", "citation": "依据",
            "flag": "记录", "window": "影响期", "checked": "已核查", "attested": "确认", "pending_note": "尚未反馈",
            "verified": "核实", "handler": "经办人", "opinion": "意见", "state": "状态", "concluded_at": "审定时间",
-           "resolutions": "核实意见"},
+           "resolutions": "核实意见", "opinions": "各成员单位联审意见", "agency": "单位", "verdicts": "核查结果",
+           "attested_at": "反馈时间", "not_attested": "尚未反馈", "sign": "签字", "prepared_by": "经办人",
+           "reviewed_by": "审核人", "approved_by": "负责人", "date": "日期", "seal": "（盖章）",
+           "signoff": "联审单位（盖章）", "page": "第 {page} 页 共 {pages} 页", "dossier": "候选人资格联审表",
+           "candidate": "候选人", "born": "出生日期", "party_member": "党员", "yes": "是", "no": "否",
+           "no_reason": "（无）"},
     "en": {"seq": "No.", "township": "Township", "village": "Village/community", "name": "Name", "id_number": "ID number",
            "position": "Position", "overall": "Result", "reason": "Reasons (fail / review)", "summary": "Summary",
            "results": "Results", "count": "Count", "by_agency": "By agency", "by_township": "By township",
@@ -33,7 +39,13 @@ WORDS = {
            "round": "Round", "as_of": "Reference date", "ruleset": "Ruleset", "generated": "Generated",
            "citation": "Basis", "flag": "Record", "window": "Window", "checked": "Checked", "attested": "attested",
            "pending_note": "has not replied", "verified": "verified", "handler": "handler", "opinion": "opinion",
-           "state": "State", "concluded_at": "concluded at", "resolutions": "Verified by agencies"},
+           "state": "State", "concluded_at": "concluded at", "resolutions": "Verified by agencies",
+           "opinions": "Opinions of the member agencies", "agency": "Agency", "verdicts": "Verdicts",
+           "attested_at": "Replied at", "not_attested": "not yet replied", "sign": "Signature",
+           "prepared_by": "Prepared by", "reviewed_by": "Reviewed by", "approved_by": "Approved by", "date": "Date",
+           "seal": "(seal)", "signoff": "Reviewing agencies (seal)", "page": "Page {page} of {pages}",
+           "dossier": "Candidate qualification review", "candidate": "Candidate", "born": "Born",
+           "party_member": "Party member", "yes": "yes", "no": "no", "no_reason": "(none)"},
 }
 
 STATE = {"zh": {"open": "进行中", "screened": "已筛查", "concluded": "已审定"},
@@ -54,8 +66,10 @@ def window_text(t: dict[str, Any], lang: str) -> str:
     return f"in force from {start}{' while open' if kind == 'open' else ', no end'}"
 
 
-def resolution_lines(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
-    """One line per agency's verification applied in a decision (RESOLVED): agency, outcome, handler, time, opinion."""
+def resolution_lines(d: dict[str, Any], lang: str, vocab: Vocabulary,
+                     when: Callable[[str], str] = str) -> list[str]:
+    """One line per agency's verification applied in a decision (RESOLVED): agency, outcome, handler, time (as when
+    shows it, e.g. in the office's time zone), opinion."""
     out = []
     for t in d["trace"]:
         said = described(t["detail"]) if t["rule_id"] == RESOLVED else None
@@ -64,7 +78,7 @@ def resolution_lines(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[st
         W = WORDS[lang]
         who = f"{W['handler']} {said.handler}, " if said.handler else ""
         out.append(f"[{vocab.agency_label(t['agency'], lang)}] {W['verified']} {VERDICT[lang][said.outcome]} "
-                   f"({who}{said.resolved_at}): {W['opinion']}: {said.opinion}")
+                   f"({who}{when(said.resolved_at)}): {W['opinion']}: {said.opinion}")
     return out
 
 

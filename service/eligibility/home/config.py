@@ -9,11 +9,12 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from eligibility.errors import EligibilityError, UnauthenticatedError
 from eligibility.home.keys import read_hex_key, read_signing_key
@@ -23,6 +24,8 @@ from eligibility.rules.loader import REPO_RULES
 from eligibility.rules.vocabulary import Vocabulary, load_vocabulary
 
 DEFAULT_LISTEN = "127.0.0.1:50551"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+LANGUAGES = ("zh", "en")
 
 
 class HomeError(EligibilityError):
@@ -51,6 +54,10 @@ class Config(BaseModel):
     intake_parallel_from: int = 1000
     certificate_days: int = VALID_DAYS
     max_message_mb: int = 64
+    time_zone: str = DEFAULT_TIME_ZONE
+    """The zone reports and the console show times in (times are recorded in UTC)."""
+    lang: str = ""
+    """The console's language when neither --lang nor ELIGIBILITY_LANG says ("" : from LANG, else Chinese)."""
     log_key_file: Path
     id_hmac_key_file: Path
     id_enc_key_file: Path
@@ -151,6 +158,17 @@ class ConfigFile(BaseModel):
     intake_parallel_from: StrictInt = Field(1000, ge=1)
     certificate_days: StrictInt = Field(VALID_DAYS, ge=1, le=3650)
     max_message_mb: StrictInt = Field(64, ge=1, le=64)
+    time_zone: str = DEFAULT_TIME_ZONE
+    lang: Literal["zh", "en", ""] = ""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone the system knows (e.g. Asia/Shanghai)") from None
+        return v
 
 
 def _config_problems(path: Path, e: ValidationError) -> str:
@@ -194,7 +212,7 @@ def load_config(home: Path) -> Config:
         shutdown_grace_seconds=float(f.shutdown_grace_seconds),
         workers=default_workers() if f.workers is None else f.workers,
         screen_parallel_from=f.screen_parallel_from, intake_parallel_from=f.intake_parallel_from,
-        certificate_days=f.certificate_days, max_message_mb=f.max_message_mb,
+        certificate_days=f.certificate_days, max_message_mb=f.max_message_mb, time_zone=f.time_zone, lang=f.lang,
     )
 
 

@@ -109,9 +109,13 @@ def screen_row_body(round_id: str, c: StoredCandidate | ScreenRow) -> dict[str, 
             "party_member": c.party_member, "birth_date": c.birth_date.isoformat()}
 
 
-def attestation_body(round_id: str, agency: str, attested_at: str, note: str) -> dict[str, Any]:
-    """An agency's attestation that it reviewed a round against its records."""
-    return {"round_id": round_id, "agency": agency, "attested_at": attested_at, "note": note}
+def attestation_body(round_id: str, agency: str, attested_at: str, note: str, handler: str = "") -> dict[str, Any]:
+    """An agency's attestation that it reviewed a round against its records: its opinion (note) and, when given, the
+    officer who handled it (an attestation logged before handlers were recorded has none, and says the same)."""
+    body = {"round_id": round_id, "agency": agency, "attested_at": attested_at, "note": note}
+    if handler:
+        body["handler"] = handler
+    return body
 
 
 # ---------------------------------------------------------------- entries and what a decision read

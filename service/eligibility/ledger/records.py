@@ -154,6 +154,8 @@ class RoundInfo(_Rec):
     not_attested: tuple[str, ...] = ()
     changed: int = -1
     """Candidates changed since their latest decision (-1: not counted)."""
+    attestations: tuple[tuple[str, str, str, str], ...] = ()
+    """(agency, time, opinion, handler) of each attestation (filled in only when asked for, with the changes)."""
 
     @property
     def state(self) -> str:

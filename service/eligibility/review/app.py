@@ -272,6 +272,7 @@ class App:
         update: dict[str, object] = {"not_attested": tuple(a for a in asked if a not in info.attested)}
         if with_changes:
             update["changed"] = len(changed_persons(round_changes(self.store, info.round_id)[1]))
+            update["attestations"] = tuple(self.attestations(info.round_id))
         return info.model_copy(update=update)
 
     def list_rounds(self) -> list[RoundInfo]:
@@ -332,13 +333,20 @@ class App:
         """The full ID number of a candidate (for agencies checking their records)."""
         return self.ids.unseal(candidate.id_sealed)
 
-    def attest(self, agency: str, round_id: str, note: str) -> tuple[RoundInfo, bool]:
-        """Record that the agency reviewed the round against its records."""
+    def attest(self, agency: str, round_id: str, note: str, handler: str = "") -> tuple[RoundInfo, bool]:
+        """Record that the agency reviewed the round against its records: its opinion (note) and the officer who
+        handled it."""
         self._agency_only(agency)
         refuse_if_concluded(self.get_round(round_id, count=False), "attestations")
         at, round_id, note = clock.utc_now(), round_id.strip(), clean_text(note, "note", limit=NOTE_LIMIT)
-        changed = self.store.attest(round_id, agency, at, note, attestation_body(round_id, agency, at, note))
+        handler = clean_text(handler, "handler", limit=MAX_TEXT)
+        changed = self.store.attest(round_id, agency, at, note, handler,
+                                    attestation_body(round_id, agency, at, note, handler))
         return self.get_round(round_id), changed
+
+    def attestations(self, round_id: str) -> list[tuple[str, str, str, str]]:
+        """A round's attestations as the report shows them: (agency, time, opinion, handler)."""
+        return [(agency, at, note, handler) for agency, at, note, handler, _ in self.store.attestation_rows(round_id)]
 
     def screen_round(self, round_id: str, still_wanted: Callable[[], bool] = lambda: True,
                      changed_only: bool = False) -> Iterator[list[Decided]]:

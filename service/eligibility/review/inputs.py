@@ -144,8 +144,8 @@ def round_context(store: Store, info: RoundInfo | None, ruleset: Ruleset, log_si
     attested: dict[str, str] = {}
     refs: dict[str, Ref] = {}
     holds: list[Hold] = []
-    for agency, at, note, entry in store.attestation_rows(info.round_id):
-        row = attestation_body(info.round_id, agency, at, note)
+    for agency, at, note, handler, entry in store.attestation_rows(info.round_id):
+        row = attestation_body(info.round_id, agency, at, note, handler)
         if entry is not None and entry_holds(entry[2], row):
             attested[agency], refs[agency] = at, ref(entry[0], entry[1])
             continue

@@ -133,8 +133,8 @@ def _rows(store: Store, logged: _Logged) -> Iterator[tuple[Key, dict[str, Any]]]
     for cands in store.all_candidates():
         for c in cands:
             yield ("candidate", c.round_id, c.person_key), candidate_body(c)
-    for round_id, agency, at, note in store.all_attestations():
-        yield ("attestation", round_id, agency), attestation_body(round_id, agency, at, note)
+    for round_id, agency, at, note, handler in store.all_attestations():
+        yield ("attestation", round_id, agency), attestation_body(round_id, agency, at, note, handler)
     for r in store.list_rounds():
         yield ("round", r.round_id), round_body(r)
     for resolutions in store.all_resolutions():

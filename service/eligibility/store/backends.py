@@ -90,6 +90,7 @@ _ADDED_COLUMNS = [
     ("rounds", "leaf_index", "BIGINT"),
     ("candidates", "leaf_index", "BIGINT"),
     ("attestations", "leaf_index", "BIGINT"),
+    ("attestations", "handler", "TEXT NOT NULL DEFAULT ''"),  # the officer who attested (older rows: none)
     ("decisions", "read_at", "BIGINT"),  # the log size the decision's inputs were read at (older rows: NULL)
 ]
 

@@ -364,11 +364,11 @@ class SqlStore(LogTables):
         out.sort(key=lambda v: (v[0].agency, v[0].reference, v[0].version))
         return out
 
-    def attestation_rows(self, round_id: str) -> list[tuple[str, str, str, RowEntry]]:
-        """(agency, time, note, the entry it names) of each attestation of a round."""
-        rows = self._query(f"SELECT a.agency, a.attested_at, a.note, {_WITH_ENTRY} FROM attestations a LEFT JOIN log l "
-                           "ON l.idx = a.leaf_index WHERE a.round_id = ? ORDER BY a.agency", (round_id,))
-        return [(r["agency"], r["attested_at"], r["note"], _entry(r)) for r in rows]
+    def attestation_rows(self, round_id: str) -> list[tuple[str, str, str, str, RowEntry]]:
+        """(agency, time, note, handler, the entry it names) of each attestation of a round."""
+        rows = self._query(f"SELECT a.agency, a.attested_at, a.note, a.handler, {_WITH_ENTRY} FROM attestations a "
+                           "LEFT JOIN log l ON l.idx = a.leaf_index WHERE a.round_id = ? ORDER BY a.agency", (round_id,))
+        return [(r["agency"], r["attested_at"], r["note"], r["handler"], _entry(r)) for r in rows]
 
     def round_entry(self, round_id: str) -> RowEntry:
         """The log entry a round's row names."""
@@ -402,11 +402,11 @@ class SqlStore(LogTables):
         rows = self._query("SELECT * FROM candidates WHERE round_id = ? AND person_key = ?", (round_id, person_key))
         return candidate_of(rows[0]) if rows else None
 
-    def attest(self, round_id: str, agency: str, at: str, note: str, body: Body) -> bool:
+    def attest(self, round_id: str, agency: str, at: str, note: str, handler: str, body: Body) -> bool:
         """Record an agency's attestation; False if it had already attested (the first one stands)."""
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO attestations (round_id, agency, attested_at, note) VALUES (?,?,?,?) "
-                            "ON CONFLICT DO NOTHING", (round_id, agency, at, note))
+            cur = c.execute("INSERT INTO attestations (round_id, agency, attested_at, note, handler) VALUES (?,?,?,?,?) "
+                            "ON CONFLICT DO NOTHING", (round_id, agency, at, note, handler))
             added = bool(cur.rowcount == 1)
             if added:
                 (entry,) = self._log(c, [("attestation", body)])
@@ -687,10 +687,11 @@ class SqlStore(LogTables):
         for rows in self._all("SELECT * FROM candidates ORDER BY round_id, seq"):
             yield [candidate_of(r) for r in rows]
 
-    def all_attestations(self) -> list[tuple[str, str, str, str]]:
-        """Every attestation: (round, agency, time, note)."""
-        return [(r["round_id"], r["agency"], r["attested_at"], r["note"]) for batch in self._all(
-            "SELECT round_id, agency, attested_at, note FROM attestations ORDER BY round_id, agency") for r in batch]
+    def all_attestations(self) -> list[tuple[str, str, str, str, str]]:
+        """Every attestation: (round, agency, time, note, handler)."""
+        return [(r["round_id"], r["agency"], r["attested_at"], r["note"], r["handler"]) for batch in self._all(
+            "SELECT round_id, agency, attested_at, note, handler FROM attestations ORDER BY round_id, agency")
+            for r in batch]
 
     def all_rulesets(self) -> list[tuple[str, str, str, str, bytes]]:
         """Every ruleset kept: (hash, name, version, first loaded at, canonical content)."""

@@ -574,6 +574,7 @@ class Round(_message.Message):
     CONCLUDED_AT_FIELD_NUMBER: _builtins.int
     NOT_ATTESTED_FIELD_NUMBER: _builtins.int
     CHANGED_FIELD_NUMBER: _builtins.int
+    ATTESTATIONS_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
     name: _builtins.str
     as_of: _builtins.str
@@ -596,6 +597,10 @@ class Round(_message.Message):
     def not_attested(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Agencies the round's ruleset asks that have not attested."""
 
+    @_builtins.property
+    def attestations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Attestation]:
+        """Each attestation with its opinion and handler (only when GetRound is asked `with_changes`)."""
+
     def __init__(
         self,
         *,
@@ -611,14 +616,45 @@ class Round(_message.Message):
         concluded_at: _builtins.str = ...,
         not_attested: _abc.Iterable[_builtins.str] | None = ...,
         changed: _builtins.int = ...,
+        attestations: _abc.Iterable[Global___Attestation] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "attested", b"attested", "candidates", b"candidates", "changed", b"changed", "concluded_at", b"concluded_at", "created_at", b"created_at", "last_screened_at", b"last_screened_at", "name", b"name", "not_attested", b"not_attested", "round_id", b"round_id", "ruleset", b"ruleset", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "attestations", b"attestations", "attested", b"attested", "candidates", b"candidates", "changed", b"changed", "concluded_at", b"concluded_at", "created_at", b"created_at", "last_screened_at", b"last_screened_at", "name", b"name", "not_attested", b"not_attested", "round_id", b"round_id", "ruleset", b"ruleset", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Round: _TypeAlias = Round  # noqa: Y015
+
+@_typing.final
+class Attestation(_message.Message):
+    """An agency's attestation of a round: when, its opinion, who handled it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    ATTESTED_AT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
+    agency: _builtins.str
+    attested_at: _builtins.str
+    note: _builtins.str
+    handler: _builtins.str
+    def __init__(
+        self,
+        *,
+        agency: _builtins.str = ...,
+        attested_at: _builtins.str = ...,
+        note: _builtins.str = ...,
+        handler: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "attested_at", b"attested_at", "handler", b"handler", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attestation: _TypeAlias = Attestation  # noqa: Y015
 
 @_typing.final
 class CreateRoundRequest(_message.Message):
@@ -882,17 +918,22 @@ class AttestReviewRequest(_message.Message):
 
     ROUND_ID_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    HANDLER_FIELD_NUMBER: _builtins.int
     round_id: _builtins.str
     note: _builtins.str
+    """The agency's opinion (e.g. "经核查，未发现不宜人选情形")."""
+    handler: _builtins.str
+    """The officer who handled the review (经办人)."""
     def __init__(
         self,
         *,
         round_id: _builtins.str = ...,
         note: _builtins.str = ...,
+        handler: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "round_id", b"round_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handler", b"handler", "note", b"note", "round_id", b"round_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

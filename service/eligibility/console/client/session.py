@@ -135,10 +135,11 @@ class Session:
                        "village": cand.village, "township": cand.township, "position": "+".join(cand.positions),
                        "party_member": cand.party_member}
 
-    def attest(self, round_id: str, note: str = "") -> tuple[dict[str, Any], bool]:
-        """Attest that the role's agency reviewed the round: the round, and whether this was the first attestation."""
+    def attest(self, round_id: str, note: str = "", handler: str = "") -> tuple[dict[str, Any], bool]:
+        """Attest that the role's agency reviewed the round (its opinion, the officer who handled it): the round, and
+        whether this was the first attestation."""
         c = self.client
-        resp = c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=round_id, note=note))
+        resp = c.call(c.rounds.AttestReview, pb.AttestReviewRequest(round_id=round_id, note=note, handler=handler))
         return dicts.message_dict(resp.round), resp.changed
 
     def iter_screen_round(self, round_id: str, on_total: Callable[[int], None] | None = None,

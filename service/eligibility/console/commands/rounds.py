@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eligibility.console import labels, render, uploads
+from eligibility.console import render, uploads
 from eligibility.console.commands.flags import upload_options
-from eligibility.console.common import Add, UsageError, as_json, session, vocabulary
+from eligibility.console.common import Add, UsageError, as_json, session, time_zone, vocabulary
 from eligibility.intake.files import CANDIDATE_COLUMNS, CANDIDATE_REQUIRED, Table
 
 
@@ -163,7 +162,7 @@ def cmd_round_candidates(args: argparse.Namespace) -> int:
 def cmd_round_attest(args: argparse.Namespace) -> int:
     """Attest that the agency reviewed the round."""
     with session(args) as s:
-        rnd, changed = s.attest(args.round, args.note or "")
+        rnd, changed = s.attest(args.round, args.note or "", args.handler or "")
     if as_json(args):
         render.jsonl({"round_id": rnd["round_id"], "agency": args.role, "changed": changed,
                       "attested_at": rnd["attested"].get(args.role, "")})
@@ -223,28 +222,27 @@ def cmd_round_results(args: argparse.Namespace) -> int:
 
 
 def cmd_round_report(args: argparse.Namespace) -> int:
-    """Write the joint review report of the round's latest screening (XLSX, HTML or CSV by extension)."""
-    from eligibility.console import report
+    """Write the joint review report of the round's latest screening (XLSX, PDF, HTML or CSV by extension)."""
+    from eligibility.console import reports
     out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in reports.FORMATS:
+        raise UsageError("--out must end in .xlsx, .pdf, .html or .csv")
+    if args.per_candidate and suffix != ".pdf":
+        raise UsageError("--per-candidate pages are a PDF's: write FILE.pdf")
     with session(args) as s:
-        rnd = s.get_round(args.round)
+        rnd = s.get_round(args.round, with_changes=True)
         decisions = s.round_decisions(args.round)
     if not decisions:
         raise UsageError(f"round {args.round} has not been screened yet: run `round screen {args.round}` first")
     lang = args.lang if args.lang_given else "zh"
-    meta = {"round": f"{rnd['round_id']} {rnd['name']}", "as_of": rnd["as_of"], "ruleset": f"{rnd['ruleset']}@"
-            f"{decisions[0]['ruleset_hash'][:12]}", "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
-    meta["state"] = labels.round_state(rnd, lang)
-    vocab = vocabulary(args)
-    suffix = out.suffix.lower()
-    if suffix == ".xlsx":
-        report.write_xlsx(decisions, out, lang, meta, vocab)
-    elif suffix in (".html", ".htm"):
-        report.write_html(decisions, out, lang, meta, vocab)
-    elif suffix == ".csv":
-        report.write_csv(decisions, out, lang, meta, vocab)
-    else:
-        raise UsageError("--out must end in .xlsx, .html or .csv")
+    report = reports.Report(decisions, lang, vocabulary(args), rnd, f"{rnd['ruleset']}@{decisions[0]['ruleset_hash'][:12]}",
+                            time_zone(args), per_candidate=args.per_candidate)
+    with render.Progress("report rows", len(decisions), not as_json(args)) as bar:
+        try:
+            reports.write(report, out, bar.advance)
+        except OSError as e:
+            raise UsageError(f"--out {out}: cannot write ({e.strerror})") from None
     if as_json(args):
         render.jsonl({"round_id": rnd["round_id"], "out": str(out), "candidates": len(decisions)})
     else:
@@ -293,7 +291,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("--reveal", action="store_true", help="full ID numbers (agencies, to check their records)")
     sp = add(rnd, "attest", cmd_round_attest, "attest that your agency reviewed the round")
     sp.add_argument("round")
-    sp.add_argument("--note")
+    sp.add_argument("--note", help="your agency's opinion, shown in the report (e.g. 经核查，未发现不宜人选情形)")
+    sp.add_argument("--handler", help="the officer who handled the review (经办人), shown in the report")
     sp = add(rnd, "screen", cmd_round_screen, "screen every candidate of a round")
     sp.add_argument("round")
     sp.add_argument("--changed", action="store_true", help="only the candidates changed since their latest decision")
@@ -309,4 +308,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("--township", help="only candidates of this township")
     sp = add(rnd, "report", cmd_round_report, "write the joint review report (XLSX/HTML/CSV; Chinese unless --lang en)")
     sp.add_argument("round")
-    sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.html or FILE.csv")
+    sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.pdf, FILE.html or FILE.csv")
+    sp.add_argument("--per-candidate", action="store_true", help="a PDF adds one page per candidate (the dossier)")
