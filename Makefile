@@ -59,10 +59,11 @@ test: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP) proto-check lint
 
 # Benchmarks (figures printed, never asserted): make bench [BENCH_SIZES="10000 100000"]
 BENCH_SIZES ?= 10000 100000
-bench: $(STAMP)
+bench: $(STAMP) $(FONT_STAMP)
 	for n in $(BENCH_SIZES); do $(BIN)/python bench/bench_screen.py --candidates $$n; done
 	$(BIN)/python bench/bench_intake.py --flags 1000000
 	$(BIN)/python bench/bench_memory.py
+	$(BIN)/python bench/bench_report.py
 
 # Fuzz the file parsers and validation for longer: make fuzz SECONDS=600
 SECONDS ?= 120

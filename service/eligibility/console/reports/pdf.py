@@ -95,12 +95,19 @@ def write(report: Report, path: Path, advance: Callable[[int], None]) -> None:
     def para(text: str) -> Any:
         return Paragraph(escape(text).replace("\n", "<br/>"), cell)
 
+    def fit(text: str, room: float) -> Any:
+        """Plain text where each line fits the column (most cells: cheap to lay out), else a wrapping paragraph."""
+        lines = text.split("\n")
+        if all(pdfmetrics.stringWidth(line, FONT, 7) <= room - 4 for line in lines):
+            return text
+        return para(text)
+
     def chunk(rows: list[list[str]]) -> Any:
         data, style = [], list(base)
         for r, row in enumerate(rows):
-            who = f"{row[3]}\n{row[4]}\n{row[5]}"
             verdicts = row[6:6 + n_v]
-            data.append([row[0], para(row[1]), para(row[2]), para(who), *verdicts, row[6 + n_v], para(row[7 + n_v])])
+            data.append([row[0], fit(row[1], widths[1]), fit(row[2], widths[2]), fit(f"{row[3]}\n{row[4]}\n{row[5]}",
+                         widths[3]), *verdicts, row[6 + n_v], para(row[7 + n_v]) if row[7 + n_v] else ""])
             for i, v in enumerate(verdicts):
                 if v in to_verdict:
                     style.append(("BACKGROUND", (4 + i, r), (4 + i, r), fills[to_verdict[v]]))
