@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_screen import person_id  # noqa: E402
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import connect
 from eligibility.home.setup import init_home
-from eligibility._gen.v1 import eligibility_pb2 as pb
 
 
 def main() -> None:

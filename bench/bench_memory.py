@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_screen import person_id  # noqa: E402
 from helpers import child_pids  # noqa: E402
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import connect
 from eligibility.console.client.transport import MAX_MESSAGE
 from eligibility.home.setup import init_home
-from eligibility._gen.v1 import eligibility_pb2 as pb
 
 BOUND_MB = 1024
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import child_pids  # noqa: E402  (tests/helpers.py, as the tests read /proc)
 
+from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility.console.client import Session, connect
 from eligibility.engine.model import CandidateFacts, EvalInput, FlagFacts
 from eligibility.engine.reference import reference_matches
@@ -34,7 +35,6 @@ from eligibility.engine.verdicts import assemble
 from eligibility.home.setup import init_home
 from eligibility.intake.idnumbers import check_digit
 from eligibility.rules.loader import REPO_RULES, load_ruleset_file
-from eligibility._gen.v1 import eligibility_pb2 as pb
 
 AS_OF = date(2026, 12, 1)
 
