@@ -269,3 +269,21 @@ def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
     os.chmod(home / "keys" / "id-enc.key", 0o644)
     (home / "credentials" / "court" / "client.pem").unlink()
     assert main(["--home", str(home), "doctor"]) == 1
+
+
+def test_the_language_comes_from_lang_then_env_then_locale(server: Server, screened) -> None:  # type: ignore[no-untyped-def]
+    round_id, _ = screened
+    exe = str(Path(sys.executable).parent / "eligibility")
+    base = [exe, "--home", str(server.home), "--server", server.address, "--as", "district", "round", "results",
+            round_id]
+
+    def run(*extra: str, **env: str) -> str:
+        clean = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "ELIGIBILITY_LANG")}
+        r = subprocess.run([*base, *extra], capture_output=True, text=True, timeout=60, env={**clean, **env})
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    assert "联审结论" in run(LANG="zh_CN.UTF-8") and "不符合" in run(LANG="zh_CN.UTF-8")
+    assert "overall" in run(LANG="en_US.UTF-8") and "INELIGIBLE" in run(LANG="C.UTF-8")
+    assert "联审结论" in run()  # no locale at all: Chinese first
+    assert "overall" in run(LANG="zh_CN.UTF-8", ELIGIBILITY_LANG="en")
+    assert "联审结论" in run("--lang", "zh", LANG="en_US.UTF-8", ELIGIBILITY_LANG="en")

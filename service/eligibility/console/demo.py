@@ -102,12 +102,15 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
         print(f"\n== 3. agencies attest their review ({LATE_AGENCY} is late)")
         for agency in ruleset.agencies:
             if agency != LATE_AGENCY:
-                _cli(home, server, "--as", agency, "round", "attest", round_id)
+                _cli(home, server, "--as", agency, "round", "attest", round_id, "--note", "经核查，未发现不宜人选情形",
+                     "--handler", f"{vocab.agency_label(agency, 'zh')}经办人")
 
         print("\n== 4. first screening, before the late agency attests")
+        first = render.Shown(vocab, False)
         with open_session(cfg, "district", server) as s:
-            first = list(s.iter_screen_round(round_id))
-        render.console.print(render.summary_table(first, vocab))
+            for d in s.iter_screen_round(round_id):
+                first.add(d)
+        render.console.print(render.summary_table(first))
 
         print(f"\n== 5. {LATE_AGENCY} attests; the district screens again")
         _cli(home, server, "--as", LATE_AGENCY, "round", "attest", round_id)
@@ -115,10 +118,10 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
         with open_session(cfg, "district", server) as s:
             final = list(s.iter_screen_round(round_id))
         screen_s = time.monotonic() - t0
-        shown = final if show_all else [d for d in final if d["overall"] != "ELIGIBLE"]
-        render.console.print(render.verdict_table(shown, f"round {round_id} as of {AS_OF}: {len(final)} candidates"
-                                                  + ("" if show_all else f", {len(shown)} not eligible"), vocab))
-        render.console.print(render.summary_table(final, vocab))
+        shown = render.Shown(vocab, show_all)
+        for d in final:
+            shown.add(d)
+        render.show_decisions(shown, f"round {round_id} as of {AS_OF}: {{n}} candidates", "en")
         example = next((d for d in final if d["overall"] == "INELIGIBLE" and d["verdicts"]["profile"] == "PASS"), None)
         if example:
             print("\nwhy, for one ineligible candidate (eligibility --lang zh audit show " + example["decision_id"] + "):")
@@ -129,6 +132,7 @@ def run_demo(cli: Cli, where: Path | None, per_village: int = 4, seed: int = 202
         print("\n== the district office files the report of the concluded round")
         _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.xlsx"))
         _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审结果.html"))
+        _cli(home, server, "--as", "district", "round", "report", round_id, "--out", str(files / "联审表.pdf"))
 
         print("\n== 7. the auditor replays every decision of the round")
         code = _cli(home, server, "--as", "auditor", "audit", "replay", "--round", round_id)

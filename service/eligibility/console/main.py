@@ -12,6 +12,7 @@ import importlib.metadata
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -19,6 +20,7 @@ import grpc
 from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError
 from eligibility.errors import EligibilityError
+from eligibility.home.config import LANGUAGES, load_config
 
 UNREACHABLE = re.compile(r"failed to connect|connection refused|DNS resolution failed|no route to host|"
                          r"connection reset|handshake|Socket closed|timed out", re.IGNORECASE)
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser; global options work before or after the subcommand."""
     env = os.environ.get
     top = {"home": env("ELIGIBILITY_HOME", str(DEFAULT_HOME)), "server": env("ELIGIBILITY_SERVER", ""),
-           "role": env("ELIGIBILITY_AS", ""), "format": "table", "timeout": 60.0, "lang": "en",
+           "role": env("ELIGIBILITY_AS", ""), "format": "table", "timeout": 60.0, "lang": "",
            "plaintext": False}
 
     def options(defaults: dict[str, Any] | None) -> argparse.ArgumentParser:
@@ -48,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         o.add_argument("--format", choices=("table", "json"), default=d.get("format", sup),
                        help="table (default) or json (JSON Lines)")
         o.add_argument("--timeout", type=float, default=d.get("timeout", sup), help="per-call deadline in seconds")
-        o.add_argument("--lang", choices=("zh", "en"), default=d.get("lang", sup), help="language of explanations")
+        o.add_argument("--lang", choices=("zh", "en"), default=d.get("lang", sup),
+                       help="zh or en (else ELIGIBILITY_LANG, the home's lang, LANG; Chinese when none says)")
         o.add_argument("--plaintext", action="store_true", default=d.get("plaintext", sup),
                        help="no TLS (loopback only; the server must run with --plaintext too)")
         return o
@@ -70,6 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def language(args: argparse.Namespace) -> tuple[str, bool]:
+    """The console's language and whether someone chose it: --lang, ELIGIBILITY_LANG, the home's config (lang =
+    "zh"), in that order; else LANG (zh_CN.UTF-8 -> zh, any other locale -> en, and no locale at all -> zh)."""
+    if args.lang:
+        return args.lang, True
+    chosen = os.environ.get("ELIGIBILITY_LANG", "").strip().lower()[:2]
+    if chosen in LANGUAGES:
+        return chosen, True
+    try:
+        configured = load_config(Path(args.home)).lang
+    except EligibilityError:
+        configured = ""
+    if configured:
+        return configured, True
+    locale = next((os.environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(k)), "")
+    return ("zh" if not locale or locale.lower().startswith("zh") else "en"), False
+
+
 def _version() -> str:
     try:
         return importlib.metadata.version("eligibility")
@@ -81,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console command."""
     raw = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(raw)
-    args.lang_given = any(a == "--lang" or a.startswith("--lang=") for a in raw)
+    args.lang, args.lang_given = language(args)
     try:
         return int(args.fn(args))
     except UsageError as e:

@@ -6,7 +6,6 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -19,8 +18,14 @@ from eligibility.rules.vocabulary import Vocabulary
 COLOUR = {"PASS": "green", "FAIL": "bold red", "REVIEW": "yellow", "PENDING": "cyan",
           "ELIGIBLE": "green", "INELIGIBLE": "bold red", "NEEDS_REVIEW": "yellow"}
 console = Console(highlight=False, soft_wrap=False)
-if not console.is_terminal or console.width < 150:
+if not console.is_terminal:  # a pipe or a file: the full grid, one line per row
     console = Console(highlight=False, soft_wrap=False, width=170)
+GRID_WIDTH = 150
+"""A terminal at least this wide shows one column per agency; a narrower one lists each candidate's non-pass verdicts
+in one column that rich wraps (nothing is cut through)."""
+SMALL = 50
+"""A table command lists every row of a round this small; of a larger one, the rows that are not ELIGIBLE (--all:
+every row)."""
 
 
 class Progress:
@@ -79,42 +84,118 @@ def jsonl(obj: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-CELL = {"PASS": "pass", "FAIL": "FAIL", "REVIEW": "REVIEW", "PENDING": "pending", "ELIGIBLE": "ELIGIBLE",
-        "INELIGIBLE": "INELIGIBLE", "NEEDS_REVIEW": "NEEDS_REVIEW"}
+CELL = {"en": {"PASS": "pass", "FAIL": "FAIL", "REVIEW": "REVIEW", "PENDING": "pending", "ELIGIBLE": "ELIGIBLE",
+               "INELIGIBLE": "INELIGIBLE", "NEEDS_REVIEW": "NEEDS_REVIEW"},
+        "zh": {**labels.VERDICT["zh"], **labels.OVERALL["zh"]}}
+HEADS = {"en": {"#": "#", "township": "township", "village": "village", "name": "name", "id_number": "id_number",
+                "position": "position", "overall": "overall", "not_passed": "not passed", "summary": "summary",
+                "where": "township / village"},
+         "zh": {"#": "序号", "township": "乡镇(街道)", "village": "村(社区)", "name": "姓名", "id_number": "身份证号",
+                "position": "拟任职务", "overall": "联审结论", "not_passed": "未通过的单位", "summary": "汇总",
+                "where": "乡镇 / 村"}}
 
 
-def _cell(v: str) -> str:
-    return f"[{COLOUR.get(v, 'white')}]{CELL.get(v, v)}[/]"
+def _cell(v: str, lang: str) -> str:
+    return f"[{COLOUR.get(v, 'white')}]{CELL[lang].get(v, v)}[/]"
 
 
-def verdict_table(decisions: Iterable[dict[str, Any]], title: str, vocab: Vocabulary) -> Table:
-    """The per-candidate, per-agency verdict table."""
+class Shown:
+    """What a table command shows of a round's decisions, streamed: counts of every one, and the rows to list (every
+    row of a small round or with --all; else those not ELIGIBLE), kept small (a million decisions are not held)."""
+
+    def __init__(self, vocab: Vocabulary, every_row: bool) -> None:
+        """Nothing counted yet."""
+        self.vocab, self.every_row = vocab, every_row
+        self.total = 0
+        self.by_agency: dict[str, Counter[str]] = {a: Counter() for a in vocab.columns}
+        self.overall: Counter[str] = Counter()
+        self.rows: list[dict[str, Any]] = []
+        self._first: list[dict[str, Any]] = []
+
+    def add(self, d: dict[str, Any]) -> None:
+        """Count a decision and keep it if it is to be listed."""
+        self.total += 1
+        for a in self.vocab.columns:
+            self.by_agency[a][d["verdicts"].get(a)] += 1
+        self.overall[d["overall"]] += 1
+        row = {"n": self.total, **{k: d[k] for k in ("township", "village", "name", "id_number", "positions",
+                                                     "verdicts", "overall")}}
+        if self.every_row or d["overall"] != "ELIGIBLE":
+            self.rows.append(row)
+        elif self.total <= SMALL:
+            self._first.append(row)
+
+    @property
+    def listed(self) -> list[dict[str, Any]]:
+        """The rows to list, in the round's order."""
+        if self.every_row or self.total > SMALL:
+            return self.rows
+        return sorted(self.rows + self._first, key=lambda r: int(r["n"]))
+
+    def not_listed(self) -> int:
+        """How many candidates the table leaves out."""
+        return self.total - len(self.listed)
+
+
+def verdict_table(shown: Shown, title: str, lang: str = "en", width: int | None = None) -> Table:
+    """The candidates listed: one column per agency on a wide terminal, else each one's non-pass verdicts together."""
+    vocab, H = shown.vocab, HEADS[lang]
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col in ("#", "township", "village", "name", "id_number", "position"):
-        table.add_column(col, no_wrap=True)
-    for a in vocab.columns:
-        table.add_column(vocab.short(a), no_wrap=True)
-    table.add_column("overall", no_wrap=True)
-    for i, d in enumerate(decisions, 1):
-        table.add_row(str(i), d["township"], d["village"], d["name"], d["id_number"], "+".join(d["positions"]),
-                      *(_cell(d["verdicts"].get(a, "")) for a in vocab.columns), _cell(d["overall"]))
+    grid = (width or console.width) >= GRID_WIDTH
+    table.add_column(H["#"], no_wrap=True, justify="right")
+    if grid:
+        for col in ("township", "village", "name", "id_number", "position"):
+            table.add_column(H[col], no_wrap=True, overflow="ellipsis", max_width=18)
+        for a in vocab.columns:
+            table.add_column(vocab.short(a) if lang == "en" else vocab.agency_label(a, "zh")[:2], no_wrap=True)
+    else:
+        table.add_column(H["where"], overflow="fold", ratio=2)
+        table.add_column(H["name"], overflow="fold", ratio=1)
+        table.add_column(H["id_number"], no_wrap=True, min_width=18)
+    table.add_column(H["overall"], no_wrap=True)
+    if not grid:
+        table.add_column(H["not_passed"], overflow="fold", ratio=3)
+    P = vocab.position_labels(lang)
+    for d in shown.listed:
+        if grid:
+            table.add_row(str(d["n"]), d["township"], d["village"], d["name"], d["id_number"],
+                          "+".join(P.get(p, p) for p in d["positions"]),
+                          *(_cell(d["verdicts"].get(a, ""), lang) for a in vocab.columns), _cell(d["overall"], lang))
+        else:
+            others = ", ".join(f"{vocab.agency_label(a, lang)} {_cell(v, lang)}" for a in vocab.columns
+                               if (v := d["verdicts"].get(a, "")) != "PASS")
+            table.add_row(str(d["n"]), f"{d['township']} {d['village']}", d["name"], d["id_number"],
+                          _cell(d["overall"], lang), others)
     return table
 
 
-def summary_table(decisions: list[dict[str, Any]], vocab: Vocabulary) -> Table:
+def summary_table(shown: Shown, lang: str = "en") -> Table:
     """Counts per overall result and per agency verdict."""
-    table = Table(title="summary", header_style="bold")
+    table = Table(title=HEADS[lang]["summary"], header_style="bold")
     table.add_column("")
+    V = CELL[lang]
     for v in ("PASS", "FAIL", "REVIEW", "PENDING"):
-        table.add_column(v, justify="right")
-    for a in vocab.columns:
-        c = Counter(d["verdicts"].get(a) for d in decisions)
-        table.add_row(a, *(str(c[v]) for v in ("PASS", "FAIL", "REVIEW", "PENDING")))
-    overall = Counter(d["overall"] for d in decisions)
+        table.add_column(v if lang == "en" else V[v], justify="right")
+    for a in shown.vocab.columns:
+        c = shown.by_agency[a]
+        table.add_row(a if lang == "en" else shown.vocab.agency_label(a, "zh"),
+                      *(str(c[v]) for v in ("PASS", "FAIL", "REVIEW", "PENDING")))
+    o = shown.overall
     table.add_section()
-    table.add_row("overall", f"ELIGIBLE {overall['ELIGIBLE']}", f"INELIGIBLE {overall['INELIGIBLE']}",
-                  f"NEEDS_REVIEW {overall['NEEDS_REVIEW']}", f"PENDING {overall['PENDING']}")
+    table.add_row(HEADS[lang]["overall"], *(f"{V[r] if lang == 'zh' else r} {o[r]}"
+                                            for r in ("ELIGIBLE", "INELIGIBLE", "NEEDS_REVIEW", "PENDING")))
     return table
+
+
+def show_decisions(shown: Shown, title: str, lang: str) -> None:
+    """Print a round's decisions as people read them: the table of the rows listed, the summary, what was left out."""
+    if shown.listed:
+        console.print(verdict_table(shown, title.format(n=shown.total), lang))
+    console.print(summary_table(shown, lang))
+    left = shown.not_listed()
+    if left:
+        console.print(f"{left} ELIGIBLE candidate(s) not listed; --all lists every row" if lang == "en" else
+                      f"另有 {left} 名符合条件的候选人未列出；加 --all 列出全部")
 
 
 def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:

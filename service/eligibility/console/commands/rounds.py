@@ -179,15 +179,15 @@ def cmd_round_screen(args: argparse.Namespace) -> int:
             for d in s.iter_screen_round(args.round, changed_only=args.changed):
                 render.jsonl(d)
             return 0
+        shown = render.Shown(vocabulary(args), args.all)
         with render.Progress("screening", None, True) as bar:
-            decisions = list(s.iter_screen_round(args.round, on_total=bar.set_total, on_chunk=bar.advance,
-                                                 changed_only=args.changed))
-    if args.changed and not decisions:
+            for d in s.iter_screen_round(args.round, on_total=bar.set_total, on_chunk=bar.advance,
+                                         changed_only=args.changed):
+                shown.add(d)
+    if args.changed and not shown.total:
         print(f"no candidate of round {args.round} changed since their latest decision: nothing screened")
         return 0
-    vocab = vocabulary(args)
-    render.console.print(render.verdict_table(decisions, f"round {args.round}: {len(decisions)} candidates", vocab))
-    render.console.print(render.summary_table(decisions, vocab))
+    render.show_decisions(shown, f"round {args.round}: {{n}} candidates", args.lang)
     return 0
 
 
@@ -204,13 +204,12 @@ def cmd_round_results(args: argparse.Namespace) -> int:
                 n += 1
                 render.jsonl({k: v for k, v in d.items() if k != "supersedes"})
         else:
-            shown = list(decisions)
-            n = len(shown)
-            if shown:
-                vocab = vocabulary(args)
-                render.console.print(render.verdict_table(shown, f"round {args.round}: {n} candidates (as recorded)",
-                                                          vocab))
-                render.console.print(render.summary_table(shown, vocab))
+            shown = render.Shown(vocabulary(args), args.all)
+            for d in decisions:
+                shown.add(d)
+            n = shown.total
+            if n:
+                render.show_decisions(shown, f"round {args.round}: {{n}} candidates (as recorded)", args.lang)
     if not n:
         with session(args) as s:
             screened = s.round_has_decisions(args.round)
@@ -296,6 +295,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp = add(rnd, "screen", cmd_round_screen, "screen every candidate of a round")
     sp.add_argument("round")
     sp.add_argument("--changed", action="store_true", help="only the candidates changed since their latest decision")
+    sp.add_argument("--all", action="store_true", help="list every candidate (a large round lists those not ELIGIBLE)")
     sp = add(rnd, "changes", cmd_round_changes, "what arrived after each candidate's latest decision")
     sp.add_argument("round")
     sp.add_argument("--follow", action="store_true", help="keep watching and print changes as they arrive")
@@ -306,6 +306,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add)
     sp.add_argument("round")
     sp.add_argument("--problems-only", action="store_true", help="only candidates who are not ELIGIBLE")
     sp.add_argument("--township", help="only candidates of this township")
+    sp.add_argument("--all", action="store_true", help="list every candidate (a large round lists those not ELIGIBLE)")
     sp = add(rnd, "report", cmd_round_report, "write the joint review report (XLSX/HTML/CSV; Chinese unless --lang en)")
     sp.add_argument("round")
     sp.add_argument("--out", required=True, help="FILE.xlsx, FILE.pdf, FILE.html or FILE.csv")
