@@ -253,6 +253,9 @@ def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
         assert 'code="PERMISSION_DENIED",method="/eligibility.v1.RoundService/CreateRound"' in metrics
         assert 'eligibility_flag_rows_total{agency="police",status="REJECTED"} 1.0' in metrics
         assert "eligibility_request_seconds_bucket" in metrics and "eligibility_engine_disagreements_total" in metrics
+        doctor = subprocess.run([sys.executable, "-m", "eligibility", *base, "doctor"], capture_output=True, text=True,
+                                timeout=60)
+        assert doctor.returncode == 0 and f"ok      server at {info['listening']} is SERVING" in doctor.stdout, doctor
     finally:
         proc.terminate()
         proc.wait(20)
@@ -265,6 +268,13 @@ def test_metrics_json_logs_and_doctor(tmp_path: Path) -> None:
     assert pid not in (home / "server.log").read_text()
 
     from eligibility.console.main import main
+    stopped = subprocess.run([sys.executable, "-m", "eligibility", *base, "doctor"], capture_output=True, text=True,
+                             timeout=60)
+    assert stopped.returncode == 0 and f"note    server: nothing answers at {info['listening']}" in stopped.stdout
+    unreachable = subprocess.run([sys.executable, "-m", "eligibility", *base, "--as", "police", "flags", "list"],
+                                 capture_output=True, text=True, timeout=60)
+    assert unreachable.returncode == 3 and "cannot reach the server" in unreachable.stderr
+    assert "eligibility doctor" in unreachable.stderr and "Traceback" not in unreachable.stderr
     assert main(["--home", str(home), "doctor"]) == 0
     os.chmod(home / "keys" / "id-enc.key", 0o644)
     (home / "credentials" / "court" / "client.pem").unlink()

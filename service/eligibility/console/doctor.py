@@ -36,9 +36,10 @@ def _private_files(home: Path, cfg: Config) -> list[Path]:
     return out
 
 
-def check_home(home: Path) -> list[tuple[bool, str]]:
-    """(ok, sentence) for every check; later checks are skipped when the home cannot be read at all."""
-    out: list[tuple[bool, str]] = []
+def check_home(home: Path, server: str = "") -> list[tuple[bool | None, str]]:
+    """(ok, sentence) for every check (ok None: a note, not a problem); later checks are skipped when the home cannot
+    be read at all. server: the address to probe (default: the home's listen address)."""
+    out: list[tuple[bool | None, str]] = []
 
     def check(label: str, fn: Callable[[], str]) -> None:
         try:
@@ -197,4 +198,32 @@ def check_home(home: Path) -> list[tuple[bool, str]]:
             raise RuntimeError(f"the tables say what the log does not: {'; '.join(problems[:5])}{more}")
         return f"{figures['rows']} rows and {figures['decisions logged']} decisions say exactly what the log says"
     check("tables", tables)
+    out.append(_probe(cfg, home, server or cfg.listen))
     return out
+
+
+def _probe(cfg: Config, home: Path, address: str) -> tuple[bool | None, str]:
+    """Ask the server's health endpoint, with the first credential the home holds: SERVING is right, no answer is a
+    note (a home is checked before its server starts too), any other answer a problem."""
+    import time
+
+    import grpc
+
+    from eligibility.console.client import connect
+    held = sorted(p.name for p in (home / "credentials").glob("*") if p.is_dir())
+    if not held:
+        return None, f"server: not asked (no credential under {home / 'credentials'})"
+    t0 = time.monotonic()
+    try:
+        with connect(cfg, held[0], address, timeout=3) as c:
+            status = c.health()
+    except grpc.RpcError as e:
+        if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return None, (f"server: nothing answers at {address} ({e.code().name}); if it should be running, start it "
+                          f"with `eligibility --home {home} serve` and look at {home / 'server.log'}")
+        return False, f"server at {address} refused the health check: {e.code().name}: {e.details()}"
+    except Exception as e:  # noqa: BLE001 - a credential that cannot be read, an address that cannot be parsed
+        return False, f"server: cannot ask {address}: {e}"
+    if status != "SERVING":
+        return False, f"server at {address} says {status}"
+    return True, f"server at {address} is SERVING (answered the health check in {(time.monotonic() - t0) * 1000:.0f} ms)"

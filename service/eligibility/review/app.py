@@ -435,8 +435,9 @@ class App:
             return self._screen_in_round(info, self.ids.person_key(id_number), idnumbers.mask(id_number))
         rs = self.registry.by_name(ruleset)
         checked = validate_candidate(rs, self.vocabulary, row)
-        if isinstance(checked, list):
-            raise InvalidInputError("; ".join(p.message for p in checked), field=checked[0].field)
+        if isinstance(checked, list):  # (one person, not a file: no row to name)
+            raise InvalidInputError("; ".join(p.message.removeprefix(f"row {row.row}: ") for p in checked),
+                                    field=checked[0].field)
         id_number, fields = checked
         day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
         person_key = self.ids.person_key(id_number)

@@ -61,6 +61,13 @@ class Client:
         """Close the channel."""
         self.channel.close()
 
+    def health(self, timeout: float = 3.0) -> str:
+        """The server's answer to the standard health check ("SERVING"), or grpc.RpcError when none comes."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout, metadata=self.metadata)
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status))
+
     def __enter__(self) -> Client:
         """Use as a context manager."""
         return self

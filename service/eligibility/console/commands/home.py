@@ -30,13 +30,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check a home and say what is wrong."""
     from eligibility.console.doctor import check_home
-    results = check_home(Path(args.home))
+    results = check_home(Path(args.home), args.server or "")
     for ok, sentence in results:
         if as_json(args):
-            render.jsonl({"ok": ok, "check": sentence})
+            render.jsonl({"ok": ok is not False, "note": ok is None, "check": sentence})
         else:
-            print(f"{'ok     ' if ok else 'PROBLEM'} {sentence}")
-    bad = sum(not ok for ok, _ in results)
+            print(f"{'note   ' if ok is None else 'ok     ' if ok else 'PROBLEM'} {sentence}")
+    bad = sum(ok is False for ok, _ in results)
     if not as_json(args):
         print("everything looks right" if not bad else f"{bad} problem(s) found")
     return 1 if bad else 0

@@ -251,6 +251,9 @@ def cmd_round_report(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Screen one person: a candidate of --round, or ad hoc with --as-of."""
+    if not args.round and not (args.as_of and args.name):
+        raise UsageError("say who and when: --round ROUND (a candidate of it), or --name NAME and --as-of YYYY-MM-DD "
+                         "for a person checked on their own")
     with session(args) as s:
         d = s.check(args.id_number, round_id=args.round or "", name=args.name or "", position=args.position or "",
                     party_member=args.party_member or "", as_of=args.as_of or "", ruleset=args.ruleset or "")
