@@ -11,11 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 
 from eligibility.console.main import main as cli_main
+from eligibility.console.reports.content import local_time
 from eligibility.home.setup import init_home
 from tests.conftest import Run, Server, start_server, stop_server, write_csv
 from tests.helpers import candidate, flag, make_id
@@ -296,7 +298,7 @@ def test_late_records_are_caught_and_a_round_concludes_when_nothing_blocks_it(ru
         assert refused.code == 3 and "FAILED_PRECONDITION" in refused.err and "is concluded" in refused.err, refused
     assert "concluded at" in run("district", "round", "show", round_id).out
     for ext, text in _reports(run, round_id, tmp_path).items():
-        assert f"已审定 (审定时间 {shown['concluded_at']})" in text, ext
+        assert f"已审定 (审定时间 {local_time(shown['concluded_at'], ZoneInfo('Asia/Shanghai'))})" in text, ext
     assert [d["overall"] for d in _json(run("district", "--format", "json", "round", "results", round_id))] == \
         ["ELIGIBLE", "INELIGIBLE", "ELIGIBLE"]
 

@@ -68,7 +68,7 @@ def test_round_and_candidate_entries_match_the_model() -> None:
     from eligibility.ledger.records import RoundInfo, StoredCandidate
     r = RoundInfo(round_id="R-1", name="n", as_of=date(2026, 12, 1), ruleset="national-2021", created_at="t",
                   created_by="district", candidates=3, attested={"court": "t"})
-    derived = {"candidates", "attested", "last_screened_at", "concluded_at", "not_attested", "changed"}
+    derived = {"candidates", "attested", "last_screened_at", "concluded_at", "not_attested", "changed", "attestations"}
     assert round_body(r) == r.model_dump(mode="json", exclude=derived)
     c = StoredCandidate(round_id="R-1", seq=2, person_key="k", id_masked="m", id_sealed=b"s", name="甲", village="v",
                         township="t", positions=("party_secretary", "vc_director"), party_member=True,

@@ -53,7 +53,7 @@ def test_log_is_one_chained_sequence_and_append_only(store: Store) -> None:
                      created_at="2026-01-01T00:00:00Z", created_by="district")
     store.create_round(info, round_body(info))
     for at, first in (("2026-01-02T00:00:00Z", True), ("2026-01-03T00:00:00Z", False)):
-        assert store.attest("R-1", "court", at, "", attestation_body("R-1", "court", at, "")) is first
+        assert store.attest("R-1", "court", at, "", "", attestation_body("R-1", "court", at, "")) is first
     assert store.log_size() == 4
     hashes = store.leaf_hashes(4)
     assert len(set(hashes)) == 4
