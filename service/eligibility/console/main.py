@@ -17,8 +17,9 @@ from typing import Any
 
 import grpc
 
+from eligibility.console import render
 from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates
-from eligibility.console.common import DEFAULT_HOME, Handler, UsageError
+from eligibility.console.common import DEFAULT_HOME, Handler, UsageError, time_zone
 from eligibility.errors import EligibilityError
 from eligibility.home.config import LANGUAGES, load_config
 
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(raw)
     args.lang, args.lang_given = language(args)
+    render.ZONE[0] = time_zone(args)
     try:
         return int(args.fn(args))
     except UsageError as e:

@@ -7,6 +7,7 @@ import sys
 import time
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from rich.console import Console
@@ -198,8 +199,23 @@ def show_decisions(shown: Shown, title: str, lang: str) -> None:
                       f"另有 {left} 名符合条件的候选人未列出；加 --all 列出全部")
 
 
+RULE_WORDS = {"ATTESTED": "已确认", "NOT-ATTESTED": "未反馈", "PROFILE-CHECKED": "资格条件已核查", "RESOLVED": "已核实",
+              "RESOLUTION-VOID": "核实意见失效", "STORE-MISMATCH": "存储与日志不一致", "ENGINE-DISAGREEMENT": "引擎结果不一致"}
+"""How the Chinese explanation names the trace entries that are not a rule of the list (the rules keep their ids)."""
+
+
+def _local(stamp: str) -> str:
+    from eligibility.console.reports.content import local_time
+    return local_time(stamp, ZONE[0])
+
+
+ZONE = [ZoneInfo("Asia/Shanghai")]
+"""The zone people's times are shown in (the home's time_zone, set by the command)."""
+
+
 def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
-    """A decision's trace in plain lines, in Chinese or English: why, and for each PASS what was checked."""
+    """A decision's trace in plain lines, in Chinese or English: why, and for each PASS what was checked. In Chinese,
+    codes are words: kinds by their names, checks by what they did, times in the office's zone."""
     zh = lang == "zh"
     A, V, OV = vocab.agency_labels(lang), labels.VERDICT[lang], labels.OVERALL[lang]
     head = (f"决定 {d['decision_id']}  批次 {d['round_id'] or '(单独核查)'}  基准日 {d['as_of']}  "
@@ -212,7 +228,8 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
              f"{'联审结论' if zh else 'overall'}: {OV.get(d['overall'], d['overall'])}"]
     for t in d["trace"]:
         title = t["title_zh"] if zh else t["title_en"]
-        head = f"  [{A.get(t['agency'], t['agency'])}] {V.get(t['verdict'], t['verdict'])}  {t['rule_id']}"
+        rule = RULE_WORDS.get(t["rule_id"], t["rule_id"]) if zh else t["rule_id"]
+        head = f"  [{A.get(t['agency'], t['agency'])}] {V.get(t['verdict'], t['verdict'])}  {rule}"
         if title:
             head += f" - {title}"
         lines.append(head)
@@ -220,7 +237,8 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
             lines.append(f"      {'依据' if zh else 'citation'}: {t['citation']}")
         for f in t["flags"]:
             lines.append(f"      {'记录' if zh else 'flag'}: {A.get(f['agency'], f['agency'])} {'文号' if zh else 'ref'} "
-                         f"{f['reference']} (v{f['version']}) {f['kind']} {f['level']} "
+                         f"{f['reference']} (v{f['version']}) {vocab.kind_label(f['kind'], lang) if zh else f['kind']} "
+                         f"{f['level']} "
                          f"{'决定日期' if zh else 'decided'} {f['decided_on']}"
                          + (f" {'结束' if zh else 'end'} {f['end_date']}" if f["end_date"] else ""))
         window = labels.window_text(t, lang)
@@ -230,7 +248,7 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
             lines.append("      记录上的姓名与候选人姓名不一致（身份证号相同），需人工核实；仅凭此记录不能判定不通过")
         elif t["verdict"] == "PASS" and t["rule_id"] == "ATTESTED" and zh:
             when = t["detail"].split(" at ")[-1].split(";")[0]
-            lines.append(f"      已核查：{A.get(t['agency'])}已确认审核本批次，无有效记录（确认时间 {when}）")
+            lines.append(f"      已核查：{A.get(t['agency'])}已确认审核本批次，无有效记录（确认时间 {_local(when)}）")
         elif t["verdict"] == "PENDING" and zh:
             lines.append(f"      {A.get(t['agency'])}尚未反馈审核意见")
         elif t["verdict"] == "PASS" and t["rule_id"] == "PROFILE-CHECKED" and zh:
