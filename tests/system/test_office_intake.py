@@ -52,7 +52,7 @@ def test_candidate_workbook_dry_run_rejected_file_and_round_add(cli, tmp_path: P
     assert "column(s) not read: '性别'" in dry.err
     assert "row 4, 政治面貌: missing; the position 村(居)委会主任 needs it" not in dry.err  # the Party post is named
     assert "row 4, 政治面貌: missing; the position 党组织书记 needs it" in dry.err
-    assert "would have 2 candidates; 1 rows would be rejected" in dry.out
+    assert "would have 2 candidates; 1 row(s) would be rejected" in dry.out
     assert cli("district", "--format", "json", "round", "list").jsonl() == before  # nothing created
 
     ws = load_workbook(tmp_path / "退回.xlsx").active

@@ -36,7 +36,7 @@ def cmd_round_create(args: argparse.Namespace) -> int:
     if args.check:
         if not as_json(args):
             print(f"checked, nothing created (--check): round \"{rnd['name']}\" as of {rnd['as_of']} ({rnd['ruleset']}) "
-                  f"would have {valid} candidates" + (f"; {rejected} rows would be rejected" if rejected else ""))
+                  f"would have {valid} candidates" + (f"; {rejected} row(s) would be rejected" if rejected else ""))
     elif as_json(args):
         render.jsonl({"round_id": rnd["round_id"], "name": rnd["name"], "as_of": rnd["as_of"], "ruleset": rnd["ruleset"],
                       "candidates": rnd["candidates"], "rejected": rejected})
