@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eligibility.console.client import Session, open_session
+from eligibility.console.i18n import t
 from eligibility.errors import EligibilityError
 from eligibility.home.config import DEFAULT_TIME_ZONE, Config, load_config
 from eligibility.rules.loader import REPO_RULES
@@ -53,7 +54,7 @@ def session(args: argparse.Namespace) -> Session:
     """A session with the server acting as the --as role."""
     cfg = config(args)
     if not args.role:
-        raise UsageError("say which role you act as: --as ROLE (or ELIGIBILITY_AS); roles: "
+        raise UsageError(t("say which role you act as: --as ROLE (or ELIGIBILITY_AS); roles: ")
                          + ", ".join(cfg.vocabulary().roles))
     return open_session(cfg, args.role, args.server, plaintext=args.plaintext, timeout=args.timeout)
 
@@ -67,7 +68,7 @@ def role_arg(args: argparse.Namespace, role: str) -> str:
     """A role named on the command line, checked against the home's roles."""
     roles = vocabulary(args).roles
     if role not in roles:
-        raise UsageError(f"unknown role {role!r}; roles: {', '.join(roles)}")
+        raise UsageError(t("unknown role {role!r}; roles: {roles}", role=role, roles=", ".join(roles)))
     return role
 
 

@@ -17,9 +17,10 @@ from typing import Any
 
 import grpc
 
-from eligibility.console import render
+from eligibility.console import i18n, render
 from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError, time_zone
+from eligibility.console.i18n import t
 from eligibility.errors import EligibilityError
 from eligibility.home.config import LANGUAGES, load_config
 
@@ -45,22 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
         d = defaults or {}
         o = argparse.ArgumentParser(add_help=False)
         sup = argparse.SUPPRESS
-        o.add_argument("--home", default=d.get("home", sup), help="home directory (ELIGIBILITY_HOME)")
-        o.add_argument("--server", default=d.get("server", sup), help="server HOST:PORT (ELIGIBILITY_SERVER)")
-        o.add_argument("--as", dest="role", default=d.get("role", sup), help="act as ROLE (ELIGIBILITY_AS)")
+        o.add_argument("--home", default=d.get("home", sup), help=t("home directory (ELIGIBILITY_HOME)"))
+        o.add_argument("--server", default=d.get("server", sup), help=t("server HOST:PORT (ELIGIBILITY_SERVER)"))
+        o.add_argument("--as", dest="role", default=d.get("role", sup), help=t("act as ROLE (ELIGIBILITY_AS)"))
         o.add_argument("--format", choices=("table", "json"), default=d.get("format", sup),
-                       help="table (default) or json (JSON Lines)")
-        o.add_argument("--timeout", type=float, default=d.get("timeout", sup), help="per-call deadline in seconds")
+                       help=t("table (default) or json (JSON Lines)"))
+        o.add_argument("--timeout", type=float, default=d.get("timeout", sup), help=t("per-call deadline in seconds"))
         o.add_argument("--lang", choices=("zh", "en"), default=d.get("lang", sup),
-                       help="zh or en (else ELIGIBILITY_LANG, the home's lang, LANG; Chinese when none says)")
+                       help=t("zh or en (else ELIGIBILITY_LANG, the home's lang, LANG; Chinese when none says)"))
         o.add_argument("--plaintext", action="store_true", default=d.get("plaintext", sup),
-                       help="no TLS (loopback only; the server must run with --plaintext too)")
+                       help=t("no TLS (loopback only; the server must run with --plaintext too)"))
         return o
 
     common = options(None)
     p = argparse.ArgumentParser(prog="eligibility", parents=[options(top)],
                                 description="District-level joint qualification review of two-committee candidates.")
-    p.add_argument("--version", action="version", version=f"eligibility {_version()}")
+    p.add_argument("--version", action="version", version=f"eligibility {_version()}",
+                   help=t("show program's version number and exit"))
     p.set_defaults(cli=main)  # the entry point, for commands that drive the CLI themselves (the demo)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -72,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     for group in GROUPS:
         group.register(sub, add)
     return p
+
+
+def _prescan(raw: list[str]) -> argparse.Namespace:
+    """--lang and --home as the command line gives them, before the parser (which speaks the language) is built."""
+    found = {"lang": "", "home": os.environ.get("ELIGIBILITY_HOME", str(DEFAULT_HOME))}
+    for i, arg in enumerate(raw):
+        for name in found:
+            if arg == f"--{name}" and i + 1 < len(raw):
+                found[name] = raw[i + 1]
+            elif arg.startswith(f"--{name}="):
+                found[name] = arg.split("=", 1)[1]
+    if found["lang"] not in LANGUAGES:
+        found["lang"] = ""
+    return argparse.Namespace(**found)
 
 
 def language(args: argparse.Namespace) -> tuple[str, bool]:
@@ -102,24 +118,26 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console command."""
     raw = list(sys.argv[1:] if argv is None else argv)
+    chosen, given = language(_prescan(raw))
+    i18n.use(chosen)  # (before the parser is built: its help is in the language too)
     args = build_parser().parse_args(raw)
-    args.lang, args.lang_given = language(args)
+    args.lang, args.lang_given = chosen, given
     render.ZONE[0] = time_zone(args)
     try:
         return int(args.fn(args))
     except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(t("error: {message}", message=e), file=sys.stderr)
         return 2
     except EligibilityError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+        print(t("error: {message}", message=e.message), file=sys.stderr)
         return 2
     except grpc.RpcError as e:
         code = e.code()
         if code == grpc.StatusCode.UNAVAILABLE and UNREACHABLE.search(e.details() or ""):
-            print(f"error: cannot reach the server ({e.details()}); is `eligibility serve` running, and at the address "
-                  "the home names? `eligibility doctor` checks the home and the server", file=sys.stderr)
+            print(t("error: cannot reach the server ({details}); is `eligibility serve` running, and at the address the "
+                    "home names? `eligibility doctor` checks the home and the server", details=e.details()), file=sys.stderr)
             return 3
-        print(f"error: {code.name}: {e.details()}", file=sys.stderr)
+        print(t("error: {code}: {details}", code=code.name, details=e.details()), file=sys.stderr)
         return 2 if code in INPUT_ERRORS else 3
     except KeyboardInterrupt:
         return 130

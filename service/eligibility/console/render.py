@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.console import labels
+from eligibility.console.i18n import t
 from eligibility.rules.vocabulary import Vocabulary
 
 COLOUR = {"PASS": "green", "FAIL": "bold red", "REVIEW": "yellow", "PENDING": "cyan",
@@ -195,8 +196,7 @@ def show_decisions(shown: Shown, title: str, lang: str) -> None:
     console.print(summary_table(shown, lang))
     left = shown.not_listed()
     if left:
-        console.print(f"{left} ELIGIBLE candidate(s) not listed; --all lists every row" if lang == "en" else
-                      f"另有 {left} 名符合条件的候选人未列出；加 --all 列出全部")
+        console.print(t("{n} ELIGIBLE candidate(s) not listed; --all lists every row", n=left))
 
 
 RULE_WORDS = {"ATTESTED": "已确认", "NOT-ATTESTED": "未反馈", "PROFILE-CHECKED": "资格条件已核查", "RESOLVED": "已核实",
@@ -226,33 +226,33 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
              f"{'候选人' if zh else 'candidate'} {d['name']} {d['id_number']}  {d['township']} {d['village']}  "
              + "+".join(vocab.position_label(p, lang) for p in d["positions"]),
              f"{'联审结论' if zh else 'overall'}: {OV.get(d['overall'], d['overall'])}"]
-    for t in d["trace"]:
-        title = t["title_zh"] if zh else t["title_en"]
-        rule = RULE_WORDS.get(t["rule_id"], t["rule_id"]) if zh else t["rule_id"]
-        head = f"  [{A.get(t['agency'], t['agency'])}] {V.get(t['verdict'], t['verdict'])}  {rule}"
+    for e in d["trace"]:
+        title = e["title_zh"] if zh else e["title_en"]
+        rule = RULE_WORDS.get(e["rule_id"], e["rule_id"]) if zh else e["rule_id"]
+        head = f"  [{A.get(e['agency'], e['agency'])}] {V.get(e['verdict'], e['verdict'])}  {rule}"
         if title:
             head += f" - {title}"
         lines.append(head)
-        if t["citation"]:
-            lines.append(f"      {'依据' if zh else 'citation'}: {t['citation']}")
-        for f in t["flags"]:
+        if e["citation"]:
+            lines.append(f"      {'依据' if zh else 'citation'}: {e['citation']}")
+        for f in e["flags"]:
             lines.append(f"      {'记录' if zh else 'flag'}: {A.get(f['agency'], f['agency'])} {'文号' if zh else 'ref'} "
                          f"{f['reference']} (v{f['version']}) {vocab.kind_label(f['kind'], lang) if zh else f['kind']} "
                          f"{f['level']} "
                          f"{'决定日期' if zh else 'decided'} {f['decided_on']}"
                          + (f" {'结束' if zh else 'end'} {f['end_date']}" if f["end_date"] else ""))
-        window = labels.window_text(t, lang)
+        window = labels.window_text(e, lang)
         if window:
             lines.append(f"      {window}")
-        if t["effect"] == "name_conflict" and zh:
+        if e["effect"] == "name_conflict" and zh:
             lines.append("      记录上的姓名与候选人姓名不一致（身份证号相同），需人工核实；仅凭此记录不能判定不通过")
-        elif t["verdict"] == "PASS" and t["rule_id"] == "ATTESTED" and zh:
-            when = t["detail"].split(" at ")[-1].split(";")[0]
-            lines.append(f"      已核查：{A.get(t['agency'])}已确认审核本批次，无有效记录（确认时间 {_local(when)}）")
-        elif t["verdict"] == "PENDING" and zh:
-            lines.append(f"      {A.get(t['agency'])}尚未反馈审核意见")
-        elif t["verdict"] == "PASS" and t["rule_id"] == "PROFILE-CHECKED" and zh:
+        elif e["verdict"] == "PASS" and e["rule_id"] == "ATTESTED" and zh:
+            when = e["detail"].split(" at ")[-1].split(";")[0]
+            lines.append(f"      已核查：{A.get(e['agency'])}已确认审核本批次，无有效记录（确认时间 {_local(when)}）")
+        elif e["verdict"] == "PENDING" and zh:
+            lines.append(f"      {A.get(e['agency'])}尚未反馈审核意见")
+        elif e["verdict"] == "PASS" and e["rule_id"] == "PROFILE-CHECKED" and zh:
             lines.append("      已核查年龄（满十八周岁）及党组织职务的党员身份")
-        elif t["detail"]:
-            lines.append(f"      {t['detail']}")
+        elif e["detail"]:
+            lines.append(f"      {e['detail']}")
     return lines

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eligibility.console.common import UsageError, as_json
+from eligibility.console.i18n import t
 from eligibility.intake.files import Table, header_cells, raw_rows, read_table
 
 ERROR_COLUMN = "错误原因"
@@ -24,17 +25,18 @@ def read(args: argparse.Namespace, path: str, columns: dict[str, tuple[str, ...]
     if not as_json(args):
         notes = []
         if table.sheet and getattr(args, "sheet", None) is None:
-            notes.append(f"sheet {table.sheet!r}")
+            notes.append(t("sheet {sheet!r}", sheet=table.sheet))
         if table.header_row > 1:
-            notes.append(f"header in row {table.header_row} (the rows above it are taken as a title)")
+            notes.append(t("header in row {row} (the rows above it are taken as a title)", row=table.header_row))
         if table.example_rows:
-            notes.append("the template's example row skipped")
+            notes.append(t("the template's example row skipped"))
         if table.footer_rows:
-            notes.append(f"{table.footer_rows} footer row(s) skipped (填表人/审核人...)")
+            notes.append(t("{n} footer row(s) skipped (填表人/审核人...)", n=table.footer_rows))
         if notes:
-            print(f"{path}: " + "; ".join(notes), file=sys.stderr)
+            print(f"{path}: " + t("; ").join(notes), file=sys.stderr)
         if table.unknown:
-            print(f"warning: {path}: column(s) not read: " + ", ".join(repr(h) for h in table.unknown), file=sys.stderr)
+            print(t("warning: {path}: column(s) not read: {columns}", path=path,
+                    columns=", ".join(repr(h) for h in table.unknown)), file=sys.stderr)
     return table
 
 
@@ -87,13 +89,14 @@ def report(args: argparse.Namespace, path: str, table: Table, results: list[dict
     rejected = [r for r in results if r["status"] == "REJECTED"]
     for r in rejected:
         for e in r["errors"]:
-            print(f"rejected {what} {r['key'] or '(no key)'}: [{e['code']}] {said(e)}", file=sys.stderr)
+            print(t("rejected {what} {key}: [{code}] {message}", what=t(what), key=r["key"] or t("(no key)"), code=e["code"],
+                    message=said(e)), file=sys.stderr)
     out = getattr(args, "rejected", None)
     if out:
         write_rejected(Path(path), table, rejected, Path(out))
         if not as_json(args):
-            print(f"{len(rejected)} rejected row(s) written to {out}, each with its {ERROR_COLUMN}: fix them there and "
-                  "send that file", file=sys.stderr)
+            print(t("{n} rejected row(s) written to {out}, each with its {column}: fix them there and send that file",
+                    n=len(rejected), out=out, column=ERROR_COLUMN), file=sys.stderr)
     return len(rejected)
 
 
@@ -101,7 +104,7 @@ def write_rejected(path: Path, table: Table, rejected: list[dict[str, Any]], out
     """The rejected rows as they are in the file (every column, the header row first) with an error column."""
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise UsageError(f"--rejected {out}: write FILE.xlsx or FILE.csv")
+        raise UsageError(t("--rejected {out}: write FILE.xlsx or FILE.csv", out=out))
     header = [h for h in header_cells(path, table) if h is not None]
     while header and not str(header[-1]).strip():
         header.pop()
@@ -124,7 +127,7 @@ def write_rejected(path: Path, table: Table, rejected: list[dict[str, Any]], out
             ws.append(row)
         wb.save(out)
     except OSError as e:
-        raise UsageError(f"--rejected {out}: cannot write ({e.strerror})") from None
+        raise UsageError(t("--rejected {out}: cannot write ({why})", out=out, why=e.strerror)) from None
 
 
 def _padded(values: list[Any], width: int) -> list[Any]:

@@ -8,22 +8,29 @@ from typing import Any
 
 from eligibility.console import render
 from eligibility.console.common import Add, as_json, session
+from eligibility.console.i18n import t
+
+
+ANSWERS = {"uphold": "UPHOLD", "revise": "REVISE"}
+"""An agency's answer as the console names it (t() gives its Chinese)."""
 
 
 def _state(a: dict[str, Any]) -> str:
     if a["decided_by"]:
-        return f"decided by decision {a['decided_by']}"
+        return t("decided by decision {decision}", decision=a["decided_by"])
     waiting = [x for x in a["agencies"] if x not in {y["agency"] for y in a["answers"]}]
-    return f"waiting for {', '.join(waiting)}" if waiting else "answered: `appeal decide` screens again"
+    return t("waiting for {agencies}", agencies=", ".join(waiting)) if waiting else \
+        t("answered: `appeal decide` screens again")
 
 
 def _print(a: dict[str, Any]) -> None:
-    print(f"{a['appeal_id']}  round {a['round_id']}  {a['name']} {a['id_number_masked']}  opened {a['opened_at']}  "
-          f"against decision {a['decision_id']}  contests {', '.join(a['agencies'])}  ({_state(a)})")
-    print(f"    reason: {a['reason']}")
+    print(t("{appeal}  round {round}  {name} {id}  opened {opened}  against decision {decision}  contests {agencies}  "
+            "({state})", appeal=a["appeal_id"], round=a["round_id"], name=a["name"], id=a["id_number_masked"],
+            opened=a["opened_at"], decision=a["decision_id"], agencies=", ".join(a["agencies"]), state=_state(a)))
+    print(t("    reason: {reason}", reason=a["reason"]))
     for x in a["answers"]:
         by = f", {x['handler']}" if x["handler"] else ""
-        print(f"    {x['agency']} {x['answer'].upper()} ({x['answered_at']}{by}): {x['opinion']}")
+        print(f"    {x['agency']} {t(ANSWERS[x['answer']])} ({x['answered_at']}{by}): {x['opinion']}")
 
 
 def cmd_appeal_open(args: argparse.Namespace) -> int:
@@ -33,10 +40,11 @@ def cmd_appeal_open(args: argparse.Namespace) -> int:
     if as_json(args):
         render.jsonl(appeal)
     else:
-        print(f"appeal {appeal['appeal_id']} opened for {appeal['name']} {appeal['id_number_masked']} in round "
-              f"{appeal['round_id']} against decision {appeal['decision_id']} (log entry {appeal['leaf_index']})")
-        print(f"it contests the verdicts of: {', '.join(appeal['agencies'])}; each answers with "
-              f"`appeal answer {appeal['appeal_id']} --uphold|--revise --opinion TEXT`")
+        print(t("appeal {appeal} opened for {name} {id} in round {round} against decision {decision} (log entry {leaf})",
+                appeal=appeal["appeal_id"], name=appeal["name"], id=appeal["id_number_masked"], round=appeal["round_id"],
+                decision=appeal["decision_id"], leaf=appeal["leaf_index"]))
+        print(t("it contests the verdicts of: {agencies}; each answers with `appeal answer {appeal} --uphold|--revise "
+                "--opinion TEXT`", agencies=", ".join(appeal["agencies"]), appeal=appeal["appeal_id"]))
     return 0
 
 
@@ -50,8 +58,8 @@ def cmd_appeal_list(args: argparse.Namespace) -> int:
         else:
             _print(a)
     if not appeals:
-        print("no appeals" + (f" in round {args.round}" if args.round else "")
-              + (" contesting your verdicts" if args.role not in ("district", "auditor") else ""), file=sys.stderr)
+        print(t("no appeals") + (t(" in round {round}", round=args.round) if args.round else "")
+              + (t(" contesting your verdicts") if args.role not in ("district", "auditor") else ""), file=sys.stderr)
     return 0
 
 
@@ -63,7 +71,8 @@ def cmd_appeal_answer(args: argparse.Namespace) -> int:
     if as_json(args):
         render.jsonl(appeal)
     else:
-        print(f"{args.role} answered appeal {appeal['appeal_id']}: {answer.upper()}")
+        print(t("{agency} answered appeal {appeal}: {answer}", agency=args.role, appeal=appeal["appeal_id"],
+                answer=t(ANSWERS[answer])))
         _print(appeal)
     return 0
 
@@ -76,32 +85,33 @@ def cmd_appeal_decide(args: argparse.Namespace) -> int:
         render.jsonl(got)
         return 0
     a, d = got["appeal"], got["decision"]
-    print(f"appeal {a['appeal_id']} decided: decision {d['decision_id']} replaces {a['decision_id']} for "
-          f"{a['name']} {a['id_number_masked']}: overall {d['overall']} "
-          f"({', '.join(f'{k} {v}' for k, v in d['verdicts'].items() if k in a['agencies'])})")
+    print(t("appeal {appeal} decided: decision {decision} replaces {old} for {name} {id}: overall {overall} ({verdicts})",
+            appeal=a["appeal_id"], decision=d["decision_id"], old=a["decision_id"], name=a["name"],
+            id=a["id_number_masked"], overall=t(d["overall"]),
+            verdicts=", ".join(f"{k} {t(v)}" for k, v in d["verdicts"].items() if k in a["agencies"])))
     if got["amendment_leaf_index"] is not None:
-        print(f"the conclusion of round {a['round_id']} is amended (log entry {got['amendment_leaf_index']})")
+        print(t("the conclusion of round {round} is amended (log entry {leaf})", round=a["round_id"],
+                leaf=got["amendment_leaf_index"]))
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The appeal commands."""
-    grp = sub.add_parser("appeal", help="appeals against decisions (复核)").add_subparsers(dest="sub", required=True)
-    sp = add(grp, "open", cmd_appeal_open, "open a candidate's appeal against their latest decision (district)")
+    grp = sub.add_parser("appeal", help=t("appeals against decisions (复核)")).add_subparsers(dest="sub", required=True)
+    sp = add(grp, "open", cmd_appeal_open, t("open a candidate's appeal against their latest decision (district)"))
     sp.add_argument("--round", required=True)
-    sp.add_argument("--id-number", required=True, help="the candidate's full ID number")
-    sp.add_argument("--reason", required=True, help="the candidate's reason, as they gave it")
-    sp = add(grp, "list", cmd_appeal_list, "appeals (an agency: those contesting its verdicts)")
-    sp.add_argument("--round", help="only this round's")
+    sp.add_argument("--id-number", required=True, help=t("the candidate's full ID number"))
+    sp.add_argument("--reason", required=True, help=t("the candidate's reason, as they gave it"))
+    sp = add(grp, "list", cmd_appeal_list, t("appeals (an agency: those contesting its verdicts)"))
+    sp.add_argument("--round", help=t("only this round's"))
     sp = add(grp, "answer", cmd_appeal_answer,
-             "your agency's answer to an appeal contesting its verdict (revise after correcting or retracting the "
-             "record)")
+             t("your agency's answer to an appeal contesting its verdict (revise after correcting or retracting the record)"))
     sp.add_argument("appeal_id")
     how = sp.add_mutually_exclusive_group(required=True)
-    how.add_argument("--uphold", action="store_true", help="your record and verdict stand")
-    how.add_argument("--revise", action="store_true", help="you corrected or retracted the record")
-    sp.add_argument("--opinion", required=True, help="your agency's written opinion (复核意见)")
-    sp.add_argument("--handler", help="who handled it (经办人)")
+    how.add_argument("--uphold", action="store_true", help=t("your record and verdict stand"))
+    how.add_argument("--revise", action="store_true", help=t("you corrected or retracted the record"))
+    sp.add_argument("--opinion", required=True, help=t("your agency's written opinion (复核意见)"))
+    sp.add_argument("--handler", help=t("who handled it (经办人)"))
     sp = add(grp, "decide", cmd_appeal_decide,
-             "screen the candidate again once every contested agency answered (district)")
+             t("screen the candidate again once every contested agency answered (district)"))
     sp.add_argument("appeal_id")

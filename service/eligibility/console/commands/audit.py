@@ -15,6 +15,7 @@ import orjson
 
 from eligibility.console import render
 from eligibility.console.common import Add, UsageError, as_json, config, session, vocabulary
+from eligibility.console.i18n import t
 from eligibility.ledger.checkpoint import load_public_key
 from eligibility.ledger.codec import logged_result
 from eligibility.ledger.logreplay import replay_log
@@ -67,23 +68,24 @@ def cmd_audit_decisions(args: argparse.Namespace) -> int:
                                                 "id_number", "township", "village", "overall", "verdicts",
                                                 "supersedes")})
             else:
-                print(f"{d['decision_id']}  {d['recorded_at']}  {d['id_number']}  {d['name']}  {d['overall']:<13}"
-                      + (f"  supersedes {d['supersedes']}" if d["supersedes"] else ""))
+                print(f"{d['decision_id']}  {d['recorded_at']}  {d['id_number']}  {d['name']}  {t(d['overall']):<13}"
+                      + (t("  supersedes {decision}", decision=d["supersedes"]) if d["supersedes"] else ""))
     if not n and not as_json(args):
-        print(f"no decision recorded for {'that candidate of ' if args.id_number else ''}round {args.round}")
+        print(t("no decision recorded for that candidate of round {round}", round=args.round) if args.id_number else
+              t("no decision recorded for round {round}", round=args.round))
     return 0
 
 
 def cmd_audit_replay(args: argparse.Namespace) -> int:
     """Replay a decision, or every decision of --round."""
     if bool(args.decision) == bool(args.round):
-        raise UsageError("give a DECISION id or --round ROUND")
+        raise UsageError(t("give a DECISION id or --round ROUND"))
     with session(args) as s:
         if args.decision:
             results = [s.replay(args.decision)]
         else:
             results = []
-            with render.Progress("replay", None, not as_json(args)) as bar:
+            with render.Progress(t("replay"), None, not as_json(args)) as bar:
                 for chunk in s.replay_round(args.round):
                     results.extend(chunk)
                     bar.advance(len(chunk))
@@ -93,12 +95,12 @@ def cmd_audit_replay(args: argparse.Namespace) -> int:
         if as_json(args):
             render.jsonl(r)
         elif r["result"] != "MATCH" or args.decision:
-            print(f"{r['decision_id']} {r['name']}: {r['result']}")
+            print(f"{r['decision_id']} {r['name']}: {t(r['result'])}")
             for diff in r["differences"]:
                 print(f"    {diff}")
     if not as_json(args) and args.round:
-        print(f"replayed {len(results)} decisions of round {args.round}: {len(results) - mismatched} MATCH, "
-              f"{mismatched} MISMATCH")
+        print(t("replayed {n} decisions of round {round}: {match} MATCH, {mismatch} MISMATCH", n=len(results),
+                round=args.round, match=len(results) - mismatched, mismatch=mismatched))
     return 1 if mismatched else 0
 
 
@@ -112,8 +114,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     if as_json(args):
         render.jsonl({**cp, **({"out": args.out} if args.out else {})})
     else:
-        print(f"checkpoint: {cp['size']} entries, root {cp['root']} (signed {cp['created_at']})"
-              + (f"; kept in {args.out}" if args.out else ""))
+        print(t("checkpoint: {size} entries, root {root} (signed {at})", size=cp["size"], root=cp["root"], at=cp["created_at"])
+              + (t("; kept in {out}", out=args.out) if args.out else ""))
     return 0
 
 
@@ -148,12 +150,13 @@ def cmd_audit_prove(args: argparse.Namespace) -> int:
                       "checkpoint": {"size": cp["size"], "root": cp["root"].hex(), "created_at": cp["created_at"]},
                       **result, "verified": ok})
     else:
-        print(f"decision {d['decision_id']} is entry {d['leaf_index']} of {proof['tree_size']}; audit path of "
-              f"{len(proof['proof'])} hashes {'VERIFIES' if decision_ok else 'DOES NOT VERIFY'} against the signed root "
-              f"{cp['root'].hex()[:16]}...")
+        print(t("decision {decision} is entry {leaf} of {size}; audit path of {n} hashes {verdict} against the signed root "
+                "{root}...", decision=d["decision_id"], leaf=d["leaf_index"], size=proof["tree_size"], n=len(proof["proof"]),
+                verdict=t("VERIFIES") if decision_ok else t("DOES NOT VERIFY"), root=cp["root"].hex()[:16]))
         if result:
-            print(f"its result (named by hash {result['result_sha256'][:16]}...) is entry {result['result_leaf_index']}"
-                  f", proven in the same tree: {'VERIFIES' if result['result_verified'] else 'DOES NOT VERIFY'}")
+            print(t("its result (named by hash {hash}...) is entry {leaf}, proven in the same tree: {verdict}",
+                    hash=result["result_sha256"][:16], leaf=result["result_leaf_index"],
+                    verdict=t("VERIFIES") if result["result_verified"] else t("DOES NOT VERIFY")))
     return 0 if ok else 1
 
 
@@ -172,8 +175,8 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
         for cp in export.checkpoints:
             f.write(orjson.dumps(cp) + b"\n")
     (out / PUBLIC_KEY).write_text(export.public_key + "\n")
-    print(f"exported {n} entries and {len(export.checkpoints)} checkpoints to {out}; "
-          f"verify with: eligibility audit verify {out} --public-key KEYFILE")
+    print(t("exported {n} entries and {cps} checkpoints to {out}; verify with: eligibility audit verify {out} --public-key "
+            "KEYFILE", n=n, cps=len(export.checkpoints), out=out))
     return 0
 
 
@@ -212,19 +215,20 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         render.jsonl({"ok": not problems, "problems": problems, "notes": notes, **figures})
     else:
         for p in problems:
-            print(f"FAIL {p}")
+            print(f"{t('FAIL')} {p}")
         for note in notes:
-            print(f"NOTE {note}")
-        print(f"{figures['entries']} entries, {figures['checkpoints']} checkpoints"
-              + (f", extending {len(trusted)} trusted checkpoint(s)" if trusted else "")
-              + (f", {figures['replayed']} of {figures['decisions']} decisions replayed from the log alone"
-                 if args.replay else "")
-              + (f" ({figures['held']} holding verdicts for tables that differ from the log)" if figures.get("held") else "")
-              + ": "
-              + ("everything verifies" if not problems else f"{len(problems)} problem(s)"))
+            print(f"{t('NOTE')} {note}")
+        print(t("{entries} entries, {cps} checkpoints", entries=figures["entries"], cps=figures["checkpoints"])
+              + (t(", extending {n} trusted checkpoint(s)", n=len(trusted)) if trusted else "")
+              + (t(", {replayed} of {decisions} decisions replayed from the log alone", replayed=figures["replayed"],
+                   decisions=figures["decisions"]) if args.replay else "")
+              + (t(" ({n} holding verdicts for tables that differ from the log)", n=figures["held"])
+                 if figures.get("held") else "")
+              + t(": ")
+              + (t("everything verifies") if not problems else t("{n} problem(s)", n=len(problems))))
         if not args.public_key:
-            print("note: the public key was taken from the export itself; pass --public-key with a copy you "
-                  "trust to rule out a re-signed log", file=sys.stderr)
+            print(t("note: the public key was taken from the export itself; pass --public-key with a copy you trust to "
+                    "rule out a re-signed log"), file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -240,9 +244,9 @@ def cmd_audit_check_store(args: argparse.Namespace) -> int:
         render.jsonl({"ok": not problems, "problems": problems, **figures})
     else:
         for p in problems:
-            print(f"FAIL {p}")
-        print(f"{figures['rows']} rows, {figures['decisions logged']} decisions: "
-              + ("the tables say exactly what the log says" if not problems else f"{len(problems)} problem(s)"))
+            print(f"{t('FAIL')} {p}")
+        print(t("{rows} rows, {decisions} decisions: ", rows=figures["rows"], decisions=figures["decisions logged"])
+              + (t("the tables say exactly what the log says") if not problems else t("{n} problem(s)", n=len(problems))))
     return 1 if problems else 0
 
 
@@ -257,10 +261,10 @@ def cmd_audit_reevaluate(args: argparse.Namespace, known_at: str = "") -> int:
             elif d["changed"]:
                 why = "; ".join([f"{a}: {b} -> {n}" for a, (b, n) in d["changes"].items()]
                                 + [f"+{r}" for r in d["rules_added"]] + [f"-{r}" for r in d["rules_removed"]])
-                print(f"{d['name']} {d['id_number']} {d['township']} {d['village']}: {d['before']} -> {d['after']}"
+                print(f"{d['name']} {d['id_number']} {d['township']} {d['village']}: {t(d['before'])} -> {t(d['after'])}"
                       f"  ({why})")
     if not as_json(args):
-        print(f"{changed} candidate(s) would change")
+        print(t("{n} candidate(s) would change", n=changed))
     return 0
 
 
@@ -276,35 +280,35 @@ def cmd_audit_as_known(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The audit commands."""
-    audit = sub.add_parser("audit", help="decisions and replay").add_subparsers(dest="sub", required=True)
-    add(audit, "show", cmd_audit_show, "show a decision and why, and what it superseded").add_argument("decision")
-    sp = add(audit, "decisions", cmd_audit_decisions, "list the decisions recorded for a round (or one candidate)")
+    audit = sub.add_parser("audit", help=t("decisions and replay")).add_subparsers(dest="sub", required=True)
+    add(audit, "show", cmd_audit_show, t("show a decision and why, and what it superseded")).add_argument("decision")
+    sp = add(audit, "decisions", cmd_audit_decisions, t("list the decisions recorded for a round (or one candidate)"))
     sp.add_argument("--round", required=True)
-    sp.add_argument("--id-number", help="only this candidate's decisions")
-    sp = add(audit, "replay", cmd_audit_replay, "replay a decision, or every decision of --round")
+    sp.add_argument("--id-number", help=t("only this candidate's decisions"))
+    sp = add(audit, "replay", cmd_audit_replay, t("replay a decision, or every decision of --round"))
     sp.add_argument("decision", nargs="?")
     sp.add_argument("--round")
-    sp = add(audit, "checkpoint", cmd_audit_checkpoint, "sign a checkpoint of the log now")
-    sp.add_argument("--out", help="keep the signed checkpoint in FILE (for a later audit verify --trusted FILE)")
-    add(audit, "prove", cmd_audit_prove, "prove a decision is in the signed log").add_argument("decision")
-    add(audit, "export", cmd_audit_export, "write the log and checkpoints to files").add_argument("--out", required=True)
-    sp = add(audit, "verify", cmd_audit_verify, "verify an exported log offline (no server)")
+    sp = add(audit, "checkpoint", cmd_audit_checkpoint, t("sign a checkpoint of the log now"))
+    sp.add_argument("--out", help=t("keep the signed checkpoint in FILE (for a later audit verify --trusted FILE)"))
+    add(audit, "prove", cmd_audit_prove, t("prove a decision is in the signed log")).add_argument("decision")
+    add(audit, "export", cmd_audit_export, t("write the log and checkpoints to files")).add_argument("--out", required=True)
+    sp = add(audit, "verify", cmd_audit_verify, t("verify an exported log offline (no server)"))
     sp.add_argument("dir")
-    sp.add_argument("--public-key", help="the log's public key (base64), from a copy you trust")
+    sp.add_argument("--public-key", help=t("the log's public key (base64), from a copy you trust"))
     sp.add_argument("--trusted", action="append", default=[], metavar="FILE",
-                    help="a checkpoint kept earlier (audit checkpoint --out, or an older export's checkpoints.jsonl): "
-                         "the log must extend it (fails on a rolled-back or forked log); may be repeated")
+                    help=t("a checkpoint kept earlier (audit checkpoint --out, or an older export's checkpoints.jsonl): the "
+                           "log must extend it (fails on a rolled-back or forked log); may be repeated"))
     sp.add_argument("--replay", action="store_true",
-                    help="also replay every decision from the exported entries alone: its inputs must be the ones "
-                         "logged (none missing, none extra, none altered) and re-evaluating them must give its result")
+                    help=t("also replay every decision from the exported entries alone: its inputs must be the ones logged "
+                           "(none missing, none extra, none altered) and re-evaluating them must give its result"))
     add(audit, "check-store", cmd_audit_check_store,
-        "check every table row against the log (local: on the server's machine, no server call)")
-    sp = add(audit, "what-if", cmd_audit_what_if, "which verdicts of a round another ruleset would change")
+        t("check every table row against the log (local: on the server's machine, no server call)"))
+    sp = add(audit, "what-if", cmd_audit_what_if, t("which verdicts of a round another ruleset would change"))
     sp.add_argument("--round", required=True)
     sp.add_argument("--ruleset", required=True)
-    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")
-    sp = add(audit, "as-known", cmd_audit_as_known, "re-screen a round with only the records on file at a moment")
+    sp.add_argument("--all", action="store_true", help=t("list unchanged candidates too"))
+    sp = add(audit, "as-known", cmd_audit_as_known, t("re-screen a round with only the records on file at a moment"))
     sp.add_argument("--round", required=True)
-    sp.add_argument("--at", required=True, help="RFC 3339 time, or a date (= the end of that day, UTC)")
+    sp.add_argument("--at", required=True, help=t("RFC 3339 time, or a date (= the end of that day, UTC)"))
     sp.add_argument("--ruleset")
-    sp.add_argument("--all", action="store_true", help="list unchanged candidates too")
+    sp.add_argument("--all", action="store_true", help=t("list unchanged candidates too"))

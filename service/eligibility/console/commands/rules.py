@@ -8,6 +8,7 @@ from typing import Any
 from eligibility.console import render
 from eligibility.console.client import dicts
 from eligibility.console.common import Add, as_json, config, rules_dirs, session, vocabulary
+from eligibility.console.i18n import t
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.golden import coverage_problems, load_cases, run_case
 from eligibility.errors import EligibilityError, NotFoundError
@@ -26,10 +27,11 @@ def cmd_rules_lint(args: argparse.Namespace) -> int:
                 rs = load_ruleset_file(path)
                 cases = path.parent / "cases.yaml"
                 n = len(load_cases(cases).cases) if cases.exists() else 0
-                print(f"ok   {rs.label}  {len(rs.rules)} rules, {len(rs.profile)} profile checks, {n} golden cases  ({path})")
+                print(t("ok   {ruleset}  {rules} rules, {profile} profile checks, {cases} golden cases  ({path})",
+                        ruleset=rs.label, rules=len(rs.rules), profile=len(rs.profile), cases=n, path=path))
             except Exception as e:  # noqa: BLE001 - report every broken file, keep going
                 bad += 1
-                print(f"FAIL {path}: {e}")
+                print(f"{t('FAIL')} {path}: {e}")
     return 1 if bad else 0
 
 
@@ -47,14 +49,15 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
                 problems = run_case(rs, evaluator, case)
                 if problems:
                     failed += 1
-                    print(f"FAIL {rs.name}: {case.name}: {'; '.join(problems)}")
+                    print(f"{t('FAIL')} {rs.name}: {case.name}: {'; '.join(problems)}")
                 elif args.verbose:
-                    print(f"ok   {rs.name}: {case.name}")
+                    print(f"{t('ok     ')}{rs.name}: {case.name}")
             for p in coverage_problems(rs, cases):
                 failed += 1
-                print(f"FAIL {rs.name}: coverage: {p}")
-            print(f"{rs.label}: {len(cases)} cases")
-    print(f"{total - min(failed, total)} of {total} golden cases passed; {failed} failure(s)")
+                print(t("{fail} {ruleset}: coverage: {problem}", fail=t("FAIL"), ruleset=rs.name, problem=p))
+            print(t("{ruleset}: {n} cases", ruleset=rs.label, n=len(cases)))
+    print(t("{passed} of {total} golden cases passed; {failed} failure(s)", passed=total - min(failed, total), total=total,
+            failed=failed))
     return 1 if failed else 0
 
 
@@ -101,9 +104,9 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
                 render.jsonl(w)
             else:
                 where = f"{w['agency']} " if w.get("agency") else ""
-                code = w["code"] or f"levels of {w['kind']}"
+                code = w["code"] or t("levels of {kind}", kind=w["kind"])
                 joined = ("  " if w["code"] == "(separators)" else "、").join(w["words"])
-                print(f"{w['column']:<8} {where}{code}: {joined or '(its code only)'}")
+                print(f"{w['column']:<8} {where}{code}: {joined or t('(its code only)')}")
         return 0
     rulesets: list[dict[str, Any]]
     if not args.role:
@@ -116,8 +119,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
         if as_json(args):
             render.jsonl(r)
         else:
-            print(f"{r['name']}@{r['hash'][:12]}  v{r['version']}  {r['rules']} rules"
-                  f"{'  (default)' if r['is_default'] else ''}  {r['title']}")
+            print(t("{name}@{hash}  v{version}  {rules} rules", name=r["name"], hash=r["hash"][:12], version=r["version"],
+                    rules=r["rules"]) + (t("  (default)") if r["is_default"] else "") + f"  {r['title']}")
     return 0
 
 
@@ -129,7 +132,7 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
         rs = by_name.get(args.ruleset or default)
         rule = rs.by_id.get(args.rule) if rs else None
         if rs is None or rule is None:
-            raise NotFoundError(f"no rule {args.rule!r} in ruleset {args.ruleset or default}")
+            raise NotFoundError(t("no rule {rule!r} in ruleset {ruleset}", rule=args.rule, ruleset=args.ruleset or default))
         r = dicts.rule_dict(rs, rule, vocabulary(args))
     else:
         with session(args) as s:
@@ -137,29 +140,31 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
     if as_json(args):
         render.jsonl(r)
     else:
-        print(f"{r['rule_id']}  [{r['agency']}] kind {r['kind']}  effect {r['effect']}")
-        print(f"  {r['title_zh']}\n  {r['title_en']}\n  citation: {r['citation']}")
-        print(f"  window: {r['window'] or '-'}\n  effective {r['effective_from']} .. {r['effective_to'] or '(no end)'}")
+        print(t("{rule}  [{agency}] kind {kind}  effect {effect}", rule=r["rule_id"], agency=r["agency"], kind=r["kind"],
+                effect=r["effect"]))
+        print(f"  {r['title_zh']}\n  {r['title_en']}\n" + t("  citation: {citation}", citation=r["citation"]))
+        print(t("  window: {window}", window=r["window"] or "-") + "\n" + t("  effective {start} .. {end}",
+              start=r["effective_from"], end=r["effective_to"] or t("(no end)")))
         if r.get("kind_words"):
-            print(f"  类型 may be written: {r['kind']}, {', '.join(r['kind_words'])}")
+            print(t("  类型 may be written: {words}", words=", ".join([r["kind"], *r["kind_words"]])))
         if r.get("level_words"):
-            print("  等级 may be written: " + ", ".join(f"{w} ({lvl})" for w, lvl in r["level_words"].items()))
-        print(f"  ruleset {r['ruleset_hash'][:12]}")
+            print(t("  等级 may be written: {words}", words=", ".join(f"{w} ({lvl})" for w, lvl in r["level_words"].items())))
+        print(t("  ruleset {hash}", hash=r["ruleset_hash"][:12]))
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The rules commands."""
-    rules = sub.add_parser("rules", help="rulesets").add_subparsers(dest="sub", required=True)
-    sp = add(rules, "list", cmd_rules_list, "rulesets with their hashes (the server's with --as, else local)")
-    sp.add_argument("--words", action="store_true", help="the words a file may use for kinds, levels, positions and "
-                    "party membership (local)")
+    rules = sub.add_parser("rules", help=t("rulesets")).add_subparsers(dest="sub", required=True)
+    sp = add(rules, "list", cmd_rules_list, t("rulesets with their hashes (the server's with --as, else local)"))
+    sp.add_argument("--words", action="store_true",
+                    help=t("the words a file may use for kinds, levels, positions and party membership (local)"))
     sp.add_argument("--ruleset")
-    sp = add(rules, "show", cmd_rules_show, "show a rule (from the server with --as, else local)")
+    sp = add(rules, "show", cmd_rules_show, t("show a rule (from the server with --as, else local)"))
     sp.add_argument("rule")
     sp.add_argument("--ruleset")
-    sp = add(rules, "lint", cmd_rules_lint, "check rule files (local, no server)")
+    sp = add(rules, "lint", cmd_rules_lint, t("check rule files (local, no server)"))
     sp.add_argument("path", nargs="?")
-    sp = add(rules, "test", cmd_rules_test, "run the golden cases (local, no server)")
+    sp = add(rules, "test", cmd_rules_test, t("run the golden cases (local, no server)"))
     sp.add_argument("path", nargs="?")
     sp.add_argument("-v", "--verbose", action="store_true")

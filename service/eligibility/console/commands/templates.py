@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from eligibility.console.common import Add, UsageError, config, rules_dirs, vocabulary
+from eligibility.console.i18n import t
 from eligibility.console.template import write_template
 from eligibility.errors import EligibilityError
 from eligibility.rules.loader import discover, load_ruleset_file
@@ -17,10 +18,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     vocab = vocabulary(args)
     agency = args.role if args.what == "flags" and args.role in vocab.agencies else None
     if args.what == "flags" and args.role and agency is None:
-        raise UsageError(f"--as {args.role}: flags are an agency's; agencies: {', '.join(vocab.agencies)}")
+        raise UsageError(t("--as {role}: flags are an agency's; agencies: {agencies}", role=args.role,
+                           agencies=", ".join(vocab.agencies)))
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {out}: a template is an .xlsx workbook")
+        raise UsageError(t("--out {out}: a template is an .xlsx workbook", out=out))
     try:
         default = config(args).default_ruleset
     except EligibilityError:
@@ -28,20 +30,21 @@ def cmd_template(args: argparse.Namespace) -> int:
     found = {rs.name: rs for d in rules_dirs(args) for rs in map(load_ruleset_file, discover(d))}
     rs = found.get(args.ruleset or default)
     if rs is None:
-        raise UsageError(f"no ruleset {args.ruleset or default!r}; rulesets: {', '.join(found)}")
+        raise UsageError(t("no ruleset {name!r}; rulesets: {names}", name=args.ruleset or default, names=", ".join(found)))
     try:
         columns = write_template(args.what, out, rs, vocab, agency)
     except OSError as e:
-        raise UsageError(f"--out {out}: cannot write ({e.strerror})") from None
-    whose = f" for {vocab.agency_label(agency, 'zh')}" if agency else ""
-    print(f"wrote {out}: {args.what} template{whose} ({columns} columns, drop-downs from the sheet 可选值, one example "
-          f"row; ruleset {rs.label})", file=sys.stderr)
+        raise UsageError(t("--out {out}: cannot write ({why})", out=out, why=e.strerror)) from None
+    whose = t(" for {agency}", agency=vocab.agency_label(agency, "zh")) if agency else ""
+    print(t("wrote {out}: {what} template{whose} ({columns} columns, drop-downs from the sheet 可选值, one example row; "
+            "ruleset {ruleset})", out=out, what=t(args.what), whose=whose, columns=columns, ruleset=rs.label),
+          file=sys.stderr)
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:
     """The template command."""
-    sp = add(sub, "template", cmd_template, "write a blank XLSX to fill in: flags (--as AGENCY: its kinds) or candidates")
+    sp = add(sub, "template", cmd_template, t("write a blank XLSX to fill in: flags (--as AGENCY: its kinds) or candidates"))
     sp.add_argument("what", choices=["flags", "candidates"])
-    sp.add_argument("--out", required=True, help="FILE.xlsx")
+    sp.add_argument("--out", required=True, help=t("FILE.xlsx"))
     sp.add_argument("--ruleset")
