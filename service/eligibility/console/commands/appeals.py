@@ -10,7 +10,6 @@ from eligibility.console import render
 from eligibility.console.common import Add, as_json, session
 from eligibility.console.i18n import t
 
-
 ANSWERS = {"uphold": "UPHOLD", "revise": "REVISE"}
 """An agency's answer as the console names it (t() gives its Chinese)."""
 
