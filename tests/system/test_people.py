@@ -159,27 +159,36 @@ def test_csv_report_escapes_formulas(cli, screened) -> None:  # type: ignore[no-
     assert "'=cmd|" in text and ",=cmd" not in text
 
 
-def test_html_report_in_a_real_browser(cli, screened) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_report_in_a_real_browser(cli, screened, lang: str) -> None:  # type: ignore[no-untyped-def]
     round_id, tmp = screened
-    out = tmp / "report.html"
-    assert cli("district", "round", "report", round_id, "--out", str(out)).code == 0
+    out = tmp / f"report-{lang}.html"
+    assert cli("district", "--lang", lang, "round", "report", round_id, "--out", str(out)).code == 0
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page and "=cmd|&#x27; /C calc&#x27;!A0" in page
+    assert "经办人：" in page if lang == "zh" else "Prepared by: " in page
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "make test installs chromium (see Makefile: system)"
-    probe = tmp / "probe.html"
-    probe.write_text(page.replace("</body>", "<script>document.body.setAttribute('data-overflow', String("
+    probe = tmp / f"probe-{lang}.html"
+    # no horizontal overflow at A4 width, and no column head broken inside a word: heads wrap only between words
+    # (word-break: normal), so a head whose word does not fit would overflow its cell instead, and that is measured
+    probe.write_text(page.replace("</body>", "<script>const heads = [...document.querySelectorAll('th')];"
+                                  "document.body.setAttribute('data-overflow', String("
                                   "document.documentElement.scrollWidth > window.innerWidth));"
                                   "document.body.setAttribute('data-width', String(document.documentElement.scrollWidth));"
+                                  "document.body.setAttribute('data-broken', heads.filter(th => th.scrollWidth > "
+                                  "th.clientWidth + 1 || getComputedStyle(th).wordBreak !== 'normal')"
+                                  ".map(th => th.textContent).join('|'));"
                                   "</script></body>"), encoding="utf-8")
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report-a4.png"
+    shot = ARTIFACTS / f"report-a4-{lang}.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp / 'chrome'}", "--window-size=794,1123", "--hide-scrollbars"]
+             f"--user-data-dir={tmp / ('chrome-' + lang)}", "--window-size=1123,794", "--hide-scrollbars"]
     dom = subprocess.run([chromium, *flags, "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
                          capture_output=True, text=True, timeout=120)
     assert 'data-overflow="false"' in dom.stdout, dom.stdout[-500:] + dom.stderr[-2000:]
+    assert 'data-broken=""' in dom.stdout, re.findall(r'data-broken="[^"]*"', dom.stdout)
     subprocess.run([chromium, *flags, f"--screenshot={shot}", out.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
 

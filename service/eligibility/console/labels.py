@@ -32,7 +32,7 @@ WORDS = {
            "signoff": "联审单位（盖章）", "page": "第 {page} 页 共 {pages} 页", "dossier": "候选人资格联审表",
            "candidate": "候选人", "born": "出生日期", "party_member": "党员", "yes": "是", "no": "否",
            "no_reason": "（无）"},
-    "en": {"seq": "No.", "township": "Township", "village": "Village/community", "name": "Name", "id_number": "ID number",
+    "en": {"seq": "No.", "township": "Township", "village": "Village or community", "name": "Name", "id_number": "ID number",
            "position": "Position", "overall": "Result", "reason": "Reasons (fail / review)", "summary": "Summary",
            "results": "Results", "count": "Count", "by_agency": "By agency", "by_township": "By township",
            "by_overall": "By result", "total": "Total", "title": "Joint qualification review of two-committee candidates",

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from eligibility.console.common import UsageError, as_json
-from eligibility.console.i18n import t
+from eligibility.console.i18n import lang, t
+from eligibility.console.messages_zh import ROW_ERRORS
 from eligibility.intake.files import Table, header_cells, raw_rows, read_table
 
 ERROR_COLUMN = "错误原因"
@@ -58,13 +59,33 @@ def in_file_terms(table: Table, results: list[dict[str, Any]]) -> None:
             e["column"] = table.header_of(e["field"]) if e["field"] else ""
 
 
+_ROW = re.compile(r"row (\d+): (?:(\w+): )?(.*)", re.DOTALL)
+
+
 def said(e: dict[str, Any]) -> str:
-    """An error as the user reads it, in the file's terms: "row 7: party_member: missing" -> "row 7, 政治面貌:
-    missing"."""
-    if not e.get("column"):
-        return str(e["message"])
-    return re.sub(rf"^row (\d+): {re.escape(e['field'])}:", lambda m: f"row {m.group(1)}, {e['column']}:",
-                  str(e["message"]), count=1)
+    """An error as the user reads it, in the file's terms and the console's language: "row 7: party_member: missing"
+    -> "row 7, 政治面貌: missing" (in Chinese "第 7 行，政治面貌：未填写")."""
+    message = str(e["message"])
+    m = _ROW.fullmatch(message)
+    if m is None:
+        return message
+    row, field, text = m.groups()
+    column = e.get("column") if field and field == e.get("field") else None
+    if lang() == "zh":
+        return f"第 {row} 行，{column}：{row_error_zh(text)}" if column else f"第 {row} 行：{row_error_zh(text)}"
+    return f"row {row}, {column}: {text}" if column else message
+
+
+def row_error_zh(text: str) -> str:
+    """A row's problem in Chinese (the catalogue's ROW_ERRORS), or as the server said it when no pattern knows it."""
+    for pattern, zh in _ROW_ERRORS:
+        m = pattern.fullmatch(text)
+        if m:
+            return m.expand(zh)
+    return text
+
+
+_ROW_ERRORS = [(re.compile(p, re.DOTALL), zh) for p, zh in ROW_ERRORS]
 
 
 def repeated_people(table: Table, results: list[dict[str, Any]]) -> None:

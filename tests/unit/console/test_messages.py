@@ -76,3 +76,35 @@ def test_help_is_chinese_under_lang_zh(command: list[str]) -> None:
     help_lines = [line for line in text.splitlines() if line.startswith("  ") and "  " in line.strip()]
     english = [line for line in help_lines if re.search(r"\s{2,}[a-z][a-z ,()']{12,}$", line)]
     assert not english, english
+
+
+def test_every_row_error_the_intake_says_has_its_chinese() -> None:
+    """Bad rows of every kind, checked by the real validators: each problem they report is translated whole."""
+    from eligibility.console.uploads import row_error_zh
+    from eligibility.intake.candidates import CandidateRow, validate_candidate
+    from eligibility.intake.flags import FlagRow, validate_flag
+    from eligibility.rules.loader import REPO_RULES, load_ruleset_file
+    from eligibility.rules.vocabulary import load_vocabulary
+    from tests.helpers import make_id
+    rs, vocab = load_ruleset_file(REPO_RULES / "national-2021" / "ruleset.yaml"), load_vocabulary([REPO_RULES])
+    good = make_id()
+    flags = [dict(id_number="", name="", kind="", reference="", decided_on=""),
+             dict(id_number="110105194912310021", kind="investigation", decided_on="2026/13/01"),
+             dict(id_number="11010519491231002", kind="failed_kind", decided_on="0202-01-01"),
+             dict(id_number="1101051949123100AX", kind="party_sanction", level="scolding", decided_on="2026-02-30"),
+             dict(id_number="11010518000101001X", kind="investigation", level="warning", decided_on="x"),
+             dict(id_number="１１０１０５１９４９\u200b１２３１００２Ｘ", kind="criminal_conviction", decided_on="2026-01-01"),
+             dict(id_number="110105200002300013", kind="party_sanction", level="probation", term_months="7",
+                  decided_on="2026-03-01", end_date="2026-01-01"),
+             dict(id_number=good, kind="investigation", term_months="x", decided_on="2026-01-01", name="张\u200b三"),
+             dict(id_number=good, kind="cult", term_months="5000", decided_on="2026-01-01", name="张" * 101)]
+    said = [p.message for f in flags for p in validate_flag(rs, vocab, "discipline", FlagRow(row=3, **{
+        "name": "张三", "reference": "R-1", **f})) or []]  # type: ignore[union-attr]
+    candidates = [dict(position="村监委会主任", party_member="积极分子"), dict(position="党组织书记", party_member="")]
+    said += [p.message for c in candidates for p in validate_candidate(rs, vocab, CandidateRow(row=4, id_number=good,
+                                                                                              name="李四", **c))]  # type: ignore[union-attr]
+    assert len(said) >= 20
+    for message in said:
+        text = re.sub(r"^row \d+: (\w+: )?", "", message)
+        zh = row_error_zh(text)
+        assert zh != text and not re.search(r"[a-z]{4,} [a-z]{3,}", zh), (message, zh)

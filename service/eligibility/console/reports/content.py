@@ -145,6 +145,16 @@ class Report:
                                by_agency.get(agency, Counter())))
         return out
 
+    def opinion_heads(self) -> list[str]:
+        """The heads of the agencies' opinions table."""
+        W = self.words
+        return [W[k][:1].upper() + W[k][1:] for k in ("agency", "verdicts", "opinion", "handler", "attested_at", "sign")]
+
+    def signatures(self) -> list[str]:
+        """The signature block's labels, each followed by the space to sign: "经办人：", ..., "Date: "."""
+        colon = "：" if self.lang == "zh" else ": "
+        return [f"{self.words[k]}{colon}" for k in SIGNATURES]
+
     def verdict_counts(self, counts: Counter[str]) -> str:
         """"通过 503, 不通过 3, 待核实 2" (only the verdicts there are)."""
         V = labels.VERDICT[self.lang]

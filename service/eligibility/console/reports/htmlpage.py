@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eligibility.console import labels
-from eligibility.console.reports.content import RESULTS, SIGNATURES, VERDICTS, Report
+from eligibility.console.reports.content import RESULTS, VERDICTS, Report
 
 CSS = """
 @page { size: A4 landscape; margin: 10mm; }
@@ -83,13 +83,12 @@ def page(report: Report, advance: Callable[[int], None]) -> list[str]:
     out.append("</tbody></table>")
     out.append(f"<h2>{e(W['opinions'])}</h2><table class=\"opinions\"><colgroup><col style=\"width:12%\">"
                "<col style=\"width:20%\"><col style=\"width:36%\"><col style=\"width:10%\"><col style=\"width:12%\">"
-               f"<col style=\"width:10%\"></colgroup><thead><tr><th>{e(W['agency'])}</th><th>{e(W['verdicts'])}</th>"
-               f"<th>{e(W['opinion'])}</th><th>{e(W['handler'])}</th><th>{e(W['attested_at'])}</th>"
-               f"<th>{e(W['sign'])}</th></tr></thead><tbody>")
+               "<col style=\"width:10%\"></colgroup><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in report.opinion_heads())
+               + "</tr></thead><tbody>")
     for o in report.opinions():
         note = o.note if o.attested_at else W["not_attested"]
         out.append(f"<tr><td>{e(o.label)}</td><td>{e(report.verdict_counts(o.counts))}</td><td>{e(note)}</td>"
                    f"<td>{e(o.handler)}</td><td>{e(o.attested_at)}</td><td></td></tr>")
-    out.append("</tbody></table><div class=\"signoff\">" + "".join(f"<span>{e(W[k])}：</span>" for k in SIGNATURES)
+    out.append("</tbody></table><div class=\"signoff\">" + "".join(f"<span>{e(x)}</span>" for x in report.signatures())
                + f"<span>{e(W['signoff'])}</span></div></body></html>")
     return out

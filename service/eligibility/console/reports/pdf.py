@@ -34,7 +34,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 
 from eligibility.console import labels
-from eligibility.console.reports.content import FILL, SIGNATURES, Report
+from eligibility.console.reports.content import FILL, Report
 from eligibility.errors import EligibilityError
 
 CHUNK = 40
@@ -174,8 +174,7 @@ def write(report: Report, path: Path, advance: Callable[[int], None]) -> None:
 def _signoff(report: Report, width: float, base: list[Any], cell: Any, h2: Any) -> list[Any]:
     """The agencies' opinions (verdicts, opinion, handler, time, a cell to sign) and the signature and seal block."""
     W = report.words
-    rows = [[Paragraph(escape(h), cell) for h in (W["agency"], W["verdicts"], W["opinion"], W["handler"],
-                                                  W["attested_at"], W["sign"])]]
+    rows = [[Paragraph(escape(h), cell) for h in report.opinion_heads()]]
     for o in report.opinions():
         note = o.note if o.attested_at else W["not_attested"]
         rows.append([Paragraph(escape(x), cell) for x in (o.label, report.verdict_counts(o.counts), note, o.handler,
@@ -189,7 +188,7 @@ def _signoff(report: Report, width: float, base: list[Any], cell: Any, h2: Any) 
 
 def _signature_block(report: Report, width: float, cell: Any) -> Any:
     W = report.words
-    parts = [*(f"{W[k]}：" for k in SIGNATURES), W["signoff"]]
+    parts = [*report.signatures(), W["signoff"]]
     t = Table([[Paragraph(escape(p), cell) for p in parts]], colWidths=[width / len(parts)] * len(parts),
               rowHeights=[46])
     t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), ("VALIGN", (0, 0), (-1, -1), "TOP"),

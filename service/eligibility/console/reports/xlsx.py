@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eligibility.console import labels
-from eligibility.console.reports.content import FILL, RESULTS, SIGNATURES, VERDICTS, Report, safe_text
+from eligibility.console.reports.content import FILL, RESULTS, VERDICTS, Report, safe_text
 
 PAPER_A4 = "9"
 """The paper size code of A4 (ECMA-376 ST_PaperSize)."""
@@ -91,12 +91,12 @@ def _opinions(report: Report, ws: Any) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
     ws.append([W["opinions"]])
-    ws.append([W["agency"], W["verdicts"], W["opinion"], W["handler"], W["attested_at"], W["sign"]])
+    ws.append(report.opinion_heads())
     for o in report.opinions():
         ws.append([o.label, report.verdict_counts(o.counts), safe_text(o.note) if o.attested_at else W["not_attested"],
                    safe_text(o.handler), o.attested_at, ""])
     ws.append([])
-    ws.append([f"{W[k]}：" for k in SIGNATURES] + [W["seal"]])
+    ws.append([*report.signatures(), W["seal"]])
 
 
 def _summary(report: Report, sh: Any) -> None:
