@@ -255,8 +255,6 @@ ZH: dict[str, str] = {
         "无需吊销：该证书此前已吊销（`eligibility credentials list` 可查时间）",
     "nothing to revoke: every certificate of {role} is revoked already (`eligibility credentials list` shows when)":
         "无需吊销：{role} 的证书此前均已吊销（`eligibility credentials list` 可查时间）",
-    "revoked certificate(s) {serials}{token} of {role} (the server refuses them from the next call); issue a new one with `eligibility credentials issue {role}`":
-        "已吊销 {role} 的证书 {serials}{token}（服务从下一次调用起拒绝）；用 `eligibility credentials issue {role}` 签发新证书",
     " and the plaintext-mode token":
         "及明文模式令牌",
     "role":
@@ -465,6 +463,10 @@ ZH: dict[str, str] = {
         "{address} 的服务状态为 {status}",
     "server at {address} is SERVING (answered the health check in {ms:.0f} ms)":
         "{address} 的服务正常运行（健康检查 {ms:.0f} 毫秒内应答）",
+    "revoked certificates {serials}{token} of {role} (the server refuses them from the next call); issue a new one with `eligibility credentials issue {role}`":
+        "已吊销 {role} 的证书 {serials}{token}（服务从下一次调用起拒绝）；用 `eligibility credentials issue {role}` 签发新证书",
+    "revoked certificate {serials}{token} of {role} (the server refuses them from the next call); issue a new one with `eligibility credentials issue {role}`":
+        "已吊销 {role} 的证书 {serials}{token}（服务从下一次调用起拒绝）；用 `eligibility credentials issue {role}` 签发新证书",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",

@@ -94,9 +94,11 @@ def cmd_credentials_revoke(args: argparse.Namespace) -> int:
               if args.serial else t("nothing to revoke: every certificate of {role} is revoked already (`eligibility "
                                     "credentials list` shows when)", role=role))
         return 0
-    print(t("revoked certificate(s) {serials}{token} of {role} (the server refuses them from the next call); issue a new "
-            "one with `eligibility credentials issue {role}`", serials=", ".join(serials), role=role,
-            token=t(" and the plaintext-mode token") if took_token else ""))
+    said = t("revoked certificates {serials}{token} of {role} (the server refuses them from the next call); issue a new "
+             "one with `eligibility credentials issue {role}`") if len(serials) > 1 else \
+        t("revoked certificate {serials}{token} of {role} (the server refuses them from the next call); issue a new one "
+          "with `eligibility credentials issue {role}`")
+    print(said.format(serials=", ".join(serials), role=role, token=t(" and the plaintext-mode token") if took_token else ""))
     return 0
 
 
