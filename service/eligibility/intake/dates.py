@@ -32,7 +32,9 @@ def parse_date(text: str, *, field: str = "date", row: int = 0) -> date:
     """Parse a date in one of the SPELLINGS (after NFKC: full-width digits and punctuation fold), or raise
     InvalidInputError naming the field."""
     folded = unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text.strip()
-    m = (_SPELLED.match(folded) or _COMPACT.match(folded)) if folded.isascii() or "年" in folded else None
+    m = _ISO.match(folded)  # (the common case first)
+    if m is None:
+        m = (_SPELLED.match(folded) or _COMPACT.match(folded)) if folded.isascii() or "年" in folded else None
     if not m or not all(g.isascii() for g in m.groups()):
         raise InvalidInputError(f"{field}: expected a date ({SPELLINGS}), got {text[:40]!r}", field=field, row=row)
     try:

@@ -38,6 +38,9 @@ class FlagRow:
 def kind_of(ruleset: Ruleset, vocabulary: Vocabulary, agency: str, word: str) -> tuple[str, str]:
     """The kind a 类型 cell names for this agency (its code, its Chinese name or an alias in the vocabulary):
     (kind code, "") or ("", the agency that owns a kind of that name) or ("", "") when nobody does."""
+    rule = ruleset.by_kind.get(word.strip())
+    if rule is not None:  # the code itself (most rows of an agency's system export): no folding needed
+        return (word.strip(), "") if rule.agency == agency else ("", rule.agency)
     mine = vocabulary.kind_words(ruleset, agency).get(fold(word))
     if mine:
         return mine, ""
@@ -54,7 +57,7 @@ def validate_flag(ruleset: Ruleset, vocabulary: Vocabulary, agency: str, r: Flag
     id_number = ck.id_number(r.id_number)
     name = ck.text(r.name, "name", required=True, limit=100)
     kind, owner = kind_of(ruleset, vocabulary, agency, r.kind)
-    level = unicodedata.normalize("NFKC", r.level).strip()
+    level = (r.level if r.level.isascii() else unicodedata.normalize("NFKC", r.level)).strip()
     rule = ruleset.by_kind.get(kind) if kind else None
     if not r.kind.strip():
         ck.fail("kind", "kind: missing")
@@ -72,7 +75,7 @@ def validate_flag(ruleset: Ruleset, vocabulary: Vocabulary, agency: str, r: Flag
                         f"{', '.join(rule.levels)}")
         elif level:
             ck.fail("level", f"level: {kind} takes no level, got {level!r}")
-        raw_term = unicodedata.normalize("NFKC", r.term_months).strip()
+        raw_term = (r.term_months if r.term_months.isascii() else unicodedata.normalize("NFKC", r.term_months)).strip()
         window = rule.window_for(level) if (rule.levels is None or level in rule.levels) else None
         if window is not None and window.type == "term_plus_months":
             if raw_term:
