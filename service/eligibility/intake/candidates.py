@@ -36,14 +36,11 @@ def parse_positions(raw: str, known: Sequence[str], vocabulary: Vocabulary) -> t
 
     A blank position is accepted (post not yet decided): only the Party-post check depends on it.
     """
-    text = unicodedata.normalize("NFKC", raw).strip()
-    seps = unicodedata.normalize("NFKC", vocabulary.position_separators)
-    parts = [text]
-    for sep in seps:
-        parts = [piece for part in parts for piece in part.split(sep)]
+    text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
+    parts = vocabulary.position_split.split(text)
     out: list[str] = []
     words = vocabulary.position_words
-    groups = {fold(w): g for w, g in vocabulary.position_groups.items()}
+    groups = vocabulary.group_words
     for p in (p.strip() for p in parts):
         if not p:
             continue

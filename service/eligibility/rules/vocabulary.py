@@ -7,6 +7,7 @@ the district office and the auditor.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
@@ -25,6 +26,8 @@ FILE = "vocabulary.yaml"
 def fold(word: str) -> str:
     """A word as it is compared with the vocabulary: NFKC (full-width letters, digits and brackets folded), trimmed,
     case-folded, inner spaces removed."""
+    if word.isascii():  # (most cells: no folding to do beyond case and spaces)
+        return "".join(word.lower().split())
     return "".join(unicodedata.normalize("NFKC", word).casefold().split())
 SERVICE_ROLES = ("district", "auditor")
 """The roles that are not agencies: the district office (rounds, screening) and the auditor."""
@@ -106,6 +109,16 @@ class Vocabulary(_Model):
         for code, p in self.positions.items():
             out.update((fold(w), code) for w in (p.zh, *p.aliases))
         return out
+
+    @cached_property
+    def group_words(self) -> dict[str, tuple[str, ...]]:
+        """Folded word -> the positions it stands for (position_groups)."""
+        return {fold(w): g for w, g in self.position_groups.items()}
+
+    @cached_property
+    def position_split(self) -> re.Pattern[str]:
+        """What splits a position cell into positions (position_separators, after NFKC)."""
+        return re.compile("|".join(map(re.escape, unicodedata.normalize("NFKC", self.position_separators))))
 
     @cached_property
     def party_member_words(self) -> dict[str, bool]:
