@@ -71,6 +71,13 @@ def test_candidate_workbook_dry_run_rejected_file_and_round_add(cli, tmp_path: P
 
     again = cli("district", "round", "create", "--name", "转塘2026", "--as-of", "2026-12-01", "--candidates", str(book))
     assert again.code == 2 and "a round named '转塘2026' exists" in again.err
+    again_zh = cli("district", "--lang", "zh", "round", "create", "--name", "转塘2026", "--as-of", "2026-12-01",
+                   "--candidates", str(book), "--check")
+    assert again_zh.code == 2 and "已有名为 '转塘2026' 的批次" in again_zh.err and "--same-name" in again_zh.err
+    zh_dry = cli("district", "--lang", "zh", "round", "create", "--name", "转塘2026-b", "--as-of", "2026-12-01",
+                 "--candidates", str(book), "--check")
+    assert "第 4 行，政治面貌：未填写；拟任职务“党组织书记”须填写" in zh_dry.err and "表头在第 2 行" in zh_dry.err
+    assert "将有 2 名候选人；将退回 1 行" in zh_dry.out
 
     wb = load_workbook(tmp_path / "退回.xlsx")
     wb.active.cell(row=2, column=7, value="中共党员")  # the clerk fixes the row where it was returned

@@ -10,9 +10,10 @@ words (usage, options, errors) go through the same catalogue.
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
-from eligibility.console.messages_zh import ZH
+from eligibility.console.messages_zh import ROW_ERRORS, SERVER_ERRORS, ZH
 
 _LANG = ["en"]
 
@@ -32,3 +33,36 @@ def t(text: str, **fields: Any) -> str:
     """The message in the language in use, with its fields filled in."""
     said = ZH.get(text, text) if _LANG[0] == "zh" else text
     return said.format(**fields) if fields else said
+
+
+_ROW_ERRORS = [(re.compile(p, re.DOTALL), zh) for p, zh in ROW_ERRORS]
+_SERVER_ERRORS = [(re.compile(p, re.DOTALL), zh) for p, zh in SERVER_ERRORS]
+_FIELD = re.compile(r"(\w+): (.*)", re.DOTALL)
+
+
+def _match(catalogue: list[tuple[re.Pattern[str], str]], text: str) -> str | None:
+    for pattern, zh in catalogue:
+        m = pattern.fullmatch(text)
+        if m:
+            return m.expand(zh)
+    return None
+
+
+def row_error_zh(text: str) -> str:
+    """A row's problem in Chinese (the catalogue's ROW_ERRORS), or as the server said it when no pattern knows it."""
+    return _match(_ROW_ERRORS, text) or text
+
+
+def server_said(details: str) -> str:
+    """What the server said when it refused a call, in the language in use: its sentences (SERVER_ERRORS) and its
+    field problems ("id_number: check digit is wrong ...", the row errors' words) in Chinese; else as it said it."""
+    if _LANG[0] != "zh":
+        return details
+    whole = _match(_SERVER_ERRORS, details)
+    if whole is not None:
+        return whole
+    parts = []
+    for part in details.split("; ") if _FIELD.fullmatch(details) else [details]:
+        m = _FIELD.fullmatch(part)
+        parts.append(f"{m.group(1)}：{row_error_zh(m.group(2))}" if m else row_error_zh(part))
+    return "；".join(parts)

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             print(t("error: cannot reach the server ({details}); is `eligibility serve` running, and at the address the "
                     "home names? `eligibility doctor` checks the home and the server", details=e.details()), file=sys.stderr)
             return 3
-        print(t("error: {code}: {details}", code=code.name, details=e.details()), file=sys.stderr)
+        print(t("error: {code}: {details}", code=code.name, details=i18n.server_said(e.details() or "")), file=sys.stderr)
         return 2 if code in INPUT_ERRORS else 3
     except KeyboardInterrupt:
         return 130

@@ -775,3 +775,33 @@ ROW_ERRORS: list[tuple[str, str]] = [
     (r"flag (?P<r>.+) is on record with different content \(version (?P<v>\d+)\); submit it as a correction with a reason to change it",
      "记录 \\g<r> 已登记且内容不同（第 \\g<v> 版）；如要修改，请作为更正报送并说明理由"),
 ]
+
+SERVER_ERRORS: list[tuple[str, str]] = [
+    # A refusal as the server words it (the whole details of the call's error) -> its Chinese.
+    (r"a round named (?P<n>'.*') exists \((?P<r>R-\w+), as of (?P<d>[\d-]+)\); add candidates to it, or give the new round another name \(or ask for a second round of that name\)",
+     "已有名为 \\g<n> 的批次（\\g<r>，基准日 \\g<d>）；请向该批次追加候选人，或给新批次另起名称（确需同名时加 --same-name）"),
+    (r"no round (?P<r>'.*')",
+     "没有批次 \\g<r>"),
+    (r"round (?P<r>R-\w+) is concluded \(at (?P<t>\S+)\): it takes no more (?P<a>\w+); a disputed decision goes through an appeal \(`appeal open`\)",
+     "批次 \\g<r> 已审定（\\g<t>）：不再接受此类操作（\\g<a>）；对结论有异议的，请走复核（`appeal open`）"),
+    (r"(?P<m>\S+) is not a candidate of round (?P<r>R-\w+)",
+     "\\g<m> 不是批次 \\g<r> 的候选人"),
+    (r"(?P<a>\w+) has no flag with reference (?P<r>'.*')",
+     "\\g<a> 没有文号为 \\g<r> 的记录"),
+    (r"role (?P<r>\w+) is not an agency",
+     "角色 \\g<r> 不是成员单位"),
+    (r"no ruleset named (?P<n>'.*'); loaded: (?P<l>.*)",
+     "没有名为 \\g<n> 的规则版本；已加载：\\g<l>"),
+    (r"name: a round needs a name",
+     "name：批次须有名称"),
+    (r"a retraction needs a reason",
+     "撤回须说明理由"),
+    (r"a correction needs a reason",
+     "更正须说明理由"),
+    (r"opinion: the agency's written opinion is required \(核实意见\)",
+     "opinion：须填写本单位的书面核实意见"),
+    (r"(?P<a>\w+) has already answered appeal (?P<p>A-\w+)",
+     "\\g<a> 已答复复核申请 \\g<p>"),
+    (r"appeal (?P<p>A-\w+) was decided \(decision (?P<d>\S+)\): it takes no more answers",
+     "复核申请 \\g<p> 已决定（结论 \\g<d>）：不再接受答复"),
+]

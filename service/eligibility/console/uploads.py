@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eligibility.console.common import UsageError, as_json
-from eligibility.console.i18n import lang, t
-from eligibility.console.messages_zh import ROW_ERRORS
+from eligibility.console.i18n import lang, row_error_zh, t
 from eligibility.intake.files import Table, header_cells, raw_rows, read_table
 
 ERROR_COLUMN = "错误原因"
@@ -76,16 +75,7 @@ def said(e: dict[str, Any]) -> str:
     return f"row {row}, {column}: {text}" if column else message
 
 
-def row_error_zh(text: str) -> str:
-    """A row's problem in Chinese (the catalogue's ROW_ERRORS), or as the server said it when no pattern knows it."""
-    for pattern, zh in _ROW_ERRORS:
-        m = pattern.fullmatch(text)
-        if m:
-            return m.expand(zh)
-    return text
 
-
-_ROW_ERRORS = [(re.compile(p, re.DOTALL), zh) for p, zh in ROW_ERRORS]
 
 
 def repeated_people(table: Table, results: list[dict[str, Any]]) -> None:

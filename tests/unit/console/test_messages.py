@@ -80,7 +80,7 @@ def test_help_is_chinese_under_lang_zh(command: list[str]) -> None:
 
 def test_every_row_error_the_intake_says_has_its_chinese() -> None:
     """Bad rows of every kind, checked by the real validators: each problem they report is translated whole."""
-    from eligibility.console.uploads import row_error_zh
+    from eligibility.console.i18n import row_error_zh
     from eligibility.intake.candidates import CandidateRow, validate_candidate
     from eligibility.intake.flags import FlagRow, validate_flag
     from eligibility.rules.loader import REPO_RULES, load_ruleset_file
@@ -108,3 +108,11 @@ def test_every_row_error_the_intake_says_has_its_chinese() -> None:
         text = re.sub(r"^row \d+: (\w+: )?", "", message)
         zh = row_error_zh(text)
         assert zh != text and not re.search(r"[a-z]{4,} [a-z]{3,}", zh), (message, zh)
+
+
+def test_every_pattern_names_only_what_it_captures() -> None:
+    from eligibility.console.messages_zh import ROW_ERRORS, SERVER_ERRORS
+    for pattern, zh in [*ROW_ERRORS, *SERVER_ERRORS]:
+        groups = set(re.compile(pattern).groupindex)
+        named = set(re.findall(r"\\g<(\w+)>", zh))
+        assert named <= groups and re.search(r"[\u4e00-\u9fff]", zh), (pattern, zh)
