@@ -116,3 +116,11 @@ def test_every_pattern_names_only_what_it_captures() -> None:
         groups = set(re.compile(pattern).groupindex)
         named = set(re.findall(r"\\g<(\w+)>", zh))
         assert named <= groups and re.search(r"[\u4e00-\u9fff]", zh), (pattern, zh)
+
+
+def test_the_report_and_table_words_exist_in_both_languages() -> None:
+    """The words of reports and tables (console/labels.py, render.py) are keyed dicts: both languages, same keys."""
+    from eligibility.console import labels, render
+    for table in (labels.WORDS, labels.VERDICT, labels.OVERALL, labels.STATE, render.HEADS, render.CELL):
+        assert set(table) == {"zh", "en"} and set(table["zh"]) == set(table["en"]), table
+        assert all(str(v).strip() for lang in table.values() for v in lang.values())
