@@ -31,7 +31,12 @@ def lang() -> str:
 
 def t(text: str, **fields: Any) -> str:
     """The message in the language in use, with its fields filled in."""
-    said = ZH.get(text, text) if _LANG[0] == "zh" else text
+    return translate(text, _LANG[0], **fields)
+
+
+def translate(text: str, language: str, **fields: Any) -> str:
+    """The message in the given language (the browser console's pages: each request has its own)."""
+    said = ZH.get(text, text) if language == "zh" else text
     return said.format(**fields) if fields else said
 
 

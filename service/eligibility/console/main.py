@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 from eligibility.console import i18n, render
-from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates
+from eligibility.console.commands import appeals, audit, flags, home, review, rounds, rules, templates, webconsole
 from eligibility.console.common import DEFAULT_HOME, Handler, UsageError, time_zone
 from eligibility.console.i18n import t
 from eligibility.errors import EligibilityError
@@ -30,7 +30,7 @@ UNREACHABLE = re.compile(r"failed to connect|connection refused|DNS resolution f
 INPUT_ERRORS = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.OUT_OF_RANGE})
 """Server answers that mean the command's input was wrong: exit 2, as for a bad file or option."""
 
-GROUPS = (home, rules, flags, rounds, review, appeals, audit, templates)
+GROUPS = (home, rules, flags, rounds, review, appeals, audit, templates, webconsole)
 
 
 def build_parser() -> argparse.ArgumentParser:

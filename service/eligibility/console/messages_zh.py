@@ -467,6 +467,68 @@ ZH: dict[str, str] = {
         "已吊销 {role} 的证书 {serials}{token}（服务从下一次调用起拒绝）；用 `eligibility credentials issue {role}` 签发新证书",
     "revoked certificate {serials}{token} of {role} (the server refuses them from the next call); issue a new one with `eligibility credentials issue {role}`":
         "已吊销 {role} 的证书 {serials}{token}（服务从下一次调用起拒绝）；用 `eligibility credentials issue {role}` 签发新证书",
+    "--listen {listen}: the console listens on this machine's loopback only (127.0.0.1:PORT): it acts with your credential":
+        "--listen {listen}：控制台只在本机回环地址（127.0.0.1:端口）上监听：它以您的凭据操作",
+    "--listen {listen}: cannot listen there ({why})":
+        "--listen {listen}：无法在此监听（{why}）",
+    "console for {role}: {url}  (Ctrl-C to stop; the address carries this launch's token: keep it to yourself)":
+        "{role} 的控制台：{url}（按 Ctrl-C 停止；该地址含本次启动的口令，请勿外传）",
+    "the browser console for your role, on this machine only":
+        "本角色的浏览器控制台（仅限本机）",
+    "127.0.0.1:PORT (default: a free port)":
+        "127.0.0.1:端口（默认：任一空闲端口）",
+    "print the address, do not open a browser":
+        "只显示地址，不打开浏览器",
+    "district office":
+        "区联审办",
+    "auditor":
+        "审计",
+    "Joint qualification review":
+        "资格联审",
+    "acting as {role}":
+        "当前身份：{role}",
+    "Rounds":
+        "批次",
+    "No round yet.":
+        "还没有批次。",
+    "Round":
+        "批次",
+    "Candidates":
+        "候选人",
+    "Attested":
+        "已确认",
+    "Not attested":
+        "尚未确认",
+    "{n} changed since their decision":
+        "{n} 人在结论之后有变化",
+    "Not screened yet.":
+        "尚未审查。",
+    "all":
+        "全部",
+    "Not passed by":
+        "未通过的单位",
+    "any":
+        "任一",
+    "Filter":
+        "筛选",
+    "{matching} of {total} candidates":
+        "共 {total} 名候选人，符合筛选条件 {matching} 名",
+    "previous":
+        "上一页",
+    "page {number} of {pages}":
+        "第 {number} 页，共 {pages} 页",
+    "next":
+        "下一页",
+    "Agency":
+        "单位",
+    "Verdict":
+        "意见",
+    "Why":
+        "理由",
+    "The server refused":
+        "服务拒绝了请求",
+    "Back to the rounds":
+        "返回批次列表",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",

@@ -29,6 +29,10 @@ def _said() -> dict[str, list[str]]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t" and node.args
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 out.setdefault(node.args[0].value, []).append(f"{path.name}:{node.lineno}")
+    for path in CONSOLE.rglob("*.html"):  # the browser console's templates say _("...")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for said in re.findall(r'_\("([^"]+)"', line):
+                out.setdefault(said, []).append(f"{path.name}:{n}")
     return out
 
 
@@ -51,7 +55,8 @@ def test_every_message_has_its_chinese_with_the_same_fields() -> None:
 def test_the_catalogue_holds_only_what_is_said() -> None:
     """An entry is used when some console source names it as a literal (t("...") or a word passed on to t()), or
     when argparse says it."""
-    source = "\n".join(p.read_text(encoding="utf-8") for p in CONSOLE.rglob("*.py") if p.name != "messages_zh.py")
+    source = "\n".join(p.read_text(encoding="utf-8") for p in [*CONSOLE.rglob("*.py"), *CONSOLE.rglob("*.html")]
+                        if p.name != "messages_zh.py")
     literals = {node.value for p in CONSOLE.rglob("*.py") if p.name != "messages_zh.py"
                 for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
                 if isinstance(node, ast.Constant) and isinstance(node.value, str)}

@@ -1,0 +1,155 @@
+"""The console's pages (Starlette, Jinja2): thin handlers over the CLI's client session. Every request passes the
+launch guard (security.py); every page is in Chinese unless the person switched to English; no page shows a full
+ID number."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import grpc
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from eligibility.console import labels, render
+from eligibility.console.client import Session
+from eligibility.console.i18n import server_said, translate
+from eligibility.console.web import results
+from eligibility.console.web.security import COOKIE, Guard
+from eligibility.rules.vocabulary import Vocabulary
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANG_COOKIE = "eligibility_console_lang"
+
+
+class GuardMiddleware(BaseHTTPMiddleware):
+    """Refuse what does not come from the launching person's browser; take the launch token into a cookie."""
+
+    def __init__(self, app: Any, guard: Guard) -> None:
+        """Guard the app with one launch's secrets."""
+        super().__init__(app)
+        self.guard = guard
+
+    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Check Host, token and (for a post) the origin and the form's CSRF token."""
+        g = self.guard
+        if not g.host_ok(request.headers.get("host", "")):
+            return _refused("wrong host", 400)
+        if g.token_ok(request.query_params.get("token")):
+            rest = {k: v for k, v in request.query_params.items() if k != "token"}
+            target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(COOKIE, g.token, httponly=True, samesite="strict", path="/")
+            return response
+        if not g.token_ok(request.cookies.get(COOKIE)):
+            return _refused("no launch token", 403)
+        if request.method == "POST" and not g.same_origin(request.headers.get("origin"),
+                                                          request.headers.get("sec-fetch-site")):
+            return _refused("cross-site post", 403)
+        return await call_next(request)  # (the form's CSRF token is checked where the form is read: Console.form)
+
+
+def _refused(why: str, status: int) -> Response:
+    words = {"no launch token": "没有启动口令：请使用启动控制台时打开的地址（No launch token: open the address the "
+                                "console printed when it started.）",
+             "cross-site post": "拒绝跨站提交（Cross-site form refused.）",
+             "wrong host": "地址不对（Wrong host.）"}
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>403</title><p>{words[why]}</p>", status_code=status)
+
+
+class Console:
+    """The pages of one launch: a role, its session with the server, its vocabulary."""
+
+    def __init__(self, session: Session, role: str, vocab: Vocabulary, guard: Guard) -> None:
+        """Serve role's pages over session."""
+        self.session, self.role, self.vocab, self.guard = session, role, vocab, guard
+        self.results = results.Results(session.iter_round_decisions)
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A template in the person's language."""
+        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        html = self.env.get_template(name).render(
+            _=lambda text, **fields: translate(text, lang, **fields), lang=lang, role=self.role,
+            role_label=self.vocab.agency_label(self.role, lang) if self.role in self.vocab.agencies else
+            translate({"district": "district office", "auditor": "auditor"}.get(self.role, self.role), lang),
+            csrf=self.guard.csrf, W=labels.WORDS[lang], V=labels.VERDICT[lang], OV=labels.OVERALL[lang],
+            STATE=labels.STATE[lang], vocab=self.vocab, request=request, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse:
+        """The server said no: say what it said, in the person's language, and keep the page up."""
+        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        said = e.details() or ""
+        return self.page(request, "error.html", 403 if e.code() == grpc.StatusCode.PERMISSION_DENIED else 400,
+                         code=e.code().name, said=server_said(said) if lang == "zh" else said)
+
+    async def form(self, request: Request) -> Any:
+        """A posted form, if it carries this launch's CSRF token (else None: the post is refused)."""
+        form = await request.form()
+        return form if form.get("csrf") == self.guard.csrf else None
+
+    # ---- pages ----
+    def home(self, request: Request) -> Response:
+        """The rounds, with their state and who has not attested."""
+        try:
+            rounds = self.session.list_rounds()
+        except grpc.RpcError as e:
+            return self.failed(request, e)
+        return self.page(request, "rounds.html", rounds=rounds, agencies=len(self.vocab.agencies))
+
+    def round(self, request: Request) -> Response:
+        """A round: its state, and its results filtered and paged."""
+        round_id = request.path_params["round_id"]
+        q = request.query_params
+        try:
+            info = self.session.get_round(round_id, with_changes=self.role == "district")
+            rows = self.results.rows(round_id, info["last_screened_at"]) if info["last_screened_at"] else []
+        except grpc.RpcError as e:
+            return self.failed(request, e)
+        chosen = {k: q.get(k, "") for k in ("township", "village", "result", "agency")}
+        shown = results.select(rows, **chosen)
+        try:
+            number = int(q.get("page", "1"))
+        except ValueError:
+            number = 1
+        on_page, number, pages = results.page(shown, number)
+        return self.page(request, "round.html", info=info, rows=on_page, total=len(rows), matching=len(shown),
+                         number=number, pages=pages, chosen=chosen, townships=sorted({r.township for r in rows}),
+                         query=lambda **change: urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
+
+    def decision(self, request: Request) -> Response:
+        """A candidate's decision: every agency's verdict, the rule, citation, window and reference, in words."""
+        try:
+            found = self.session.decision(request.path_params["decision_id"])
+        except grpc.RpcError as e:
+            return self.failed(request, e)
+        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        d = found.decision
+        return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab))
+
+    async def language(self, request: Request) -> Response:
+        """Switch between Chinese and English (a cookie), back to where the person was."""
+        form = await self.form(request)
+        if form is None:
+            return _refused("cross-site post", 403)
+        lang = "en" if form.get("lang") == "en" else "zh"
+        back = str(form.get("back") or "/")
+        response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", status_code=303)
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", path="/")
+        return response
+
+
+def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard) -> Starlette:
+    """The console app for one launch."""
+    c = Console(session, role, vocab, guard)
+    routes = [Route("/", c.home), Route("/rounds/{round_id}", c.round), Route("/decisions/{decision_id}", c.decision),
+              Route("/language", c.language, methods=["POST"])]
+    return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])

@@ -1,0 +1,155 @@
+"""The browser console (issue 17, first part), in a real headless Chromium through Playwright, against a real
+server: the district's rounds, a round's results filtered to the ineligible and paged, a candidate's explanation in
+Chinese; and the guard: no launch token, a cross-site post, a foreign Host header, a non-loopback address."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import Server, write_csv
+from tests.helpers import candidate, flag, make_id
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
+
+
+@pytest.fixture(scope="module")
+def web_round(server: Server, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A screened round of 60 in two townships: one ineligible (a court record), the rest eligible."""
+    from eligibility.console.main import main
+    tmp = tmp_path_factory.mktemp("web")
+    base = ["--home", str(server.home), "--server", server.address]
+    people = [make_id() for _ in range(60)]
+    write_csv(tmp / "f.csv", [flag(people[3], "criminal_conviction", "(2019)浙0106刑初9号", "2019-06-01", name="网三")])
+    assert main([*base, "--as", "court", "flags", "submit", str(tmp / "f.csv")]) == 0
+    write_csv(tmp / "c.csv", [candidate(p, f"网{i}" if i != 3 else "网三", township="东城街道" if i < 30 else "桃源乡",
+                                        village=f"{i // 10}村") for i, p in enumerate(people)])
+    assert main([*base, "--as", "district", "--format", "json", "round", "create", "--name", "网页联审",
+                 "--as-of", "2026-12-01", "--candidates", str(tmp / "c.csv")]) == 0
+    from eligibility._gen.v1 import eligibility_pb2 as pb
+    from eligibility.console.client import connect
+    with connect(server.config, "district", server.address) as cl:
+        round_id = next(r.round_id for r in cl.call(cl.rounds.ListRounds, pb.ListRoundsRequest()).rounds
+                        if r.name == "网页联审")
+    for agency in AGENCIES:
+        assert main([*base, "--as", agency, "round", "attest", round_id]) == 0
+    assert main([*base, "--as", "district", "--format", "json", "round", "screen", round_id]) == 0
+    return round_id, people[3]
+
+
+def _console(server: Server, role: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server", server.address,
+                             "--as", role, "--format", "json", "console", "--no-browser", "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        yield orjson.loads(line)["url"], proc
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def district_console(server: Server) -> Iterator[str]:
+    """The district's console: its launch URL."""
+    for url, _ in _console(server, "district"):
+        yield url
+
+
+def test_the_district_reads_its_results_in_a_real_browser(district_console: str, web_round: tuple[str, str]) -> None:
+    _, flagged = web_round
+    from playwright.sync_api import sync_playwright
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(district_console)
+        assert "token=" not in page.url  # the launch token went into a cookie
+        assert page.locator("h1").inner_text() == "批次"
+        row = page.locator("table.rounds tr", has_text="网页联审")
+        assert "已筛查" in row.inner_text() and "8/8" in row.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "console-rounds.png"), full_page=True)
+        row.locator("a").click()
+        assert page.locator("h1").inner_text().startswith("网页联审")
+        assert "共 60 名候选人，符合筛选条件 60 名" in page.content()
+        assert page.locator("table.results tbody tr").count() == 50  # paged
+        assert "第 1 页，共 2 页" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "console-results.png"), full_page=True)
+        page.select_option("select[name=result]", "INELIGIBLE")
+        page.click("form.filters button")
+        rows = page.locator("table.results tbody tr")
+        assert rows.count() == 1 and "网三" in rows.inner_text() and "不符合" in rows.inner_text()
+        assert "********" in rows.inner_text()  # masked
+        page.screenshot(path=str(ARTIFACTS / "console-ineligible.png"), full_page=True)
+        rows.locator("a").click()
+        text = page.locator("pre.explain").inner_text()
+        assert "[法院] 不通过  CRT-CONVICTION" in text and "(2019)浙0106刑初9号" in text and "依据" in text
+        assert "已确认" in text and "ATTESTED" not in text
+        page.screenshot(path=str(ARTIFACTS / "console-candidate.png"), full_page=True)
+        assert flagged not in page.content() and flagged[:6] + "********" + flagged[-4:] in page.content()
+        page.click("header button")  # English
+        assert "[Court] Fail  CRT-CONVICTION" in page.locator("pre.explain").inner_text()
+        page.go_back()
+        page.go_back()
+        assert flagged not in page.content()
+        browser.close()
+
+
+def _get(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> tuple[int, str, dict[str, str]]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a: object, **k: object) -> None:
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
+    try:
+        with opener.open(req, timeout=10) as r:
+            return r.status, r.read().decode(), {k.lower(): v for k, v in r.headers.items()}
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), {k.lower(): v for k, v in e.headers.items()}
+
+
+def test_the_console_refuses_what_its_person_did_not_send(district_console: str, web_round: tuple[str, str]) -> None:
+    round_id, _ = web_round
+    base, _, token = district_console.partition("?token=")
+    origin = base.rstrip("/")
+    assert _get(base)[0] == 403 and "没有启动口令" in _get(base)[1]
+    assert _get(f"{base}?token=wrong")[0] == 403
+    status, _, headers = _get(district_console)
+    said = headers.get("set-cookie", "")
+    assert status == 303 and "eligibility_console=" in said and "samesite=strict" in said.lower() and "httponly" in said.lower()
+    cookie = {"Cookie": f"eligibility_console={token}"}
+    assert _get(f"{origin}/rounds/{round_id}", cookie)[0] == 200
+    host = origin.split("//")[1]
+    assert _get(f"{origin}/", {**cookie, "Host": f"evil.example:{host.split(':')[1]}"})[0] == 400
+    form = b"lang=en&back=/"
+    cross = _get(f"{origin}/language", {**cookie, "Origin": "http://evil.example", "Content-Type":
+                                        "application/x-www-form-urlencoded"}, form)
+    assert cross[0] == 403 and "跨站" in cross[1]
+    no_csrf = _get(f"{origin}/language", {**cookie, "Origin": origin, "Content-Type": "application/x-www-form-urlencoded"},
+                   form)
+    assert no_csrf[0] == 403
+    import hashlib
+    import hmac
+    csrf = hmac.new(token.encode(), b"csrf", hashlib.sha256).hexdigest()
+    ok = _get(f"{origin}/language", {**cookie, "Origin": origin, "Content-Type": "application/x-www-form-urlencoded"},
+              form + f"&csrf={csrf}".encode())
+    assert ok[0] == 303
+
+
+def test_the_console_listens_on_loopback_only(server: Server) -> None:
+    r = subprocess.run([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server", server.address,
+                        "--as", "district", "console", "--no-browser", "--listen", "0.0.0.0:0"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "loopback only" in r.stderr and "Traceback" not in r.stderr
