@@ -153,3 +153,88 @@ def test_the_console_listens_on_loopback_only(server: Server) -> None:
                         "--as", "district", "console", "--no-browser", "--listen", "0.0.0.0:0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "loopback only" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.fixture
+def court_console(server: Server) -> Iterator[str]:
+    """The court's console: its launch URL."""
+    for url, _ in _console(server, "court"):
+        yield url
+
+
+def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # type: ignore[no-untyped-def]
+        district_console: str, court_console: str, tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+    from playwright.sync_api import sync_playwright
+    a, b, c = make_id(), make_id(), make_id()
+    head = ["序号", "乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务", "政治面貌"]
+
+    def book(path: Path, rows: list[list[object]]) -> Path:
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.append(["转塘街道候选人名单"])
+        ws.append(head)
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+        return path
+    first = book(tmp_path / "名单.xlsx", [[1, "转塘街道", "龙坞村", "页甲", a, "村党组织书记", "中共党员"],
+                                         [2, "转塘街道", "龙坞村", "页乙", b, "村党组织书记", None],
+                                         [3, "转塘街道", "长埭村", "页丙", c, "村委会委员", "群众"]])
+    fixed = book(tmp_path / "改正.xlsx", [[2, "转塘街道", "龙坞村", "页乙", b, "村党组织书记", "中共预备党员"]])
+    write_csv(tmp_path / "法院.csv", [flag(c, "刑事处罚", "(2020)浙0106刑初5号", "2020年5月6日", name="页丙")])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        court = browser.new_page()
+        court.goto(court_console)
+        court.set_input_files("form.upload input[type=file]", str(tmp_path / "法院.csv"))
+        court.click("form.upload button")
+        assert court.locator("h1").inner_text() == "已接收 1 条记录"
+        court.screenshot(path=str(ARTIFACTS / "console-agency-upload.png"), full_page=True)
+
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.goto(district_console)
+        page.fill("input[name=name]", "网页上传批次")
+        page.fill("input[name=as_of]", "2026-12-01")
+        page.set_input_files("form.upload input[type=file]", str(first))
+        page.click("form.upload button")
+        assert page.locator("h1").inner_text() == "已加入 2 名候选人"
+        rejected = page.locator("table.rejected tbody tr")
+        assert rejected.count() == 1
+        text = rejected.inner_text()
+        assert "页乙" in text and "第 4 行，政治面貌：未填写；拟任职务“党组织书记”须填写" in text  # beside its cells
+        assert b not in page.content() and b[:6] + "********" + b[-4:] in text  # masked, even the district's own file
+        page.screenshot(path=str(ARTIFACTS / "console-rejected-row.png"), full_page=True)
+        page.click("text=转到批次")
+        round_url = page.url
+        round_id = round_url.rsplit("/", 1)[1]
+        page.set_input_files("form.upload input[type=file]", str(fixed))
+        page.click("form.upload button")
+        assert page.locator("h1").inner_text() == "已加入 1 名候选人" and page.locator("table.rejected").count() == 0
+        page.goto(round_url)
+
+        court.goto(court_console)
+        court.click(f"text={round_id}")
+        court.fill("input[name=handler]", "陈法官")
+        court.click("form.attest button")
+        assert "本单位已于" in court.content()
+        court.screenshot(path=str(ARTIFACTS / "console-agency-attest.png"), full_page=True)
+
+        page.click("#screen")
+        page.wait_for_url(round_url, timeout=30_000)  # the progress page refreshes itself to the results
+        assert "共 3 名候选人" in page.content()
+        page.select_option("select[name=result]", "INELIGIBLE")
+        page.click("form.filters button")
+        rows = page.locator("table.results tbody tr")
+        assert rows.count() == 1 and "页丙" in rows.inner_text()
+        with page.expect_download() as got:
+            page.click("text=XLSX")
+        saved = tmp_path / "report.xlsx"
+        got.value.save_as(saved)
+        ws = load_workbook(saved)["联审结果"]
+        names = {r[3].value: r for r in ws.iter_rows(min_row=4)}
+        assert set(names) == {"页甲", "页乙", "页丙"} and names["页丙"][15].value == "不符合"
+        opinions = [[x.value for x in r] for r in load_workbook(saved)["各成员单位联审意见"].iter_rows()]
+        assert any(r[0] == "法院" and r[3] == "陈法官" for r in opinions)
+        browser.close()

@@ -529,6 +529,56 @@ ZH: dict[str, str] = {
         "服务拒绝了请求",
     "Back to the rounds":
         "返回批次列表",
+    "New round":
+        "新建批次",
+    "Candidate file (XLSX, XLS or CSV)":
+        "候选人名单（XLSX、XLS 或 CSV）",
+    "Create the round":
+        "创建批次",
+    "Submit your records":
+        "报送本单位记录",
+    "Records file (XLSX, XLS or CSV)":
+        "记录文件（XLSX、XLS 或 CSV）",
+    "Submit":
+        "报送",
+    "Screen every candidate":
+        "审查全部候选人",
+    "Add candidates (e.g. the fixed rows)":
+        "追加候选人（如改正后的退回行）",
+    "Add":
+        "追加",
+    "Attest that we reviewed this round":
+        "确认本单位已审核该批次",
+    "You attested at {time}.":
+        "本单位已于 {time} 确认。",
+    "Download the report":
+        "下载联审结果",
+    "Uploaded":
+        "已上传",
+    "The file cannot be read":
+        "文件无法读取",
+    "{n} candidates added":
+        "已加入 {n} 名候选人",
+    "{n} records accepted":
+        "已接收 {n} 条记录",
+    "Go to round {round}":
+        "转到批次 {round}",
+    "{n} rows rejected: fix them and upload them again":
+        "退回 {n} 行：请改正后重新上传",
+    "Row":
+        "行",
+    "What is wrong":
+        "问题",
+    "Screening":
+        "审查",
+    "Screening round {round}":
+        "正在审查批次 {round}",
+    "{done} of {total} candidates screened":
+        "已审查 {done} / {total} 名候选人",
+    "Back to the round":
+        "返回批次",
+    "Choose a file.":
+        "请选择文件。",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",

@@ -61,7 +61,7 @@ def in_file_terms(table: Table, results: list[dict[str, Any]]) -> None:
 _ROW = re.compile(r"row (\d+): (?:(\w+): )?(.*)", re.DOTALL)
 
 
-def said(e: dict[str, Any]) -> str:
+def said(e: dict[str, Any], language: str | None = None) -> str:
     """An error as the user reads it, in the file's terms and the console's language: "row 7: party_member: missing"
     -> "row 7, 政治面貌: missing" (in Chinese "第 7 行，政治面貌：未填写")."""
     message = str(e["message"])
@@ -70,7 +70,7 @@ def said(e: dict[str, Any]) -> str:
         return message
     row, field, text = m.groups()
     column = e.get("column") if field and field == e.get("field") else None
-    if lang() == "zh":
+    if (language or lang()) == "zh":
         return f"第 {row} 行，{column}：{row_error_zh(text)}" if column else f"第 {row} 行：{row_error_zh(text)}"
     return f"row {row}, {column}: {text}" if column else message
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import grpc
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,6 +23,7 @@ from eligibility.console import labels, render
 from eligibility.console.client import Session
 from eligibility.console.i18n import server_said, translate
 from eligibility.console.web import results
+from eligibility.console.web.acts import Acts
 from eligibility.console.web.security import COOKIE, Guard
 from eligibility.rules.vocabulary import Vocabulary
 
@@ -73,11 +75,26 @@ class Console:
         self.results = results.Results(session.iter_round_decisions)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
+    @staticmethod
+    def lang(request: Request) -> str:
+        """The person's language: Chinese unless they switched to English."""
+        return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+    def tr(self, request: Request, text: str, **fields: Any) -> str:
+        """A message in the person's language."""
+        return translate(text, self.lang(request), **fields)
+
+    @staticmethod
+    def refused(request: Request) -> Response:
+        """A post without this launch's CSRF token."""
+        return _refused("cross-site post", 403)
+
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A template in the person's language."""
-        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        lang = self.lang(request)
         html = self.env.get_template(name).render(
             _=lambda text, **fields: translate(text, lang, **fields), lang=lang, role=self.role,
+            is_agency=self.role in self.vocab.agencies,
             role_label=self.vocab.agency_label(self.role, lang) if self.role in self.vocab.agencies else
             translate({"district": "district office", "auditor": "auditor"}.get(self.role, self.role), lang),
             csrf=self.guard.csrf, W=labels.WORDS[lang], V=labels.VERDICT[lang], OV=labels.OVERALL[lang],
@@ -86,7 +103,7 @@ class Console:
 
     def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse:
         """The server said no: say what it said, in the person's language, and keep the page up."""
-        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        lang = self.lang(request)
         said = e.details() or ""
         return self.page(request, "error.html", 403 if e.code() == grpc.StatusCode.PERMISSION_DENIED else 400,
                          code=e.code().name, said=server_said(said) if lang == "zh" else said)
@@ -131,7 +148,7 @@ class Console:
             found = self.session.decision(request.path_params["decision_id"])
         except grpc.RpcError as e:
             return self.failed(request, e)
-        lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+        lang = self.lang(request)
         d = found.decision
         return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab))
 
@@ -139,7 +156,7 @@ class Console:
         """Switch between Chinese and English (a cookie), back to where the person was."""
         form = await self.form(request)
         if form is None:
-            return _refused("cross-site post", 403)
+            return self.refused(request)
         lang = "en" if form.get("lang") == "en" else "zh"
         back = str(form.get("back") or "/")
         response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", status_code=303)
@@ -147,9 +164,15 @@ class Console:
         return response
 
 
-def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard) -> Starlette:
+def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo) -> Starlette:
     """The console app for one launch."""
     c = Console(session, role, vocab, guard)
+    a = Acts(c, zone)
     routes = [Route("/", c.home), Route("/rounds/{round_id}", c.round), Route("/decisions/{decision_id}", c.decision),
-              Route("/language", c.language, methods=["POST"])]
+              Route("/language", c.language, methods=["POST"]),
+              Route("/rounds", a.create_round, methods=["POST"]), Route("/flags", a.submit_flags, methods=["POST"]),
+              Route("/rounds/{round_id}/attest", a.attest, methods=["POST"]),
+              Route("/rounds/{round_id}/screen", a.screen, methods=["POST"]),
+              Route("/rounds/{round_id}/screening", a.screening),
+              Route("/rounds/{round_id}/report.{fmt}", a.report)]
     return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])

@@ -1,0 +1,210 @@
+"""What the console's people do, beyond reading: the district uploads a candidate file (a new round, or the fixed
+rows of one), screens with a live progress page and downloads the report; an agency uploads its flags and attests.
+Each act goes through the CLI's session and the intake's readers, so a file is read and judged exactly as on the
+command line; every rejected row is shown beside its cells, in the file's own header names."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import grpc
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from eligibility.console import reports, uploads
+from eligibility.console.client import Session
+from eligibility.errors import EligibilityError
+from eligibility.intake.files import (
+    CANDIDATE_COLUMNS,
+    CANDIDATE_REQUIRED,
+    FLAG_COLUMNS,
+    FLAG_REQUIRED,
+    header_cells,
+    raw_rows,
+    read_table,
+)
+from eligibility.intake.idnumbers import mask
+from eligibility.rules.vocabulary import Vocabulary
+
+MAX_UPLOAD = 64 * 2**20
+"""The largest file a page accepts (the same bound as one request to the server)."""
+
+
+class Pages(Protocol):
+    """What the acts use of the console's pages (web.app.Console)."""
+
+    session: Session
+    vocab: Vocabulary
+
+    def lang(self, request: Request) -> str: ...
+    def tr(self, request: Request, text: str, **fields: Any) -> str: ...
+    def refused(self, request: Request) -> Response: ...
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse: ...
+    def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse: ...
+    async def form(self, request: Request) -> Any: ...
+
+
+@dataclass
+class Screening:
+    """A screening the console started: how far it got, and how it ended."""
+
+    round_id: str
+    done: int = 0
+    total: int | None = None
+    finished: bool = False
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Acts:
+    """The acts of one console launch (its Console holds the session, the guard and the templates)."""
+
+    def __init__(self, console: Pages, zone: ZoneInfo) -> None:
+        """Act through console's session."""
+        self.c = console
+        self.zone = zone
+        self.screenings: dict[str, Screening] = {}
+        self.work = Path(tempfile.mkdtemp(prefix="eligibility-console-"))
+
+    async def _upload(self, request: Request) -> tuple[Any, Path | None]:
+        form = await self.c.form(request)
+        if form is None:
+            return None, None
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return form, None
+        suffix = Path(upload.filename).suffix.lower() or ".csv"
+        data = await upload.read(MAX_UPLOAD + 1)
+        path = self.work / f"upload-{id(data)}{suffix}"
+        path.write_bytes(data[:MAX_UPLOAD])
+        return form, path
+
+    def _shown(self, request: Request, path: Path, table: Any, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rejected rows as the page shows them: the row, its cells, what is wrong (in the person's words)."""
+        lang = self.c.lang(request)
+        results = uploads.results_with_file_problems(table, results)
+        uploads.in_file_terms(table, results)
+        rejected = [r for r in results if r["status"] == "REJECTED"]
+        cells = raw_rows(path, table, {int(r["row"]) for r in rejected})
+        header = [h.strip() for h in header_cells(path, table)]
+        id_at = header.index(table.headers["id_number"]) if table.headers.get("id_number") in header else -1
+
+        def shown(i: int, v: Any) -> str:  # a page never shows a whole ID number (the file's cells otherwise as they are)
+            text = "" if v is None else str(v)
+            return mask(text.strip()) if i == id_at and text.strip() else text
+        return [{"row": r["row"], "cells": [shown(i, v) for i, v in enumerate(cells.get(int(r["row"]), []))],
+                 "errors": [uploads.said(e, lang) for e in r["errors"]]} for r in rejected]
+
+    async def create_round(self, request: Request) -> Response:
+        """A new round from an uploaded candidate file (or, with round_id, the fixed rows added to it)."""
+        form, path = await self._upload(request)
+        if form is None:
+            return self.c.refused(request)
+        round_id = str(form.get("round_id") or "")
+        if path is None:
+            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=self.c.tr(request, "Choose a file."))
+        try:
+            table = read_table(path, CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)
+            if round_id:
+                results = self.c.session.add_candidates(round_id, table.rows)
+            else:
+                rnd, results = self.c.session.create_round(str(form.get("name") or ""), str(form.get("as_of") or ""),
+                                                           table.rows)
+                round_id = rnd["round_id"]
+        except EligibilityError as e:
+            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=e.message)
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        rejected = self._shown(request, path, table, results)
+        return self.c.page(request, "uploaded.html", what="candidates", round_id=round_id, rejected=rejected,
+                           accepted=sum(1 for r in results if r["status"] != "REJECTED"), columns=_columns(path, table))
+
+    async def submit_flags(self, request: Request) -> Response:
+        """An agency's uploaded flags file."""
+        form, path = await self._upload(request)
+        if form is None:
+            return self.c.refused(request)
+        if path is None:
+            return self.c.page(request, "uploaded.html", 400, what="flags", problem=self.c.tr(request, "Choose a file."))
+        try:
+            table = read_table(path, FLAG_COLUMNS, FLAG_REQUIRED)
+            results = [r for chunk in self.c.session.submit_flags(table.rows) for r in chunk]
+        except EligibilityError as e:
+            return self.c.page(request, "uploaded.html", 400, what="flags", problem=e.message)
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        return self.c.page(request, "uploaded.html", what="flags", rejected=self._shown(request, path, table, results),
+                           accepted=sum(1 for r in results if r["status"] != "REJECTED"), columns=_columns(path, table))
+
+    async def attest(self, request: Request) -> Response:
+        """The agency attests the round, with its opinion and handler."""
+        form = await self.c.form(request)
+        if form is None:
+            return self.c.refused(request)
+        round_id = request.path_params["round_id"]
+        try:
+            self.c.session.attest(round_id, str(form.get("note") or ""), str(form.get("handler") or ""))
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        return RedirectResponse(f"/rounds/{round_id}", status_code=303)
+
+    async def screen(self, request: Request) -> Response:
+        """Start screening the round in the background; the progress page follows it."""
+        if await self.c.form(request) is None:
+            return self.c.refused(request)
+        round_id = request.path_params["round_id"]
+        job = self.screenings.get(round_id)
+        if job is None or job.finished:
+            job = self.screenings[round_id] = Screening(round_id)
+            threading.Thread(target=self._run, args=(job,), daemon=True).start()
+        return RedirectResponse(f"/rounds/{round_id}/screening", status_code=303)
+
+    def _run(self, job: Screening) -> None:
+        def total(n: int) -> None:
+            job.total = n
+
+        def advance(n: int) -> None:
+            job.done += n
+        try:
+            for _ in self.c.session.iter_screen_round(job.round_id, on_total=total, on_chunk=advance):
+                pass
+        except grpc.RpcError as e:
+            job.error = f"{e.code().name}: {e.details()}"
+        finally:
+            job.finished = True
+
+    def screening(self, request: Request) -> Response:
+        """The live progress of a screening (the page refreshes itself until it is done)."""
+        round_id = request.path_params["round_id"]
+        job = self.screenings.get(round_id)
+        if job is None or (job.finished and not job.error):
+            return RedirectResponse(f"/rounds/{round_id}", status_code=303)
+        return self.c.page(request, "screening.html", job=job)
+
+    def report(self, request: Request) -> Response:
+        """The round's report as XLSX, PDF or CSV (Chinese unless the page is in English)."""
+        round_id, fmt = request.path_params["round_id"], request.path_params["fmt"]
+        if f".{fmt}" not in reports.FORMATS:
+            return self.c.page(request, "error.html", 404, code="NOT_FOUND", said=fmt)
+        try:
+            info = self.c.session.get_round(round_id, with_changes=True)
+            decisions = self.c.session.round_decisions(round_id)
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        if not decisions:
+            return self.c.page(request, "error.html", 400, code="FAILED_PRECONDITION",
+                               said=self.c.tr(request, "Not screened yet."))
+        out = self.work / f"{round_id}.{fmt}"
+        reports.write(reports.Report(decisions, self.c.lang(request), self.c.vocab, info,
+                                     f"{info['ruleset']}@{decisions[0]['ruleset_hash'][:12]}", self.zone), out)
+        return FileResponse(out, filename=f"联审结果-{round_id}.{fmt}")
+
+
+def _columns(path: Path, table: Any) -> list[str]:
+    return list(header_cells(path, table))
