@@ -238,3 +238,31 @@ def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # typ
         opinions = [[x.value for x in r] for r in load_workbook(saved)["各成员单位联审意见"].iter_rows()]
         assert any(r[0] == "法院" and r[3] == "陈法官" for r in opinions)
         browser.close()
+
+
+@pytest.fixture
+def auditor_console(server: Server) -> Iterator[str]:
+    """The auditor's console: its launch URL."""
+    for url, _ in _console(server, "auditor"):
+        yield url
+
+
+def test_the_auditor_replays_a_decision_and_checks_its_proof(auditor_console: str, web_round: tuple[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+    round_id, _ = web_round
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(auditor_console)
+        page.click(f"text={round_id}")
+        page.fill("input[name=village]", "0村")
+        page.click("form.filters button")
+        page.click("table.results tbody tr >> nth=3 >> a")
+        assert page.locator("h1").inner_text().startswith("网三")
+        page.click("#replay")
+        assert page.locator("#replayed").inner_text() == "重放：一致"
+        page.click("#prove")
+        proved = page.locator("#proved").inner_text()
+        assert "校验通过" in proved and "审计路径" in proved
+        page.screenshot(path=str(ARTIFACTS / "console-auditor.png"), full_page=True)
+        browser.close()

@@ -579,6 +579,16 @@ ZH: dict[str, str] = {
         "返回批次",
     "Choose a file.":
         "请选择文件。",
+    "Audit":
+        "审计",
+    "Replay this decision":
+        "重放该结论",
+    "Check its proof against the signed log":
+        "用已签名的日志校验其证明",
+    "Replay: {result}":
+        "重放：{result}",
+    "Entry {leaf} of {size}: the audit path of {n} hashes {verdict} against the root {root}... signed {at}":
+        "日志 {size} 条中的第 {leaf} 条：{n} 个哈希的审计路径对签名根 {root}...（签名于 {at}）{verdict}",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",

@@ -9,17 +9,14 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from eligibility.console import render
 from eligibility.console.common import Add, UsageError, as_json, config, session, vocabulary
 from eligibility.console.i18n import t
-from eligibility.ledger.checkpoint import load_public_key
-from eligibility.ledger.codec import logged_result
+from eligibility.console.proofs import prove
 from eligibility.ledger.logreplay import replay_log
-from eligibility.ledger.merkle import leaf_hash, verify_inclusion
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.storecheck import check_store
@@ -119,45 +116,23 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def _included(proof: dict[str, Any], entry: bytes, signed_root: bytes) -> bool:
-    return bool(proof["leaf"] == entry and verify_inclusion(leaf_hash(proof["leaf"]), proof["leaf_index"],
-                                                            proof["tree_size"], proof["proof"], signed_root))
-
-
 def cmd_audit_prove(args: argparse.Namespace) -> int:
     """Prove a decision is in the log (and the shared result it names, if it names one), and check the proofs here
     against the signed checkpoint."""
-    key = load_public_key((config(args).home / "keys" / "log.pub").read_text())
     with session(args) as s:
-        found = s.decision(args.decision)
-        d = found.decision
-        proof = s.inclusion_proof(d["leaf_index"])
-        cp = proof["checkpoint"]
-        key.verify(cp["signature"], cp["body"].encode())
-        ok = decision_ok = _included(proof, found.record, cp["root"])
-        result: dict[str, Any] = {}
-        if found.result_record:  # the record names a shared result: that entry must be in the same signed tree, and be it
-            named = orjson.loads(found.record)["body"]["result_sha256"]
-            entry = orjson.loads(found.result_record)
-            of_result = s.inclusion_proof(entry["index"], proof["tree_size"])
-            holds = (entry["type"] == "result" and logged_result(found.result_record)[0] == named
-                     and _included(of_result, found.result_record, cp["root"]))
-            ok = decision_ok and holds
-            result = {"result_sha256": named, "result_leaf_index": entry["index"], "result_verified": holds}
+        got = prove(s, args.decision, (config(args).home / "keys" / "log.pub").read_text())
     if as_json(args):
-        render.jsonl({"decision_id": d["decision_id"], "leaf_index": d["leaf_index"], "tree_size": proof["tree_size"],
-                      "proof": [p.hex() for p in proof["proof"]],
-                      "checkpoint": {"size": cp["size"], "root": cp["root"].hex(), "created_at": cp["created_at"]},
-                      **result, "verified": ok})
+        render.jsonl({k: v for k, v in got.items() if k != "decision_verified"})
     else:
         print(t("decision {decision} is entry {leaf} of {size}; audit path of {n} hashes {verdict} against the signed root "
-                "{root}...", decision=d["decision_id"], leaf=d["leaf_index"], size=proof["tree_size"], n=len(proof["proof"]),
-                verdict=t("VERIFIES") if decision_ok else t("DOES NOT VERIFY"), root=cp["root"].hex()[:16]))
-        if result:
+                "{root}...", decision=got["decision_id"], leaf=got["leaf_index"], size=got["tree_size"],
+                n=len(got["proof"]), verdict=t("VERIFIES") if got["decision_verified"] else t("DOES NOT VERIFY"),
+                root=got["checkpoint"]["root"][:16]))
+        if "result_sha256" in got:
             print(t("its result (named by hash {hash}...) is entry {leaf}, proven in the same tree: {verdict}",
-                    hash=result["result_sha256"][:16], leaf=result["result_leaf_index"],
-                    verdict=t("VERIFIES") if result["result_verified"] else t("DOES NOT VERIFY")))
-    return 0 if ok else 1
+                    hash=got["result_sha256"][:16], leaf=got["result_leaf_index"],
+                    verdict=t("VERIFIES") if got["result_verified"] else t("DOES NOT VERIFY")))
+    return 0 if got["verified"] else 1
 
 
 def cmd_audit_export(args: argparse.Namespace) -> int:

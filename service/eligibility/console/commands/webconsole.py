@@ -8,7 +8,7 @@ import sys
 import webbrowser
 
 from eligibility.console import render
-from eligibility.console.common import Add, UsageError, as_json, session, time_zone, vocabulary
+from eligibility.console.common import Add, UsageError, as_json, config, session, time_zone, vocabulary
 from eligibility.console.i18n import t
 from eligibility.console.web.security import Guard, is_loopback_host
 
@@ -30,7 +30,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         raise UsageError(t("--listen {listen}: cannot listen there ({why})", listen=args.listen, why=e.strerror)) from None
     sock.listen(128)  # (connections wait in the backlog from now on, before the server takes them)
     guard = Guard(host, sock.getsockname()[1])
-    app = make_app(s, args.role, vocabulary(args), guard, time_zone(args))
+    key = config(args).home / "keys" / "log.pub"
+    app = make_app(s, args.role, vocabulary(args), guard, time_zone(args), key.read_text() if key.exists() else "")
     if as_json(args):
         render.jsonl({"url": guard.url(), "listening": f"{host}:{guard.port}", "role": args.role})
     else:

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from eligibility.console import labels, render
 from eligibility.console.client import Session
 from eligibility.console.i18n import server_said, translate
+from eligibility.console.proofs import prove
 from eligibility.console.web import results
 from eligibility.console.web.acts import Acts
 from eligibility.console.web.security import COOKIE, Guard
@@ -69,9 +70,10 @@ def _refused(why: str, status: int) -> Response:
 class Console:
     """The pages of one launch: a role, its session with the server, its vocabulary."""
 
-    def __init__(self, session: Session, role: str, vocab: Vocabulary, guard: Guard) -> None:
-        """Serve role's pages over session."""
+    def __init__(self, session: Session, role: str, vocab: Vocabulary, guard: Guard, public_key: str = "") -> None:
+        """Serve role's pages over session (public_key: the log's, from the home, to check proofs with)."""
         self.session, self.role, self.vocab, self.guard = session, role, vocab, guard
+        self.public_key = public_key
         self.results = results.Results(session.iter_round_decisions)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -142,7 +144,7 @@ class Console:
                          number=number, pages=pages, chosen=chosen, townships=sorted({r.township for r in rows}),
                          query=lambda **change: urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
 
-    def decision(self, request: Request) -> Response:
+    def decision(self, request: Request, **checked: Any) -> Response:
         """A candidate's decision: every agency's verdict, the rule, citation, window and reference, in words."""
         try:
             found = self.session.decision(request.path_params["decision_id"])
@@ -150,7 +152,24 @@ class Console:
             return self.failed(request, e)
         lang = self.lang(request)
         d = found.decision
-        return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab))
+        return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab), **checked)
+
+    async def check(self, request: Request) -> Response:
+        """The auditor replays a decision or checks its inclusion proof against the signed checkpoint."""
+        form = await self.form(request)
+        if form is None:
+            return self.refused(request)
+        decision_id, what = request.path_params["decision_id"], request.path_params["what"]
+        try:
+            if what == "replay":
+                checked: dict[str, Any] = {"replayed": self.session.replay(decision_id)}
+            elif what == "prove" and self.public_key:
+                checked = {"proved": prove(self.session, decision_id, self.public_key)}
+            else:
+                return self.page(request, "error.html", 404, code="NOT_FOUND", said=what)
+        except grpc.RpcError as e:
+            return self.failed(request, e)
+        return self.decision(request, **checked)
 
     async def language(self, request: Request) -> Response:
         """Switch between Chinese and English (a cookie), back to where the person was."""
@@ -164,9 +183,10 @@ class Console:
         return response
 
 
-def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo) -> Starlette:
+def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo,
+             public_key: str = "") -> Starlette:
     """The console app for one launch."""
-    c = Console(session, role, vocab, guard)
+    c = Console(session, role, vocab, guard, public_key)
     a = Acts(c, zone)
     routes = [Route("/", c.home), Route("/rounds/{round_id}", c.round), Route("/decisions/{decision_id}", c.decision),
               Route("/language", c.language, methods=["POST"]),
@@ -174,5 +194,6 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/rounds/{round_id}/attest", a.attest, methods=["POST"]),
               Route("/rounds/{round_id}/screen", a.screen, methods=["POST"]),
               Route("/rounds/{round_id}/screening", a.screening),
-              Route("/rounds/{round_id}/report.{fmt}", a.report)]
+              Route("/rounds/{round_id}/report.{fmt}", a.report),
+              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]
     return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
