@@ -64,6 +64,7 @@ bench: $(STAMP) $(FONT_STAMP)
 	$(BIN)/python bench/bench_intake.py --flags 1000000
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_console.py
 
 # Fuzz the file parsers and validation for longer: make fuzz SECONDS=600
 SECONDS ?= 120

@@ -129,7 +129,9 @@ class Console:
         round_id = request.path_params["round_id"]
         q = request.query_params
         try:
-            info = self.session.get_round(round_id, with_changes=self.role == "district")
+            landing = not any(q.get(k) for k in ("page", "township", "village", "result", "agency"))
+            # (what changed since screening is counted on the round's landing view: at 100k it is the costly part)
+            info = self.session.get_round(round_id, with_changes=self.role == "district" and landing)
             rows = self.results.rows(round_id, info["last_screened_at"]) if info["last_screened_at"] else []
         except grpc.RpcError as e:
             return self.failed(request, e)

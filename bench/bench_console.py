@@ -1,0 +1,87 @@
+"""Benchmark the browser console's results page on a real screened round (default 100,000 candidates, 5% flagged):
+through the real console process, the real client and server, with the launch cookie as a browser would send it.
+Prints the first page (which fetches the round's decisions once), then pages and filters (served from memory).
+Prints figures; never asserts.
+
+  python bench/bench_console.py [--candidates 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_screen import AS_OF, make_data  # noqa: E402
+
+from eligibility.console.client import Session, connect
+from eligibility.home.setup import init_home
+
+
+def _get(url: str, cookie: str) -> float:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=600) as r:
+        r.read()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    """A round of N, screened; the console's pages timed."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--candidates", type=int, default=100_000)
+    a = ap.parse_args()
+    from conftest import start_server, stop_server
+    cands, flags = make_data(a.candidates, 0.05, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        init_home(home)
+        s = start_server(home)
+        console = None
+        try:
+            for agency, rows in flags.items():
+                with connect(s.config, agency, s.address, timeout=600) as c:
+                    for _ in c.submit_flags(rows):
+                        pass
+            with connect(s.config, "district", s.address, timeout=600) as c:
+                rnd, _ = c.create_round("bench-console", AS_OF.isoformat(), cands)
+            with Session(connect(s.config, "district", s.address, timeout=600)) as ss:
+                for _ in ss.iter_screen_round(rnd.round_id):
+                    pass
+            console = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "--server", s.address,
+                                        "--as", "district", "--format", "json", "--timeout", "600", "console",
+                                        "--no-browser"], stdout=subprocess.PIPE, text=True)
+            assert console.stdout is not None
+            url = orjson.loads(console.stdout.readline())["url"]
+            base, _, token = url.partition("?token=")
+            cookie = f"eligibility_console={token}"
+            page = f"{base}rounds/{rnd.round_id}"
+            first = _get(page, cookie)
+            pages = [_get(f"{page}?page={n}", cookie) for n in (2, 100, 1000, a.candidates // 50)]
+            filtered = [_get(f"{page}?result=INELIGIBLE", cookie), _get(f"{page}?{urlencode({'township': '乡镇3', 'page': 20})}", cookie),
+                        _get(f"{page}?agency=court&page=2", cookie)]
+            print(f"console results page, a round of {a.candidates:,} candidates:")
+            print(f"  first page (fetches the round's decisions once)  {first:8.3f} s")
+            print(f"  another page, median of {len(pages)}                   {statistics.median(pages):8.3f} s "
+                  f"(max {max(pages):.3f})")
+            print(f"  a filtered page, median of {len(filtered)}                {statistics.median(filtered):8.3f} s "
+                  f"(max {max(filtered):.3f})  target < 1 s a page")
+        finally:
+            if console is not None:
+                console.terminate()
+                console.communicate(timeout=10)
+            stop_server(s)
+
+
+if __name__ == "__main__":
+    main()
