@@ -68,7 +68,8 @@ def main() -> None:
             page = f"{base}rounds/{rnd.round_id}"
             first = _get(page, cookie)
             pages = [_get(f"{page}?page={n}", cookie) for n in (2, 100, 1000, a.candidates // 50)]
-            filtered = [_get(f"{page}?result=INELIGIBLE", cookie), _get(f"{page}?{urlencode({'township': '乡镇3', 'page': 20})}", cookie),
+            filtered = [_get(f"{page}?result=INELIGIBLE", cookie),
+                        _get(f"{page}?{urlencode({'township': '乡镇3', 'page': 20})}", cookie),
                         _get(f"{page}?agency=court&page=2", cookie)]
             print(f"console results page, a round of {a.candidates:,} candidates:")
             print(f"  first page (fetches the round's decisions once)  {first:8.3f} s")
