@@ -266,3 +266,41 @@ def test_the_auditor_replays_a_decision_and_checks_its_proof(auditor_console: st
         assert "校验通过" in proved and "审计路径" in proved
         page.screenshot(path=str(ARTIFACTS / "console-auditor.png"), full_page=True)
         browser.close()
+
+
+def test_an_agency_sees_and_retracts_only_its_own_records(court_console: str, server: Server, cli,  # type: ignore[no-untyped-def]
+                                                          web_round: tuple[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    round_id, flagged = web_round
+    police_ref = f"公-网-{make_id()[-6:]}"
+    assert cli("police", "flags", "submit", str(write_csv(tmp_path / "p.csv", [
+        flag(make_id(), "cult", police_ref, "2010-01-01")]))).code == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.goto(court_console)
+        page.click("header >> text=本单位记录")
+        listed = page.locator("table.flags").inner_text()
+        assert "(2019)浙0106刑初9号" in listed and police_ref not in listed and flagged not in page.content()
+        # a forged retraction of the police's record: the server refuses it, and the page says so
+        csrf = page.locator("form.retract input[name=csrf]").first.get_attribute("value")
+        answer = page.request.post(page.url.replace("/flags", "/flags/retract"), form={
+            "csrf": csrf or "", "reference": police_ref, "reason": "x"}, headers={"Origin": page.url.split("/flags")[0]})
+        assert answer.status == 404 and f"court 没有文号为 &#39;{police_ref}&#39; 的记录" in answer.text()
+        assert police_ref in cli("police", "--format", "json", "flags", "list").out  # still in force
+        page.goto(page.url.split("/flags")[0] + f"/rounds/{round_id}")
+        page.click("text=含完整身份证号的候选人名单")
+        assert "属于个人信息" in page.content()
+        with page.expect_download() as got:
+            page.click("#download")
+        saved = tmp_path / "候选人.csv"
+        got.value.save_as(saved)
+        text = saved.read_text(encoding="utf-8-sig")
+        assert flagged in text and text.splitlines()[0].startswith("序号,身份证号")  # full numbers, on purpose
+        page.goto(page.url.split("/rounds")[0] + "/flags")
+        row = page.locator("table.flags tr", has_text="(2019)浙0106刑初9号")
+        row.locator("input[name=reason]").fill("录入错误")
+        row.locator("button").click()
+        assert "已撤回" in page.locator("table.flags tr", has_text="(2019)浙0106刑初9号").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "console-agency-records.png"), full_page=True)
+        browser.close()

@@ -58,10 +58,10 @@ def row_error_zh(text: str) -> str:
     return _match(_ROW_ERRORS, text) or text
 
 
-def server_said(details: str) -> str:
+def server_said(details: str, language: str | None = None) -> str:
     """What the server said when it refused a call, in the language in use: its sentences (SERVER_ERRORS) and its
     field problems ("id_number: check digit is wrong ...", the row errors' words) in Chinese; else as it said it."""
-    if _LANG[0] != "zh":
+    if (language or _LANG[0]) != "zh":
         return details
     whole = _match(_SERVER_ERRORS, details)
     if whole is not None:

@@ -589,6 +589,24 @@ ZH: dict[str, str] = {
         "重放：{result}",
     "Entry {leaf} of {size}: the audit path of {n} hashes {verdict} against the root {root}... signed {at}":
         "日志 {size} 条中的第 {leaf} 条：{n} 个哈希的审计路径对签名根 {root}...（签名于 {at}）{verdict}",
+    "Our records":
+        "本单位记录",
+    "No record yet.":
+        "还没有记录。",
+    "Retract":
+        "撤回",
+    "reason":
+        "理由",
+    "Candidate list":
+        "候选人名单",
+    "Candidate list of round {round}":
+        "批次 {round} 的候选人名单",
+    "The file holds every candidate's full ID number: it is personal data. Use it only to check your records, keep it on this machine and delete it when the review is done.":
+        "该文件含每位候选人的完整身份证号，属于个人信息：仅用于比对本单位记录，请保存在本机并在审核结束后删除。",
+    "I understand: download it":
+        "我已知悉，下载",
+    "Candidate list with full ID numbers (to check our records)":
+        "含完整身份证号的候选人名单（用于比对本单位记录）",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",

@@ -5,6 +5,7 @@ command line; every rejected row is shown beside its cells, in the file's own he
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -141,6 +142,42 @@ class Acts:
             return self.c.failed(request, e)
         return self.c.page(request, "uploaded.html", what="flags", rejected=self._shown(request, path, table, results),
                            accepted=sum(1 for r in results if r["status"] != "REJECTED"), columns=_columns(path, table))
+
+    def flags(self, request: Request) -> Response:
+        """The agency's own records (latest versions), each with a retraction form."""
+        try:
+            flags = self.c.session.list_flags()
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        return self.c.page(request, "flags.html", flags=flags)
+
+    async def retract(self, request: Request) -> Response:
+        """Retract one of the agency's records, with its reason (the server refuses another agency's)."""
+        form = await self.c.form(request)
+        if form is None:
+            return self.c.refused(request)
+        try:
+            self.c.session.retract_flag(str(form.get("reference") or ""), str(form.get("reason") or ""))
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        return RedirectResponse("/flags", status_code=303)
+
+    def candidates(self, request: Request) -> Response:
+        """An agency's candidate list with full ID numbers (its own matching needs them): a warning page, then the
+        file on ?download=1."""
+        round_id = request.path_params["round_id"]
+        if request.query_params.get("download") != "1":
+            return self.c.page(request, "candidates.html", round_id=round_id)
+        try:
+            rows = list(self.c.session.candidates(round_id, reveal=True))
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        out = self.work / f"candidates-{round_id}.csv"
+        with out.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["序号", "身份证号", "姓名", "乡镇(街道)", "村(社区)", "拟任职务"])
+            w.writerows([r["seq"], r["id_number"], r["name"], r["township"], r["village"], r["position"]] for r in rows)
+        return FileResponse(out, filename=f"候选人-{round_id}.csv")
 
     async def attest(self, request: Request) -> Response:
         """The agency attests the round, with its opinion and handler."""

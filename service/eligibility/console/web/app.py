@@ -107,8 +107,9 @@ class Console:
         """The server said no: say what it said, in the person's language, and keep the page up."""
         lang = self.lang(request)
         said = e.details() or ""
-        return self.page(request, "error.html", 403 if e.code() == grpc.StatusCode.PERMISSION_DENIED else 400,
-                         code=e.code().name, said=server_said(said) if lang == "zh" else said)
+        status = {grpc.StatusCode.PERMISSION_DENIED: 403, grpc.StatusCode.NOT_FOUND: 404}.get(e.code(), 400)
+        return self.page(request, "error.html", status,
+                         code=e.code().name, said=server_said(said, lang))
 
     async def form(self, request: Request) -> Any:
         """A posted form, if it carries this launch's CSRF token (else None: the post is refused)."""
@@ -132,7 +133,9 @@ class Console:
             landing = not any(q.get(k) for k in ("page", "township", "village", "result", "agency"))
             # (what changed since screening is counted on the round's landing view: at 100k it is the costly part)
             info = self.session.get_round(round_id, with_changes=self.role == "district" and landing)
-            rows = self.results.rows(round_id, info["last_screened_at"]) if info["last_screened_at"] else []
+            # (an agency sees its own acts on a round, not the round's decisions: the server does not give them to it)
+            listed = info["last_screened_at"] and self.role not in self.vocab.agencies
+            rows = self.results.rows(round_id, info["last_screened_at"]) if listed else []
         except grpc.RpcError as e:
             return self.failed(request, e)
         chosen = {k: q.get(k, "") for k in ("township", "village", "result", "agency")}
@@ -197,5 +200,7 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/rounds/{round_id}/screen", a.screen, methods=["POST"]),
               Route("/rounds/{round_id}/screening", a.screening),
               Route("/rounds/{round_id}/report.{fmt}", a.report),
-              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]
+              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"]),
+              Route("/flags", a.flags), Route("/flags/retract", a.retract, methods=["POST"]),
+              Route("/rounds/{round_id}/candidates", a.candidates)]
     return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
