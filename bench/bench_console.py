@@ -23,7 +23,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_screen import AS_OF, make_data  # noqa: E402
+from bench_screen import make_data, submit_and_open  # noqa: E402
 
 from eligibility.console.client import Session, connect
 from eligibility.home.setup import init_home
@@ -49,14 +49,9 @@ def main() -> None:
         s = start_server(home)
         console = None
         try:
-            for agency, rows in flags.items():
-                with connect(s.config, agency, s.address, timeout=600) as c:
-                    for _ in c.submit_flags(rows):
-                        pass
-            with connect(s.config, "district", s.address, timeout=600) as c:
-                rnd, _ = c.create_round("bench-console", AS_OF.isoformat(), cands)
+            round_id = submit_and_open(s, cands, flags, "bench-console")
             with Session(connect(s.config, "district", s.address, timeout=600)) as ss:
-                for _ in ss.iter_screen_round(rnd.round_id):
+                for _ in ss.iter_screen_round(round_id):
                     pass
             console = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(home), "--server", s.address,
                                         "--as", "district", "--format", "json", "--timeout", "600", "console",
@@ -65,7 +60,7 @@ def main() -> None:
             url = orjson.loads(console.stdout.readline())["url"]
             base, _, token = url.partition("?token=")
             cookie = f"eligibility_console={token}"
-            page = f"{base}rounds/{rnd.round_id}"
+            page = f"{base}rounds/{round_id}"
             first = _get(page, cookie)
             pages = [_get(f"{page}?page={n}", cookie) for n in (2, 100, 1000, a.candidates // 50)]
             filtered = [_get(f"{page}?result=INELIGIBLE", cookie),

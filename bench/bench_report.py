@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_screen import AS_OF, make_data  # noqa: E402
+from bench_screen import make_data, submit_and_open  # noqa: E402
 
 from eligibility.console import reports
 from eligibility.console.client import Session, connect
@@ -41,20 +41,15 @@ def main() -> None:
         init_home(home)
         s = start_server(home)
         try:
-            for agency, rows in flags.items():
-                with connect(s.config, agency, s.address, timeout=600) as c:
-                    for _ in c.submit_flags(rows):
-                        pass
-            with connect(s.config, "district", s.address, timeout=600) as c:
-                rnd, _ = c.create_round("bench-report", AS_OF.isoformat(), cands)
+            round_id = submit_and_open(s, cands, flags, "bench-report")
             for agency in flags:
                 with Session(connect(s.config, agency, s.address, timeout=600)) as ss:
-                    ss.attest(rnd.round_id, "经核查，未发现不宜人选情形", f"{agency}经办人")
+                    ss.attest(round_id, "经核查，未发现不宜人选情形", f"{agency}经办人")
             with Session(connect(s.config, "district", s.address, timeout=600)) as ss:
-                for _ in ss.iter_screen_round(rnd.round_id):
+                for _ in ss.iter_screen_round(round_id):
                     pass
-                info = ss.get_round(rnd.round_id, with_changes=True)
-                decisions = ss.round_decisions(rnd.round_id)
+                info = ss.get_round(round_id, with_changes=True)
+                decisions = ss.round_decisions(round_id)
         finally:
             stop_server(s)
         vocab = load_vocabulary([REPO_RULES])

@@ -20,6 +20,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -64,6 +65,17 @@ def make_data(n: int, flagged: float, per: int, seed: int = 7) -> tuple[list[pb.
                 row=k, id_number=person_id(i), name=f"候选人{i}", kind=rule.kind, reference=f"B-{k}", level=level,
                 decided_on=(AS_OF - timedelta(days=rng.randint(1, 3000))).isoformat()))
     return cands, flags
+
+
+def submit_and_open(server: Any, cands: list[pb.CandidateInput], flags: dict[str, list[pb.FlagInput]], name: str) -> str:
+    """Submit every agency's flags and open a round of the candidates on a running server: the round's id."""
+    for agency, rows in flags.items():
+        with connect(server.config, agency, server.address, timeout=600) as c:
+            for _ in c.submit_flags(rows):
+                pass
+    with connect(server.config, "district", server.address, timeout=600) as c:
+        rnd, _ = c.create_round(name, AS_OF.isoformat(), cands)
+    return str(rnd.round_id)
 
 
 def baseline_rate(cands: list[pb.CandidateInput], flags: dict[str, list[pb.FlagInput]]) -> float:
