@@ -4,6 +4,7 @@ Chinese; and the guard: no launch token, a cross-site post, a foreign Host heade
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def web_round(server: Server, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return round_id, people[3]
 
 
-def _console(server: Server, role: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+@contextlib.contextmanager
+def _console(server: Server, role: str) -> Iterator[str]:
+    """A role's console process for the test's length: its launch URL."""
     proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server", server.address,
                              "--as", role, "--format", "json", "console", "--no-browser", "--listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -55,7 +58,7 @@ def _console(server: Server, role: str) -> Iterator[tuple[str, subprocess.Popen[
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line, proc.stderr.read() if proc.stderr else ""
-        yield orjson.loads(line)["url"], proc
+        yield str(orjson.loads(line)["url"])
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
@@ -64,7 +67,7 @@ def _console(server: Server, role: str) -> Iterator[tuple[str, subprocess.Popen[
 @pytest.fixture
 def district_console(server: Server) -> Iterator[str]:
     """The district's console: its launch URL."""
-    for url, _ in _console(server, "district"):
+    with _console(server, "district") as url:
         yield url
 
 
@@ -158,7 +161,7 @@ def test_the_console_listens_on_loopback_only(server: Server) -> None:
 @pytest.fixture
 def court_console(server: Server) -> Iterator[str]:
     """The court's console: its launch URL."""
-    for url, _ in _console(server, "court"):
+    with _console(server, "court") as url:
         yield url
 
 
@@ -243,7 +246,7 @@ def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # typ
 @pytest.fixture
 def auditor_console(server: Server) -> Iterator[str]:
     """The auditor's console: its launch URL."""
-    for url, _ in _console(server, "auditor"):
+    with _console(server, "auditor") as url:
         yield url
 
 
