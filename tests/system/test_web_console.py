@@ -4,7 +4,6 @@ Chinese; and the guard: no launch token, a cross-site post, a foreign Host heade
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import subprocess
 import sys
@@ -13,14 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests.conftest import Server, write_csv
 from tests.helpers import candidate, flag, make_id
+from tests.system.webconsole import ARTIFACTS, console
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
 
 
@@ -48,26 +45,10 @@ def web_round(server: Server, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return round_id, people[3]
 
 
-@contextlib.contextmanager
-def _console(server: Server, role: str) -> Iterator[str]:
-    """A role's console process for the test's length: its launch URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server", server.address,
-                             "--as", role, "--format", "json", "console", "--no-browser", "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else ""
-        yield str(orjson.loads(line)["url"])
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
-
-
 @pytest.fixture
 def district_console(server: Server) -> Iterator[str]:
     """The district's console: its launch URL."""
-    with _console(server, "district") as url:
+    with console(server, "district") as url:
         yield url
 
 
@@ -161,13 +142,14 @@ def test_the_console_listens_on_loopback_only(server: Server) -> None:
 @pytest.fixture
 def court_console(server: Server) -> Iterator[str]:
     """The court's console: its launch URL."""
-    with _console(server, "court") as url:
+    with console(server, "court") as url:
         yield url
 
 
 def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # type: ignore[no-untyped-def]
         district_console: str, court_console: str, tmp_path: Path) -> None:
     from openpyxl import Workbook, load_workbook
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
     a, b, c = make_id(), make_id(), make_id()
     head = ["序号", "乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务", "政治面貌"]
@@ -220,12 +202,16 @@ def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # typ
         court.goto(court_console)
         court.click(f"text={round_id}")
         court.fill("input[name=handler]", "陈法官")
-        court.click("form.attest button")
+        with court.expect_navigation(url=f"**/rounds/{round_id}"):  # (the post answers with a redirect to the round)
+            court.click("form.attest button")
         assert "本单位已于" in court.content()
         court.screenshot(path=str(ARTIFACTS / "console-agency-attest.png"), full_page=True)
 
         page.click("#screen")
-        page.wait_for_url(round_url, timeout=30_000)  # the progress page refreshes itself to the results
+        try:
+            page.wait_for_url(round_url, timeout=30_000)  # the progress page refreshes itself to the results
+        except PlaywrightTimeout:
+            raise AssertionError(f"still at {page.url}: {page.content()}") from None
         assert "共 3 名候选人" in page.content()
         page.select_option("select[name=result]", "INELIGIBLE")
         page.click("form.filters button")
@@ -246,7 +232,7 @@ def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # typ
 @pytest.fixture
 def auditor_console(server: Server) -> Iterator[str]:
     """The auditor's console: its launch URL."""
-    with _console(server, "auditor") as url:
+    with console(server, "auditor") as url:
         yield url
 
 
@@ -262,6 +248,11 @@ def test_the_auditor_replays_a_decision_and_checks_its_proof(auditor_console: st
         page.click("form.filters button")
         page.click("table.results tbody tr >> nth=3 >> a")
         assert page.locator("h1").inner_text().startswith("网三")
+        inputs = page.locator("table.inputs tbody tr")  # what it read, each with the log entry it was read from
+        flag_row = inputs.filter(has_text="(2019)浙0106刑初9号")
+        assert "v1 active" in flag_row.inner_text() and flag_row.locator("td").nth(2).inner_text().isdigit()
+        assert inputs.filter(has_text="候选人").locator("td").nth(2).inner_text().isdigit()
+        assert "记录于" in page.locator("ul.lineage").inner_text()
         page.click("#replay")
         assert page.locator("#replayed").inner_text() == "重放：一致"
         page.click("#prove")

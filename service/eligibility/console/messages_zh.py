@@ -607,6 +607,134 @@ ZH: dict[str, str] = {
         "我已知悉，下载",
     "Candidate list with full ID numbers (to check our records)":
         "含完整身份证号的候选人名单（用于比对本单位记录）",
+    "Lineage":
+        "来历",
+    "Recorded {at}, log entry {leaf}":
+        "记录于 {at}，日志第 {leaf} 条",
+    "It replaced":
+        "取代了",
+    "Replaced by":
+        "已被取代：",
+    "Made for appeal {appeal} against":
+        "复核 {appeal} 的决定，原结论",
+    "Appealed: {appeal} ({reason})":
+        "被申请复核：{appeal}（{reason}）",
+    "The inputs it read, each bound to its log entry":
+        "所读取的输入及其日志条目",
+    "Input":
+        "输入",
+    "Which":
+        "内容",
+    "Log entry":
+        "日志条目",
+    "Leaf hash":
+        "叶哈希",
+    "Its context entry (the round, the ruleset, the attestations and the log size it read at): {hash}":
+        "其上下文条目（批次、规则版本、各单位确认及读取时的日志长度）：{hash}",
+    "Recorded before inputs were bound to the log: its inputs are as the record holds them.":
+        "该结论记录于输入绑定日志之前：其输入以记录所载为准。",
+    "attestation":
+        "确认",
+    "resolution":
+        "核实",
+    "appeal":
+        "复核",
+    "A correction needs its reason.":
+        "更正须填写理由。",
+    "{name}: resolved, new decision {decision} ({verdict}).":
+        "{name}：已核实，新结论 {decision}（{verdict}）。",
+    "The round cannot be concluded yet: {blockers}":
+        "该批次尚不能审定：{blockers}",
+    "No record {reference} of yours.":
+        "本单位没有文号为 {reference} 的记录。",
+    "That verdict is no longer waiting for your review: reload the queue.":
+        "该意见已不在待核实之列，请刷新待核实清单。",
+    "The candidate of that verdict cannot be told apart in the round's list: resolve it with eligibility review resolve and the full ID number.":
+        '无法在该批次名单中唯一确定此候选人：请用 eligibility review resolve 并给出完整身份证号办理。',
+    "The ID number typed is not {name}'s ({masked}).":
+        '输入的身份证号不是 {name} 的（{masked}）。',
+    "ID number: {why}":
+        "身份证号：{why}",
+    "Our REVIEW queue":
+        "本单位待核实",
+    "Nothing is waiting for your verification in this round.":
+        "该批次没有待本单位核实的人员。",
+    "{n} verdicts wait for your verification (核实): check the person, then record your conclusion and opinion; the candidate is screened again at once.":
+        "有 {n} 人待本单位核实：核查后填写核实结论和意见，系统随即重新审查该候选人。",
+    "What to verify":
+        "核实事项",
+    "Your conclusion":
+        "核实结论",
+    "No disqualifying fact: pass":
+        "未发现不宜人选情形：通过",
+    "Confirmed: fail":
+        "情况属实：不通过",
+    "Record the conclusion":
+        "提交核实结论",
+    "Already resolved or not resolvable":
+        "已核实或无法核实的",
+    "Appeals":
+        "复核申请",
+    "No appeal in this round.":
+        "该批次没有复核申请。",
+    "Opened {at} against decision {decision}; it contests: {agencies}":
+        "{at} 登记，针对结论 {decision}；涉及单位：{agencies}",
+    "Reason":
+        "理由",
+    "Answer":
+        "答复",
+    "Answered at":
+        "答复时间",
+    "Decided":
+        "已复核",
+    "Waiting for":
+        "等待答复",
+    "Uphold: our record and verdict stand":
+        "维持：本单位记录和意见不变",
+    "Revise: we corrected or retracted the record":
+        "改正：本单位已更正或撤回记录",
+    "Send our answer":
+        "提交答复",
+    "Every contested agency answered.":
+        "各涉及单位均已答复。",
+    "Decide: screen the candidate again":
+        "复核：重新审查该候选人",
+    "Correct a record":
+        "更正记录",
+    "Correct record {reference}":
+        "更正记录 {reference}",
+    "The correction is a new version (v{v}); the one on record stays in the log, and every round's candidates it concerns are flagged as changed.":
+        '更正生成新版本（第 {v} 版）；原记录仍留在日志中，涉及的各批次候选人会标为有变化。',
+    "the person's full ID number (on record: {masked})":
+        '当事人的完整身份证号（记录中为 {masked}）',
+    "term_months":
+        "期限（月）",
+    "note":
+        "备注",
+    "Record the correction":
+        "提交更正",
+    "Conclusion note":
+        "审定说明",
+    "Conclude the round (审定)":
+        "审定该批次",
+    "Appeal (复核)":
+        "复核",
+    "The candidate's full ID number, from the application":
+        '候选人的完整身份证号（照申请书填写）',
+    "Open an appeal":
+        "登记复核申请",
+    "Retract or correct":
+        "撤回或更正",
+    "Correct":
+        "更正",
+    "the rows correct records already on file":
+        "本文件各行是对已报送记录的更正",
+    "The log":
+        "日志",
+    "Download the whole log (an export to verify offline)":
+        "下载完整日志（用于离线校验的导出）",
+    "Unzip it and run: eligibility audit verify DIR --public-key FILE --replay":
+        "解压后运行：eligibility audit verify 目录 --public-key 公钥文件 --replay",
     # ---- help ----
     "screen the candidate again once every contested agency answered (district)":
         "各被复核单位答复后重新审查该候选人（区联审办）",
@@ -944,4 +1072,17 @@ SERVER_ERRORS: list[tuple[str, str]] = [
      "\\g<a> 已答复复核申请 \\g<p>"),
     (r"appeal (?P<p>A-\w+) was decided \(decision (?P<d>\S+)\): it takes no more answers",
      "复核申请 \\g<p> 已决定（结论 \\g<d>）：不再接受答复"),
+    # why a round cannot be concluded yet (each blocker of `round conclude`)
+    (r"(?P<a>\w+) has not attested the round",
+     "\\g<a> 尚未确认该批次"),
+    (r"the round has not been screened",
+     "该批次尚未审查"),
+    (r"(?P<w>.+) is NEEDS_REVIEW",
+     "\\g<w> 待核实"),
+    (r"(?P<w>.+) is PENDING",
+     "\\g<w> 待反馈"),
+    (r"(?P<w>.+) has not been screened",
+     "\\g<w> 尚未审查"),
+    (r"(?P<w>.+) changed since decision (?P<d>\S+): (?P<a>\w+) (?P<t>\w+) (?P<what>.+) \(entry (?P<p>\d+)\) arrived after it",
+     "\\g<w> 在结论 \\g<d> 之后有变化：\\g<a> 的 \\g<what>（\\g<t>，日志第 \\g<p> 条）晚于该结论到达"),
 ]

@@ -217,7 +217,7 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
     """A decision's trace in plain lines, in Chinese or English: why, and for each PASS what was checked. In Chinese,
     codes are words: kinds by their names, checks by what they did, times in the office's zone."""
     zh = lang == "zh"
-    A, V, OV = vocab.agency_labels(lang), labels.VERDICT[lang], labels.OVERALL[lang]
+    OV = labels.OVERALL[lang]
     head = (f"决定 {d['decision_id']}  批次 {d['round_id'] or '(单独核查)'}  基准日 {d['as_of']}  "
             f"规则 {d['ruleset']}@{d['ruleset_hash'][:12]}  引擎 {d['engine_version']}" if zh else
             f"decision {d['decision_id']}  round {d['round_id'] or '(ad hoc)'}  as_of {d['as_of']}  "
@@ -227,32 +227,41 @@ def explain(d: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
              + "+".join(vocab.position_label(p, lang) for p in d["positions"]),
              f"{'联审结论' if zh else 'overall'}: {OV.get(d['overall'], d['overall'])}"]
     for e in d["trace"]:
-        title = e["title_zh"] if zh else e["title_en"]
-        rule = RULE_WORDS.get(e["rule_id"], e["rule_id"]) if zh else e["rule_id"]
-        head = f"  [{A.get(e['agency'], e['agency'])}] {V.get(e['verdict'], e['verdict'])}  {rule}"
-        if title:
-            head += f" - {title}"
-        lines.append(head)
-        if e["citation"]:
-            lines.append(f"      {'依据' if zh else 'citation'}: {e['citation']}")
-        for f in e["flags"]:
-            lines.append(f"      {'记录' if zh else 'flag'}: {A.get(f['agency'], f['agency'])} {'文号' if zh else 'ref'} "
-                         f"{f['reference']} (v{f['version']}) {vocab.kind_label(f['kind'], lang) if zh else f['kind']} "
-                         f"{f['level']} "
-                         f"{'决定日期' if zh else 'decided'} {f['decided_on']}"
-                         + (f" {'结束' if zh else 'end'} {f['end_date']}" if f["end_date"] else ""))
-        window = labels.window_text(e, lang)
-        if window:
-            lines.append(f"      {window}")
-        if e["effect"] == "name_conflict" and zh:
-            lines.append("      记录上的姓名与候选人姓名不一致（身份证号相同），需人工核实；仅凭此记录不能判定不通过")
-        elif e["verdict"] == "PASS" and e["rule_id"] == "ATTESTED" and zh:
-            when = e["detail"].split(" at ")[-1].split(";")[0]
-            lines.append(f"      已核查：{A.get(e['agency'])}已确认审核本批次，无有效记录（确认时间 {_local(when)}）")
-        elif e["verdict"] == "PENDING" and zh:
-            lines.append(f"      {A.get(e['agency'])}尚未反馈审核意见")
-        elif e["verdict"] == "PASS" and e["rule_id"] == "PROFILE-CHECKED" and zh:
-            lines.append("      已核查年龄（满十八周岁）及党组织职务的党员身份")
-        elif e["detail"]:
-            lines.append(f"      {e['detail']}")
+        lines += explain_entry(e, lang, vocab)
+    return lines
+
+
+def explain_entry(e: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
+    """One trace entry in plain lines: the agency, verdict and rule, then its basis, records, window and what it means."""
+    zh = lang == "zh"
+    A, V = vocab.agency_labels(lang), labels.VERDICT[lang]
+    lines: list[str] = []
+    title = e["title_zh"] if zh else e["title_en"]
+    rule = RULE_WORDS.get(e["rule_id"], e["rule_id"]) if zh else e["rule_id"]
+    head = f"  [{A.get(e['agency'], e['agency'])}] {V.get(e['verdict'], e['verdict'])}  {rule}"
+    if title:
+        head += f" - {title}"
+    lines.append(head)
+    if e["citation"]:
+        lines.append(f"      {'依据' if zh else 'citation'}: {e['citation']}")
+    for f in e["flags"]:
+        lines.append(f"      {'记录' if zh else 'flag'}: {A.get(f['agency'], f['agency'])} {'文号' if zh else 'ref'} "
+                     f"{f['reference']} (v{f['version']}) {vocab.kind_label(f['kind'], lang) if zh else f['kind']} "
+                     f"{f['level']} "
+                     f"{'决定日期' if zh else 'decided'} {f['decided_on']}"
+                     + (f" {'结束' if zh else 'end'} {f['end_date']}" if f["end_date"] else ""))
+    window = labels.window_text(e, lang)
+    if window:
+        lines.append(f"      {window}")
+    if e["effect"] == "name_conflict" and zh:
+        lines.append("      记录上的姓名与候选人姓名不一致（身份证号相同），需人工核实；仅凭此记录不能判定不通过")
+    elif e["verdict"] == "PASS" and e["rule_id"] == "ATTESTED" and zh:
+        when = e["detail"].split(" at ")[-1].split(";")[0]
+        lines.append(f"      已核查：{A.get(e['agency'])}已确认审核本批次，无有效记录（确认时间 {_local(when)}）")
+    elif e["verdict"] == "PENDING" and zh:
+        lines.append(f"      {A.get(e['agency'])}尚未反馈审核意见")
+    elif e["verdict"] == "PASS" and e["rule_id"] == "PROFILE-CHECKED" and zh:
+        lines.append("      已核查年龄（满十八周岁）及党组织职务的党员身份")
+    elif e["detail"]:
+        lines.append(f"      {e['detail']}")
     return lines

@@ -21,7 +21,7 @@ ARGPARSE_STYLE = re.compile(r"%\((\w+)\)[sr]|%s")
 
 
 def _said() -> dict[str, list[str]]:
-    """Every literal message passed to t() in the console: message -> where."""
+    """Every literal message passed to t() (or a page's tr()) in the console: message -> where."""
     out: dict[str, list[str]] = {}
     for path in CONSOLE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -29,6 +29,9 @@ def _said() -> dict[str, list[str]]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t" and node.args
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 out.setdefault(node.args[0].value, []).append(f"{path.name}:{node.lineno}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "tr"
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+                out.setdefault(node.args[1].value, []).append(f"{path.name}:{node.lineno}")  # a page's tr(request, "...")
     for path in CONSOLE.rglob("*.html"):  # the browser console's templates say _("...")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for said in re.findall(r'_\("([^"]+)"', line):

@@ -42,6 +42,7 @@ class Pages(Protocol):
 
     session: Session
     vocab: Vocabulary
+    role: str
 
     def lang(self, request: Request) -> str: ...
     def tr(self, request: Request, text: str, **fields: Any) -> str: ...
@@ -133,9 +134,13 @@ class Acts:
             return self.c.refused(request)
         if path is None:
             return self.c.page(request, "uploaded.html", 400, what="flags", problem=self.c.tr(request, "Choose a file."))
+        correction, reason = form.get("correction") == "1", str(form.get("reason") or "").strip()
+        if correction and not reason:
+            return self.c.page(request, "uploaded.html", 400, what="flags",
+                               problem=self.c.tr(request, "A correction needs its reason."))
         try:
             table = read_table(path, FLAG_COLUMNS, FLAG_REQUIRED)
-            results = [r for chunk in self.c.session.submit_flags(table.rows) for r in chunk]
+            results = [r for chunk in self.c.session.submit_flags(table.rows, correction, reason) for r in chunk]
         except EligibilityError as e:
             return self.c.page(request, "uploaded.html", 400, what="flags", problem=e.message)
         except grpc.RpcError as e:

@@ -23,8 +23,10 @@ from eligibility.console import labels, render
 from eligibility.console.client import Session
 from eligibility.console.i18n import server_said, translate
 from eligibility.console.proofs import prove
-from eligibility.console.web import results
+from eligibility.console.reports.content import local_time
+from eligibility.console.web import lineage, results
 from eligibility.console.web.acts import Acts
+from eligibility.console.web.joint import Joint
 from eligibility.console.web.security import COOKIE, Guard
 from eligibility.rules.vocabulary import Vocabulary
 
@@ -70,9 +72,11 @@ def _refused(why: str, status: int) -> Response:
 class Console:
     """The pages of one launch: a role, its session with the server, its vocabulary."""
 
-    def __init__(self, session: Session, role: str, vocab: Vocabulary, guard: Guard, public_key: str = "") -> None:
-        """Serve role's pages over session (public_key: the log's, from the home, to check proofs with)."""
-        self.session, self.role, self.vocab, self.guard = session, role, vocab, guard
+    def __init__(self, session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo,
+                 public_key: str = "") -> None:
+        """Serve role's pages over session, times in the office's zone (public_key: the log's, from the home, to check
+        proofs with)."""
+        self.session, self.role, self.vocab, self.guard, self.zone = session, role, vocab, guard, zone
         self.public_key = public_key
         self.results = results.Results(session.iter_round_decisions)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -100,7 +104,8 @@ class Console:
             role_label=self.vocab.agency_label(self.role, lang) if self.role in self.vocab.agencies else
             translate({"district": "district office", "auditor": "auditor"}.get(self.role, self.role), lang),
             csrf=self.guard.csrf, W=labels.WORDS[lang], V=labels.VERDICT[lang], OV=labels.OVERALL[lang],
-            STATE=labels.STATE[lang], vocab=self.vocab, request=request, **context)
+            STATE=labels.STATE[lang], vocab=self.vocab, request=request,
+            local=lambda stamp: local_time(stamp, self.zone), **context)
         return HTMLResponse(html, status_code=status)
 
     def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse:
@@ -157,7 +162,9 @@ class Console:
             return self.failed(request, e)
         lang = self.lang(request)
         d = found.decision
-        return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab), **checked)
+        read, context = lineage.inputs(found.record)
+        return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab), inputs=read,
+                         context=context, recorded=local_time(d["recorded_at"], self.zone), **checked)
 
     async def check(self, request: Request) -> Response:
         """The auditor replays a decision or checks its inclusion proof against the signed checkpoint."""
@@ -191,8 +198,9 @@ class Console:
 def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo,
              public_key: str = "") -> Starlette:
     """The console app for one launch."""
-    c = Console(session, role, vocab, guard, public_key)
+    c = Console(session, role, vocab, guard, zone, public_key)
     a = Acts(c, zone)
+    j = Joint(c, a)
     routes = [Route("/", c.home), Route("/rounds/{round_id}", c.round), Route("/decisions/{decision_id}", c.decision),
               Route("/language", c.language, methods=["POST"]),
               Route("/rounds", a.create_round, methods=["POST"]), Route("/flags", a.submit_flags, methods=["POST"]),
@@ -200,7 +208,15 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/rounds/{round_id}/screen", a.screen, methods=["POST"]),
               Route("/rounds/{round_id}/screening", a.screening),
               Route("/rounds/{round_id}/report.{fmt}", a.report),
-              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"]),
               Route("/flags", a.flags), Route("/flags/retract", a.retract, methods=["POST"]),
-              Route("/rounds/{round_id}/candidates", a.candidates)]
+              Route("/rounds/{round_id}/candidates", a.candidates),
+              Route("/rounds/{round_id}/reviews", j.reviews), Route("/rounds/{round_id}/reviews", j.resolve, methods=["POST"]),
+              Route("/flags/correct", j.correcting), Route("/flags/correct", j.correct, methods=["POST"]),
+              Route("/rounds/{round_id}/appeals", j.appeals),
+              Route("/decisions/{decision_id}/appeal", j.open_appeal, methods=["POST"]),
+              Route("/appeals/{appeal_id}/answer", j.answer_appeal, methods=["POST"]),
+              Route("/appeals/{appeal_id}/decide", j.decide_appeal, methods=["POST"]),
+              Route("/rounds/{round_id}/conclude", j.conclude, methods=["POST"]),
+              Route("/export.zip", j.export),
+              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]  # (after /decisions/{id}/appeal)
     return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])

@@ -1,0 +1,158 @@
+"""The joint review's acts in the browser console, in a real headless Chromium against a real server: the court works
+through its REVIEW queue and corrects a record; the district cannot conclude while something blocks it, opens an
+appeal from a candidate's page, decides it once the court answered, and concludes; the auditor downloads the log and
+verifies it offline with the CLI."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.conftest import Server, write_csv
+from tests.helpers import candidate, flag, make_id
+from tests.system.webconsole import ARTIFACTS, chromium, console
+
+AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_affairs", "religious_affairs", "petition"]
+
+
+@pytest.fixture
+def consoles(server: Server) -> Iterator[dict[str, str]]:
+    """The district's, the court's and the auditor's consoles: their launch URLs."""
+    with console(server, "district") as d, console(server, "court") as c, console(server, "auditor") as a:
+        yield {"district": d, "court": c, "auditor": a}
+
+
+def _submit(page: Any, target: Any) -> None:
+    """Click what posts a form (a selector, or a locator) and wait for the page it answers with."""
+    with page.expect_navigation():
+        page.click(target) if isinstance(target, str) else target.click()
+
+
+def _origin(url: str) -> str:
+    return url.split("/?")[0].rstrip("/")
+
+
+def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # type: ignore[no-untyped-def]
+        consoles: dict[str, str], server: Server, cli, tmp_path: Path) -> None:
+    a, b, c, elsewhere = make_id(), make_id(), make_id(), make_id()
+    ref_a, ref_b = f"(2024)浙0106刑初{a[-4:]}号", f"(2023)浙0106刑初{b[-4:]}号"
+    # the court's record of a carries another name (a REVIEW: same person?); its record of b a conviction (FAIL)
+    assert cli("court", "flags", "submit", str(write_csv(tmp_path / "court.csv", [
+        flag(a, "criminal_conviction", ref_a, "2024-03-01", name="王小一"),
+        flag(b, "criminal_conviction", ref_b, "2023-05-01", name="冯二")]))).code == 0
+    write_csv(tmp_path / "c.csv", [candidate(p, n, township="转塘街道", village="龙坞村")
+                                   for p, n in ((a, "王一"), (b, "冯二"), (c, "褚三"))])
+    made = cli("district", "--format", "json", "round", "create", "--name", f"网页复核-{a[-6:]}", "--as-of",
+               "2026-12-01", "--candidates", str(tmp_path / "c.csv"))
+    round_id = orjson.loads(made.out.splitlines()[0])["round_id"]
+    for agency in AGENCIES:
+        assert cli(agency, "round", "attest", round_id).code == 0
+    screened = [orjson.loads(x) for x in cli("district", "--format", "json", "round", "screen", round_id).out.splitlines()]
+    assert [d["overall"] for d in screened] == ["NEEDS_REVIEW", "INELIGIBLE", "ELIGIBLE"]
+    with chromium() as browser:
+        district = browser.new_page(viewport={"width": 1400, "height": 900})
+        court = browser.new_page(viewport={"width": 1400, "height": 900})
+        auditor = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        district.goto(consoles["district"])
+        court.goto(consoles["court"])
+        auditor.goto(consoles["auditor"])
+        d_at, c_at = _origin(consoles["district"]), _origin(consoles["court"])
+
+        # the district tries to conclude: the page says what blocks it, in Chinese, and nothing is recorded
+        district.goto(f"{d_at}/rounds/{round_id}")
+        _submit(district, "#conclude")
+        said = district.locator("p.warn").inner_text()
+        assert "该批次尚不能审定" in said and "王一" in said and "待核实" in said and a not in district.content()
+        district.goto(f"{d_at}/rounds/{round_id}")
+        assert "进行中" in district.content() or "已筛查" in district.content()
+
+        # the court's REVIEW queue: 王一, masked, with what to verify; it resolves it (the console finds the number)
+        court.goto(f"{c_at}/rounds/{round_id}")
+        court.click("#reviews")
+        waiting = court.locator("table.reviews tbody tr")
+        assert waiting.count() == 1 and "王一" in waiting.inner_text() and a[:6] + "********" + a[-4:] in waiting.inner_text()
+        assert a not in court.content()
+        court.screenshot(path=str(ARTIFACTS / "console-agency-review-queue.png"), full_page=True)
+        waiting.locator("input[value=fail]").check()
+        waiting.locator("input[name=opinion]").fill("经核实，系同一人，曾用名王小一")
+        waiting.locator("input[name=handler]").fill("李法官")
+        _submit(court, waiting.locator("button"))
+        assert "王一：已核实" in court.locator("#said").inner_text() and "不通过" in court.locator("#said").inner_text()
+        assert court.locator("#none").count() == 1 and "王一" in court.locator("table.resolved").inner_text()
+        resolved = [orjson.loads(x) for x in cli("court", "--format", "json", "review", "list", "--round", round_id,
+                                                 "--all").out.splitlines()]
+        assert [(x["name"], x["verdict"]) for x in resolved] == [("王一", "FAIL")]
+
+        # the district opens 冯二's appeal from the candidate's page: a wrong number is refused before anything is sent
+        district.goto(f"{d_at}/decisions/{screened[1]['decision_id']}")
+        district.fill("form.appeal input[name=id_number]", c)
+        district.fill("form.appeal input[name=reason]", "本人称判决系他人")
+        _submit(district, "#open-appeal")
+        assert "输入的身份证号不是 冯二 的" in district.content() and c not in district.content()
+        assert cli("district", "--format", "json", "appeal", "list", "--round", round_id).out == ""
+        district.go_back()
+        district.fill("form.appeal input[name=id_number]", b.lower())
+        district.fill("form.appeal input[name=reason]", "本人称判决系他人")
+        _submit(district, "#open-appeal")
+        section = district.locator("section.appeal")
+        assert section.count() == 1 and "冯二" in section.inner_text() and "等待答复：法院" in section.inner_text()
+        district.screenshot(path=str(ARTIFACTS / "console-appeal-opened.png"), full_page=True)
+
+        # the court finds the record was another person's: it corrects the ID number (with its reason), then revises
+        court.goto(f"{c_at}/flags")
+        court.locator("table.flags tr", has_text=ref_b).locator("a.correct").click()
+        assert court.locator("input[name=name]").input_value() == "冯二"
+        court.fill("input[name=id_number]", elsewhere)
+        court.eval_on_selector("input[name=reason]", "e => e.required = false")  # past the browser's own check:
+        _submit(court, "form.correct button")  # no reason, and the console says so
+        assert "更正须填写理由" in court.locator("#problem").inner_text()
+        court.fill("input[name=id_number]", elsewhere)
+        court.fill("input[name=reason]", "身份证号录入错误，系同名他人")
+        court.screenshot(path=str(ARTIFACTS / "console-agency-correct.png"), full_page=True)
+        _submit(court, "form.correct button")
+        row = court.locator("table.flags tr", has_text=ref_b)
+        assert "已更正" in row.inner_text() and "2" in row.inner_text()
+        versions = [orjson.loads(x) for x in cli("court", "--format", "json", "flags", "list").out.splitlines()]
+        mine = next(x for x in versions if x["reference"] == ref_b)
+        assert mine["version"] == 2 and mine["id_number"] == elsewhere[:6] + "********" + elsewhere[-4:]
+        court.goto(f"{c_at}/rounds/{round_id}/appeals")
+        answer = court.locator("form.answer")
+        answer.locator("input[value=revise]").check()
+        answer.locator("input[name=opinion]").fill("原记录身份证号有误，已更正")
+        answer.locator("input[name=handler]").fill("李法官")
+        _submit(court, answer.locator("button"))
+        assert "改正" in court.locator("table.answers").inner_text() and court.locator("form.answer").count() == 0
+
+        # the district decides: 冯二 screened again, eligible now; then the round concludes
+        district.goto(f"{d_at}/rounds/{round_id}/appeals")
+        assert "各涉及单位均已答复" in district.content()
+        _submit(district, "form.decide button")
+        assert district.locator("h1").inner_text().startswith("冯二")
+        assert "的决定，原结论" in district.locator("ul.lineage").inner_text()  # made for the appeal, against the old
+        assert screened[1]["decision_id"] in district.locator("ul.lineage").inner_text()
+        assert "符合" in district.locator("p").first.inner_text() and "不符合" not in district.locator("p").first.inner_text()
+        district.goto(f"{d_at}/rounds/{round_id}")
+        district.fill("form.conclude input[name=note]", "经区联审办审定")
+        _submit(district, "#conclude")
+        assert "已审定" in district.content() and district.locator("#conclude").count() == 0
+        district.screenshot(path=str(ARTIFACTS / "console-concluded.png"), full_page=True)
+        got = orjson.loads(cli("district", "--format", "json", "round", "show", round_id).out.splitlines()[0])
+        assert got["state"] == "concluded"
+
+        # the auditor downloads the log as an export: unzipped, the CLI verifies and replays it offline
+        auditor.goto(consoles["auditor"])
+        with auditor.expect_download() as download:
+            auditor.click("#export")
+        saved = tmp_path / "log.zip"
+        download.value.save_as(saved)
+        with zipfile.ZipFile(saved) as z:
+            z.extractall(tmp_path / "export")
+    verified = cli("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
+                   str(server.home / "keys" / "log.pub"), "--replay")
+    assert verified.code == 0 and "MISMATCH" not in verified.out, verified
+
