@@ -120,6 +120,10 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         versions = [orjson.loads(x) for x in cli("court", "--format", "json", "flags", "list").out.splitlines()]
         mine = next(x for x in versions if x["reference"] == ref_b)
         assert mine["version"] == 2 and mine["id_number"] == elsewhere[:6] + "********" + elsewhere[-4:]
+        district.goto(consoles["district"])  # the office's rounds list counts what changed since screening
+        assert district.locator("table.rounds tr", has_text=round_id).locator("td.changed").inner_text() == "1"
+        court.goto(consoles["court"])
+        assert "已于" in court.locator("table.rounds tr", has_text=round_id).inner_text()  # our review: attested
         court.goto(f"{c_at}/rounds/{round_id}/appeals")
         answer = court.locator("form.answer")
         answer.locator("input[value=revise]").check()
@@ -136,6 +140,14 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         assert "的决定，原结论" in district.locator("ul.lineage").inner_text()  # made for the appeal, against the old
         assert screened[1]["decision_id"] in district.locator("ul.lineage").inner_text()
         assert "符合" in district.locator("p").first.inner_text() and "不符合" not in district.locator("p").first.inner_text()
+        district.goto(f"{d_at}/rounds/{round_id}")  # the results list shows the decision in force
+        assert "符合" in district.locator("table.results tr", has_text="冯二").locator("td.v").last.inner_text()
+        district.fill("form.person input[name=id_number]", b)  # every decision of one candidate, found by number
+        _submit(district, "form.person button")
+        history = district.locator("table.history tbody tr")
+        assert history.count() == 2 and "不符合" in history.nth(0).inner_text() and "不符合" not in history.nth(1).inner_text()
+        assert b not in district.content() and b not in district.url
+        district.screenshot(path=str(ARTIFACTS / "console-candidate-history.png"), full_page=True)
         district.goto(f"{d_at}/rounds/{round_id}")
         district.fill("form.conclude input[name=note]", "经区联审办审定")
         _submit(district, "#conclude")

@@ -607,6 +607,28 @@ ZH: dict[str, str] = {
         "我已知悉，下载",
     "Candidate list with full ID numbers (to check our records)":
         "含完整身份证号的候选人名单（用于比对本单位记录）",
+    "Loading the decisions: {n} of {total} so far (the page looks again every second).":
+        "正在载入审查结论：已载入 {n} / {total}（页面每秒自动刷新）。",
+    "Changed since screening":
+        "审查后有变化",
+    "Our review":
+        "本单位审核",
+    "attested {time}":
+        "已于 {time} 确认",
+    "awaiting our review":
+        "待本单位审核",
+    "A candidate's every decision, by the whole ID number":
+        "按完整身份证号查询候选人的全部结论",
+    "Find":
+        "查询",
+    "No decision is recorded for that ID number in this round.":
+        "该批次没有此身份证号的审查结论。",
+    "Every decision recorded for this candidate, oldest first; the last is in force.":
+        "该候选人的全部审查结论，按时间先后排列；最后一条为现行结论。",
+    "Decision":
+        "结论",
+    "Recorded at":
+        "记录时间",
     "Lineage":
         "来历",
     "Recorded {at}, log entry {leaf}":

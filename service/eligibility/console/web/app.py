@@ -26,8 +26,10 @@ from eligibility.console.proofs import prove
 from eligibility.console.reports.content import local_time
 from eligibility.console.web import lineage, results
 from eligibility.console.web.acts import Acts
-from eligibility.console.web.joint import Joint
+from eligibility.console.web.joint import Joint, id_problem
 from eligibility.console.web.security import COOKIE, Guard
+from eligibility.errors import EligibilityError
+from eligibility.intake.idnumbers import mask, normalize
 from eligibility.rules.vocabulary import Vocabulary
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,6 +81,7 @@ class Console:
         self.session, self.role, self.vocab, self.guard, self.zone = session, role, vocab, guard, zone
         self.public_key = public_key
         self.results = results.Results(session.iter_round_decisions)
+        self.seen: dict[str, dict[str, Any]] = {}  # round -> as it was last shown
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
     @staticmethod
@@ -126,6 +129,13 @@ class Console:
         """The rounds, with their state and who has not attested."""
         try:
             rounds = self.session.list_rounds()
+            if self.role not in self.vocab.agencies:  # the newest screened rounds' results, fetched ahead of a click
+                for r in [r for r in rounds if r["last_screened_at"]][:results.Results.KEEP - 1]:
+                    self.results.start(r["round_id"], r["last_screened_at"])
+            if self.role == "district":  # the office acts on what changed since screening: count it on each screened round
+                for r in rounds:
+                    r["changed"] = self.session.get_round(r["round_id"], with_changes=True)["changed"] \
+                        if r["last_screened_at"] else -1
         except grpc.RpcError as e:
             return self.failed(request, e)
         return self.page(request, "rounds.html", rounds=rounds, agencies=len(self.vocab.agencies))
@@ -134,25 +144,52 @@ class Console:
         """A round: its state, and its results filtered and paged."""
         round_id = request.path_params["round_id"]
         q = request.query_params
+        fetching = self.results.under_way(round_id)
+        if fetching is not None and round_id in self.seen:  # the server is busy sending the round: ask it nothing more
+            return self.page(request, "round.html", info=self.seen[round_id], loading=fetching, rows=[], total=0)
         try:
-            landing = not any(q.get(k) for k in ("page", "township", "village", "result", "agency"))
-            # (what changed since screening is counted on the round's landing view: at 100k it is the costly part)
-            info = self.session.get_round(round_id, with_changes=self.role == "district" and landing)
+            landing = not any(q.get(k) for k in ("page", "township", "village", "result", "agency", "who"))
+            info = self.seen[round_id] = self.session.get_round(round_id)
             # (an agency sees its own acts on a round, not the round's decisions: the server does not give them to it)
             listed = info["last_screened_at"] and self.role not in self.vocab.agencies
-            rows = self.results.rows(round_id, info["last_screened_at"]) if listed else []
+            got = self.results.rows(round_id, info["last_screened_at"]) if listed else []
+            loading = got if isinstance(got, results.Fetch) else None
+            if self.role == "district" and landing and not loading:
+                # (what changed since screening is counted on the round's landing view: at 100k it is the costly part)
+                info = self.session.get_round(round_id, with_changes=True)
         except grpc.RpcError as e:
             return self.failed(request, e)
-        chosen = {k: q.get(k, "") for k in ("township", "village", "result", "agency")}
-        shown = results.select(rows, **chosen)
+        rows: list[results.Row] = [] if isinstance(got, results.Fetch) else got
+        chosen = {k: q.get(k, "") for k in ("township", "village", "result", "agency", "who")}
+        shown = results.select(rows, **{k: v for k, v in chosen.items() if k != "who"}, name=chosen["who"])
         try:
             number = int(q.get("page", "1"))
         except ValueError:
             number = 1
         on_page, number, pages = results.page(shown, number)
-        return self.page(request, "round.html", info=info, rows=on_page, total=len(rows), matching=len(shown),
+        return self.page(request, "round.html", info=info, rows=on_page, total=len(rows), matching=len(shown), loading=loading,
                          number=number, pages=pages, chosen=chosen, townships=sorted({r.township for r in rows}),
                          query=lambda **change: urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
+
+    async def person(self, request: Request) -> Response:
+        """Every decision recorded for one candidate of a round, in log order, found by the whole ID number (posted,
+        so that the number stays out of the address bar and the browser's history; the page shows it masked)."""
+        form = await self.form(request)
+        if form is None:
+            return self.refused(request)
+        round_id = request.path_params["round_id"]
+        try:
+            id_number = normalize(str(form.get("id_number") or ""))
+        except EligibilityError as e:
+            return self.page(request, "error.html", 400, code="INVALID_ARGUMENT", said=id_problem(e, self.lang(request)))
+        try:
+            info = self.session.get_round(round_id)
+            decisions = list(self.session.iter_round_decisions(round_id, id_number=id_number))
+        except grpc.RpcError as e:
+            return self.failed(request, e)
+        for d in decisions:
+            d["recorded_local"] = local_time(d["recorded_at"], self.zone)
+        return self.page(request, "person.html", info=info, decisions=decisions, masked=mask(id_number))
 
     def decision(self, request: Request, **checked: Any) -> Response:
         """A candidate's decision: every agency's verdict, the rule, citation, window and reference, in words."""
@@ -217,6 +254,6 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/appeals/{appeal_id}/answer", j.answer_appeal, methods=["POST"]),
               Route("/appeals/{appeal_id}/decide", j.decide_appeal, methods=["POST"]),
               Route("/rounds/{round_id}/conclude", j.conclude, methods=["POST"]),
-              Route("/export.zip", j.export),
+              Route("/export.zip", j.export), Route("/rounds/{round_id}/person", c.person, methods=["POST"]),
               Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]  # (after /decisions/{id}/appeal)
     return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])

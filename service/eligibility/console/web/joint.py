@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from eligibility.console import render, uploads
-from eligibility.console.i18n import server_said
+from eligibility.console.i18n import row_error_zh, server_said, translate
 from eligibility.console.reports.content import local_time
 from eligibility.console.web.acts import Acts, Pages
 from eligibility.errors import EligibilityError
@@ -34,6 +34,12 @@ def _why(item: dict[str, Any], lang: str, vocab: Vocabulary) -> list[str]:
     """What the agency is asked to verify (its REVIEW entries, and what resolved or voided them), in plain lines."""
     return [line.strip() for x in item["reasons"] if x["verdict"] == "REVIEW" or x["rule_id"] in _RESOLUTIONS
             for line in render.explain_entry(x, lang, vocab)]
+
+
+def id_problem(e: EligibilityError, lang: str) -> str:
+    """What is wrong with a typed ID number, in the person's language."""
+    why = e.message.removeprefix("id_number: ")
+    return translate("ID number: {why}", lang, why=row_error_zh(why) if lang == "zh" else why)
 
 
 class Joint:
@@ -164,7 +170,7 @@ class Joint:
                 id_number = normalize(typed)
             except EligibilityError as e:
                 return self.c.page(request, "error.html", 400, code="INVALID_ARGUMENT",
-                                   said=self.c.tr(request, "ID number: {why}", why=e.message))
+                                   said=id_problem(e, self.c.lang(request)))
             if mask(id_number) != d["id_number"]:
                 return self.c.page(request, "error.html", 400, code="INVALID_ARGUMENT", said=self.c.tr(
                     request, "The ID number typed is not {name}'s ({masked}).", name=d["name"], masked=d["id_number"]))
