@@ -250,7 +250,8 @@ def test_the_auditor_replays_a_decision_and_checks_its_proof(auditor_console: st
         assert page.locator("h1").inner_text().startswith("网三")
         inputs = page.locator("table.inputs tbody tr")  # what it read, each with the log entry it was read from
         flag_row = inputs.filter(has_text="(2019)浙0106刑初9号")
-        assert "v1 active" in flag_row.inner_text() and flag_row.locator("td").nth(2).inner_text().isdigit()
+        assert "法院 (2019)浙0106刑初9号 v1 有效 刑事处罚" in flag_row.inner_text()
+        assert flag_row.locator("td").nth(2).inner_text().isdigit()
         assert inputs.filter(has_text="候选人").locator("td").nth(2).inner_text().isdigit()
         assert "记录于" in page.locator("ul.lineage").inner_text()
         page.click("#replay")

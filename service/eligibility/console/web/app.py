@@ -199,7 +199,7 @@ class Console:
             return self.failed(request, e)
         lang = self.lang(request)
         d = found.decision
-        read, context = lineage.inputs(found.record)
+        read, context = lineage.inputs(found.record, self.vocab, lang, self.zone)
         return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab), inputs=read,
                          context=context, recorded=local_time(d["recorded_at"], self.zone), **checked)
 
