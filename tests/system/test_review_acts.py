@@ -429,3 +429,52 @@ def test_an_edited_appeal_row_is_not_decided_on_and_is_named(run: Cli, acts: Ser
         db.close()
     assert _json(run("district", "--format", "json", "appeal", "decide", appeal["appeal_id"]))[0]["decision"][
         "overall"] == "INELIGIBLE"
+
+
+def test_two_of_the_same_act_at_once_record_one(run: Cli, acts: Server, tmp_path: Path) -> None:
+    """A double-clicked button (or two clerks) sends the same act twice at once: one is recorded, the other refused."""
+    import grpc
+
+    from eligibility._gen.v1 import eligibility_pb2 as pb
+    from eligibility.console.client import connect
+    a = make_id()
+    write_csv(tmp_path / "court.csv", [flag(a, "criminal_conviction", f"法-并发-{a[-4:]}", "2024-03-01", name="魏一")])
+    assert run("court", "flags", "submit", str(tmp_path / "court.csv")).code == 0
+    round_id = _round(run, tmp_path, [(a, "魏一", "东城街道")], "并发")
+    for agency in AGENCIES:
+        assert run(agency, "round", "attest", round_id).code == 0
+    assert run("district", "round", "screen", round_id).code == 0
+    appeal = _json(run("district", "--format", "json", "appeal", "open", "--round", round_id, "--id-number", a,
+                       "--reason", "同时提交"))[0]
+
+    def twice(role: str, method: str, request: Any) -> list[str]:
+        """The same call from two clients at once, without an idempotency key (as grpcurl sends it)."""
+        said: list[str] = []
+        start = threading.Barrier(2)
+
+        def go() -> None:
+            with connect(acts.config, role, acts.address) as c:
+                stub = getattr(c.appeals if "Appeal" in method else c.rounds, method)
+                start.wait()
+                try:
+                    stub(request, metadata=c.metadata, timeout=30)
+                    said.append("ok")
+                except grpc.RpcError as e:
+                    said.append(e.details() or "")
+        threads = [threading.Thread(target=go) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(said) == 2 and "ok" in said, said
+        said.remove("ok")
+        return said
+    answered = twice("court", "AnswerAppeal", pb.AnswerAppealRequest(appeal_id=appeal["appeal_id"], answer="uphold",
+                                                                     opinion="维持"))
+    assert "already answered" in answered[0], answered
+    decided = twice("district", "DecideAppeal", pb.DecideAppealRequest(appeal_id=appeal["appeal_id"]))
+    assert "decided already" in decided[0], decided
+    every = _json(run("auditor", "--format", "json", "audit", "decisions", "--round", round_id))
+    assert len(every) == 2  # the screening's and the appeal's, not a third
+    concluded = twice("district", "ConcludeRound", pb.ConcludeRoundRequest(round_id=round_id, note="审定"))
+    assert "is concluded" in concluded[0], concluded

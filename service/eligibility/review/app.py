@@ -6,10 +6,13 @@ the checks here are the data-level ones (an agency acts on its own flags and att
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, TypeVar
 
 from eligibility.engine.evaluator import Evaluator
 from eligibility.engine.model import CandidateFacts
@@ -86,6 +89,20 @@ def _overall(d: StoredDecision) -> tuple[str, str, str]:
     return c["name"], c["id_masked"], overall
 
 
+_Act = TypeVar("_Act", bound=Callable[..., Any])
+
+
+def one_at_a_time(act: _Act) -> _Act:
+    """The joint review's acts (resolve, appeal open / answer / decide, conclude) run one at a time: each checks
+    the state it changes (already answered, already decided, still REVIEW) and then records, so two at once (a
+    double-clicked button, two clerks) could both pass the check."""
+    @functools.wraps(act)
+    def run(self: App, *args: Any, **kwargs: Any) -> Any:
+        with self._acts:
+            return act(self, *args, **kwargs)
+    return run  # type: ignore[return-value]
+
+
 class App:
     """Use cases of the joint review."""
 
@@ -93,6 +110,7 @@ class App:
         """Open the store and load the rulesets of a home; refuse a log that does not extend the checkpoint this
         server signed last, unless the operator accepts a restored backup."""
         self.config = config
+        self._acts = threading.Lock()  # see one_at_a_time
         self.store = open_store(config.database)
         for name in bind_keys(self.store, config.keys()):  # a database made before keys were bound to it
             log.warning("recorded the fingerprint of key %s in the database (first start with this version)", name)
@@ -305,6 +323,7 @@ class App:
                 size = now
             time.sleep(every)
 
+    @one_at_a_time
     def conclude_round(self, role: str, round_id: str, note: str) -> tuple[RoundInfo, list[str], int, Checkpoint | None]:
         """Conclude a round once nothing blocks it: (round, blockers, the conclusion's entry, the checkpoint signed
         after it). With blockers nothing is recorded."""
@@ -492,6 +511,7 @@ class App:
             if items:
                 yield items
 
+    @one_at_a_time
     def resolve_review(self, agency: str, round_id: str, id_number: str, outcome: str, opinion: str,
                        handler: str) -> tuple[StoredResolution, int, Decided]:
         """Record the agency's conclusion on its REVIEW verdict in the candidate's latest decision, then screen the
@@ -514,6 +534,7 @@ class App:
         return resolution, at, self._screen_in_round(info, person_key, masked)
 
     # ---- appeals (复核) ----
+    @one_at_a_time
     def open_appeal(self, role: str, round_id: str, id_number: str, reason: str) -> tuple[StoredAppeal, int]:
         """Open an appeal against a candidate's latest decision in a round (open or concluded): (appeal, its entry)."""
         info = self.get_round(round_id, count=False)
@@ -577,6 +598,7 @@ class App:
                 for a, entry, decided in self.store.appeals(round_id.strip())
                 if role not in self.vocabulary.agencies or role in a.agencies]
 
+    @one_at_a_time
     def answer_appeal(self, agency: str, appeal_id: str, answer: str, opinion: str,
                       handler: str) -> tuple[StoredAppeal, StoredAnswer, int]:
         """A contested agency's answer to an appeal: (appeal, answer, its entry)."""
@@ -588,6 +610,7 @@ class App:
         answered = answer_for(appeal, decided, given, agency, answer.strip().lower(), opinion, handler, clock.utc_now())
         return appeal, answered, self.store.add_answer(answered, answer_body(answered))
 
+    @one_at_a_time
     def decide_appeal(self, role: str, appeal_id: str) -> tuple[StoredAppeal, Decided, int]:
         """Once every contested agency answered: screen the candidate again, the decision naming the appeal; amend a
         concluded round's conclusion with it: (appeal, the new decision, the amendment's entry or -1)."""
