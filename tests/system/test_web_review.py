@@ -5,6 +5,7 @@ verifies it offline with the CLI."""
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,10 @@ AGENCIES = ["discipline", "court", "procuratorate", "police", "justice", "civil_
 @pytest.fixture
 def consoles(server: Server) -> Iterator[dict[str, str]]:
     """The district's, the court's and the auditor's consoles: their launch URLs."""
+    before = set(Path(tempfile.gettempdir()).glob("eligibility-console-*"))
     with console(server, "district") as d, console(server, "court") as c, console(server, "auditor") as a:
-        yield {"district": d, "court": c, "auditor": a}
+        work = set(Path(tempfile.gettempdir()).glob("eligibility-console-*")) - before  # their work directories
+        yield {"district": d, "court": c, "auditor": a, "work": ":".join(str(w) for w in work)}
 
 
 def _submit(page: Any, target: Any) -> None:
@@ -164,7 +167,38 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         download.value.save_as(saved)
         with zipfile.ZipFile(saved) as z:
             z.extractall(tmp_path / "export")
+        # what the consoles were handed or made (uploads, the log, reports) is not kept once used
+        work = [Path(w) for w in consoles["work"].split(":")]
+        assert len(work) == 3 and [str(f) for w in work for f in w.iterdir()] == []
     verified = cli("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
                    str(server.home / "keys" / "log.pub"), "--replay")
     assert verified.code == 0 and "MISMATCH" not in verified.out, verified
 
+
+
+def test_a_console_keeps_nothing_when_it_stops_and_refuses_a_file_too_large(server: Server, tmp_path: Path) -> None:
+    import urllib.request
+    before = set(Path(tempfile.gettempdir()).glob("eligibility-console-*"))
+    with console(server, "court") as url:
+        mine = set(Path(tempfile.gettempdir()).glob("eligibility-console-*")) - before
+        assert len(mine) == 1 and oct(next(iter(mine)).stat().st_mode & 0o777) == "0o700"
+        origin, _, token = url.partition("/?token=")
+        import hashlib
+        import hmac
+        csrf = hmac.new(token.encode(), b"csrf", hashlib.sha256).hexdigest()
+        big = b"x" * (64 * 2**20 + 1)
+        boundary = "----eligibility"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+                "Content-Type: text/csv\r\n\r\n").encode() + big + f"\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(f"{origin}/flags", data=body, method="POST", headers={
+            "Cookie": f"eligibility_console={token}", "Origin": origin,
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            urllib.request.urlopen(req, timeout=60)
+            raise AssertionError("a file too large was taken")
+        except urllib.error.HTTPError as e:
+            said = e.read().decode()
+            assert e.code == 400 and "文件超过 64 MB" in said, said
+        assert list(next(iter(mine)).iterdir()) == []
+    assert not any(d.exists() for d in mine)  # removed when the console stopped

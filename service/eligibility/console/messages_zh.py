@@ -579,6 +579,8 @@ ZH: dict[str, str] = {
         "返回批次",
     "Choose a file.":
         "请选择文件。",
+    "The file is larger than {mb} MB: split it and upload the parts.":
+        "文件超过 {mb} MB：请拆分后分别上传。",
     "Audit":
         "审计",
     "Replay this decision":

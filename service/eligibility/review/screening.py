@@ -3,9 +3,10 @@ inputs (its body made by the codec)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections.abc import Container, Generator, Sequence
+from collections.abc import Container, Generator, Iterator, Sequence
 from datetime import date
 from functools import partial
 
@@ -76,13 +77,25 @@ class Decided:
         return self._record
 
 
+class _Ids:
+    """Where this process's decision ids count from: 56 random bits drawn once per process (again after a fork)."""
+
+    pid = -1
+    count: Iterator[int] = iter(())
+
+
 def new_decision_id() -> str:
-    """A fresh decision id: 40 bits of the clock (ms) then 56 random bits.
+    """A fresh decision id: 40 bits of the clock (ms) then 56 bits counted from a random start drawn once per process.
 
     Ids made close in time sort close together, so a screening appends to the end of the
-    decision-id index instead of touching a random page of it for every decision.
+    decision-id index instead of touching a random page of it for every decision. Counting instead of
+    drawing 56 random bits per id saves a system call per decision; two processes collide only if
+    their random starts fall within the number of ids they make of each other (some 1e-11 for a
+    million decisions each), and within a process the count never repeats.
     """
-    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{os.urandom(7).hex()}"
+    if _Ids.pid != os.getpid():
+        _Ids.pid, _Ids.count = os.getpid(), itertools.count(int.from_bytes(os.urandom(7), "big"))
+    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{next(_Ids.count) & 0xFF_FFFF_FFFF_FFFF:014x}"
 
 
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 import webbrowser
@@ -41,11 +42,19 @@ def cmd_console(args: argparse.Namespace) -> int:
     if not args.no_browser:
         webbrowser.open(guard.url())
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found: make that handler end
+    # the command through the finally below (which removes the work directory), not kill the process
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         server.run(sockets=[sock])
     finally:
+        app.state.close()
         s.close()
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Add) -> None:

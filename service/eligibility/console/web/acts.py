@@ -6,6 +6,8 @@ command line; every rejected row is shown beside its cells, in the file's own he
 from __future__ import annotations
 
 import csv
+import secrets
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import grpc
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -74,18 +77,29 @@ class Acts:
         self.screenings: dict[str, Screening] = {}
         self.work = Path(tempfile.mkdtemp(prefix="eligibility-console-"))
 
-    async def _upload(self, request: Request) -> tuple[Any, Path | None]:
+    def close(self) -> None:
+        """Remove the work directory (what is left of uploads and downloads) when the console stops."""
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def scratch(self, suffix: str) -> Path:
+        """A new file of this launch's own (private) work directory: an upload, a download being made."""
+        return self.work / f"{secrets.token_hex(8)}{suffix}"
+
+    async def _upload(self, request: Request) -> tuple[Any, Path | None, str]:
+        """(the form (None: no CSRF token), the uploaded file saved (None: none), why it was not taken)."""
         form = await self.c.form(request)
         if form is None:
-            return None, None
+            return None, None, ""
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return form, None
-        suffix = Path(upload.filename).suffix.lower() or ".csv"
+            return form, None, self.c.tr(request, "Choose a file.")
         data = await upload.read(MAX_UPLOAD + 1)
-        path = self.work / f"upload-{id(data)}{suffix}"
-        path.write_bytes(data[:MAX_UPLOAD])
-        return form, path
+        if len(data) > MAX_UPLOAD:  # refused whole: a file cut short would lose its last rows without a word
+            return form, None, self.c.tr(request, "The file is larger than {mb} MB: split it and upload the parts.",
+                                         mb=MAX_UPLOAD // 2**20)
+        path = self.scratch(Path(upload.filename).suffix.lower() or ".csv")
+        path.write_bytes(data)
+        return form, path, ""
 
     def _shown(self, request: Request, path: Path, table: Any, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rejected rows as the page shows them: the row, its cells, what is wrong (in the person's words)."""
@@ -105,12 +119,18 @@ class Acts:
 
     async def create_round(self, request: Request) -> Response:
         """A new round from an uploaded candidate file (or, with round_id, the fixed rows added to it)."""
-        form, path = await self._upload(request)
+        form, path, problem = await self._upload(request)
         if form is None:
             return self.c.refused(request)
-        round_id = str(form.get("round_id") or "")
         if path is None:
-            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=self.c.tr(request, "Choose a file."))
+            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=problem)
+        try:
+            return self._create_round(request, form, path)
+        finally:
+            path.unlink(missing_ok=True)  # (it holds full ID numbers: kept no longer than it is read)
+
+    def _create_round(self, request: Request, form: Any, path: Path) -> Response:
+        round_id = str(form.get("round_id") or "")
         try:
             table = read_table(path, CANDIDATE_COLUMNS, CANDIDATE_REQUIRED)
             if round_id:
@@ -129,11 +149,17 @@ class Acts:
 
     async def submit_flags(self, request: Request) -> Response:
         """An agency's uploaded flags file."""
-        form, path = await self._upload(request)
+        form, path, problem = await self._upload(request)
         if form is None:
             return self.c.refused(request)
         if path is None:
-            return self.c.page(request, "uploaded.html", 400, what="flags", problem=self.c.tr(request, "Choose a file."))
+            return self.c.page(request, "uploaded.html", 400, what="flags", problem=problem)
+        try:
+            return self._submit_flags(request, form, path)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _submit_flags(self, request: Request, form: Any, path: Path) -> Response:
         correction, reason = form.get("correction") == "1", str(form.get("reason") or "").strip()
         if correction and not reason:
             return self.c.page(request, "uploaded.html", 400, what="flags",
@@ -177,12 +203,12 @@ class Acts:
             rows = list(self.c.session.candidates(round_id, reveal=True))
         except grpc.RpcError as e:
             return self.c.failed(request, e)
-        out = self.work / f"candidates-{round_id}.csv"
+        out = self.scratch(".csv")
         with out.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(["序号", "身份证号", "姓名", "乡镇(街道)", "村(社区)", "拟任职务"])
             w.writerows([r["seq"], r["id_number"], r["name"], r["township"], r["village"], r["position"]] for r in rows)
-        return FileResponse(out, filename=f"候选人-{round_id}.csv")
+        return FileResponse(out, filename=f"候选人-{round_id}.csv", background=gone(out))
 
     async def attest(self, request: Request) -> Response:
         """The agency attests the round, with its opinion and handler."""
@@ -242,10 +268,15 @@ class Acts:
         if not decisions:
             return self.c.page(request, "error.html", 400, code="FAILED_PRECONDITION",
                                said=self.c.tr(request, "Not screened yet."))
-        out = self.work / f"{round_id}.{fmt}"
+        out = self.scratch(f".{fmt}")
         reports.write(reports.Report(decisions, self.c.lang(request), self.c.vocab, info,
                                      f"{info['ruleset']}@{decisions[0]['ruleset_hash'][:12]}", self.zone), out)
-        return FileResponse(out, filename=f"联审结果-{round_id}.{fmt}")
+        return FileResponse(out, filename=f"联审结果-{round_id}.{fmt}", background=gone(out))
+
+
+def gone(path: Path) -> BackgroundTask:
+    """Delete a download once it is sent (the console keeps no copy of what it handed over)."""
+    return BackgroundTask(path.unlink, missing_ok=True)
 
 
 def _columns(path: Path, table: Any) -> list[str]:

@@ -256,4 +256,6 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/rounds/{round_id}/conclude", j.conclude, methods=["POST"]),
               Route("/export.zip", j.export), Route("/rounds/{round_id}/person", c.person, methods=["POST"]),
               Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]  # (after /decisions/{id}/appeal)
-    return Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
+    app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
+    app.state.close = a.close  # (the console command calls it when it stops)
+    return app

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from eligibility.console import render, uploads
 from eligibility.console.i18n import row_error_zh, server_said, translate
 from eligibility.console.reports.content import local_time
-from eligibility.console.web.acts import Acts, Pages
+from eligibility.console.web.acts import Acts, Pages, gone
 from eligibility.errors import EligibilityError
 from eligibility.intake.idnumbers import mask, normalize
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY
@@ -48,7 +48,7 @@ class Joint:
     def __init__(self, console: Pages, acts: Acts) -> None:
         """Act through console's session."""
         self.c = console
-        self.work = acts.work
+        self.acts = acts
         self.zone = acts.zone
         self.people: dict[str, dict[Person, list[str]]] = {}  # round -> person -> full ID numbers (an agency's)
 
@@ -223,7 +223,7 @@ class Joint:
     def export(self, request: Request) -> Response:
         """The whole log, its checkpoints and public key as one zip: unzipped, `eligibility audit verify DIR
         --public-key FILE --replay` checks it offline."""
-        out = self.work / "eligibility-log.zip"
+        out = self.acts.scratch(".zip")
         n = 0
         try:
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -237,4 +237,4 @@ class Joint:
                 z.writestr(PUBLIC_KEY, export.public_key + "\n")
         except grpc.RpcError as e:
             return self.c.failed(request, e)
-        return FileResponse(out, filename=f"eligibility-log-{n}.zip")
+        return FileResponse(out, filename=f"eligibility-log-{n}.zip", background=gone(out))
