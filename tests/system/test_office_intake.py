@@ -156,3 +156,26 @@ def test_template_with_drop_downs_filled_in_and_submitted(cli, tmp_path: Path) -
     cws = load_workbook(cand)["填写"]
     assert [c.value for c in cws[1]] == ["乡镇(街道)", "村(社区)", "姓名", "身份证号", "拟任职务", "是否党员"]
     assert {str(dv.sqref) for dv in cws.data_validations.dataValidation} == {"E2:E1001", "F2:F1001"}
+
+
+def test_returned_rows_and_the_agency_list_never_carry_a_formula_to_run(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A cell that reads =HYPERLINK(...) (or the like) goes back as text: in the rejected-rows workbook as a text cell,
+    in CSV with a leading apostrophe, never as a formula a spreadsheet would run when the clerk opens it."""
+    import csv
+    a = make_id()
+    evil = '=HYPERLINK("http://evil.example","点此")'
+    wrong = a[:-1] + ("0" if a[-1] != "0" else "1")  # a wrong check digit: the row is rejected
+    book = tmp_path / "名单.csv"
+    with book.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows([HEAD[:7], [1, "转塘街道", evil, "甲", wrong, "村委会委员", "群众"]])
+    made = cli("district", "round", "create", "--name", f"公式-{a[-6:]}", "--as-of", "2026-12-01", "--candidates",
+               str(book), "--check", "--rejected", str(tmp_path / "退回.xlsx"))
+    assert made.code == 1, made
+    wb = load_workbook(tmp_path / "退回.xlsx")
+    row = list(wb.active.iter_rows())[1]
+    wb.close()
+    assert row[2].value == evil and row[2].data_type == "s"  # the text as the file had it, a text cell
+    assert cli("district", "round", "create", "--name", f"公式c-{a[-6:]}", "--as-of", "2026-12-01", "--candidates",
+               str(book), "--check", "--rejected", str(tmp_path / "退回.csv")).code == 1
+    cells = list(csv.reader((tmp_path / "退回.csv").read_text(encoding="utf-8-sig").splitlines()))[1]
+    assert cells[2] == "'" + evil

@@ -13,6 +13,7 @@ from typing import Any
 
 from eligibility.console.common import UsageError, as_json
 from eligibility.console.i18n import lang, row_error_zh, t
+from eligibility.console.reports.content import safe_text
 from eligibility.intake.files import Table, header_cells, raw_rows, read_table
 
 ERROR_COLUMN = "错误原因"
@@ -128,14 +129,23 @@ def write_rejected(path: Path, table: Table, rejected: list[dict[str, Any]], out
             with out.open("w", encoding="utf-8-sig", newline="") as f:
                 w = csv.writer(f)
                 w.writerow([*header, ERROR_COLUMN])
-                w.writerows([["" if v is None else v for v in row] for row in rows])
+                w.writerows([["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row]
+                             for row in rows])
             return
         from openpyxl import Workbook  # type: ignore[import-untyped]
+        from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("被退回的行")
-        ws.append([*header, ERROR_COLUMN])
+
+        def text(v: Any) -> Any:  # a cell that reads "=..." is text as the file had it, never a formula to run
+            if not isinstance(v, str) or not v.startswith("="):
+                return v
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            return cell
+        ws.append([text(h) for h in [*header, ERROR_COLUMN]])
         for row in rows:
-            ws.append(row)
+            ws.append([text(v) for v in row])
         wb.save(out)
     except OSError as e:
         raise UsageError(t("--rejected {out}: cannot write ({why})", out=out, why=e.strerror)) from None

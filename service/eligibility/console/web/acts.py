@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from eligibility.console import reports, uploads
 from eligibility.console.client import Session
+from eligibility.console.reports.content import safe_text
 from eligibility.errors import EligibilityError
 from eligibility.intake.files import (
     CANDIDATE_COLUMNS,
@@ -207,7 +208,8 @@ class Acts:
         with out.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(["序号", "身份证号", "姓名", "乡镇(街道)", "村(社区)", "拟任职务"])
-            w.writerows([r["seq"], r["id_number"], r["name"], r["township"], r["village"], r["position"]] for r in rows)
+            w.writerows([r["seq"], r["id_number"], *(safe_text(r[k]) for k in ("name", "township", "village", "position"))]
+                        for r in rows)  # (no cell a spreadsheet would run as a formula)
         return FileResponse(out, filename=f"候选人-{round_id}.csv", background=gone(out))
 
     async def attest(self, request: Request) -> Response:
