@@ -579,6 +579,8 @@ ZH: dict[str, str] = {
         "返回批次",
     "Choose a file.":
         "请选择文件。",
+    "No report as {fmt}: XLSX, PDF or CSV.":
+        "没有 {fmt} 格式的报表：可下载 XLSX、PDF 或 CSV。",
     "The file is larger than {mb} MB: split it and upload the parts.":
         "文件超过 {mb} MB：请拆分后分别上传。",
     "Audit":
@@ -1096,6 +1098,8 @@ SERVER_ERRORS: list[tuple[str, str]] = [
      "\\g<a> 已答复复核申请 \\g<p>"),
     (r"appeal (?P<p>A-\w+) was decided \(decision (?P<d>\S+)\): it takes no more answers",
      "复核申请 \\g<p> 已决定（结论 \\g<d>）：不再接受答复"),
+    (r"role (?P<r>\w+) may not call /eligibility\.v1\.(?P<s>\w+)/(?P<m>\w+)",
+     "角色 \\g<r> 无权进行此操作（\\g<s>/\\g<m>）"),
     # appeals and resolutions (复核, 核实)
     (r"(?P<w>.+) is (?P<o>\w+) in decision (?P<d>\S+): no agency's verdict is against them, there is nothing to appeal",
      "\\g<w> 在结论 \\g<d> 中为 \\g<o>：没有单位的意见对其不利，无可复核"),

@@ -261,7 +261,8 @@ class Acts:
         """The round's report as XLSX, PDF or CSV (Chinese unless the page is in English)."""
         round_id, fmt = request.path_params["round_id"], request.path_params["fmt"]
         if f".{fmt}" not in reports.FORMATS:
-            return self.c.page(request, "error.html", 404, code="NOT_FOUND", said=fmt)
+            return self.c.page(request, "error.html", 404, code="NOT_FOUND",
+                               said=self.c.tr(request, "No report as {fmt}: XLSX, PDF or CSV.", fmt=fmt))
         try:
             info = self.c.session.get_round(round_id, with_changes=True)
             decisions = self.c.session.round_decisions(round_id)
