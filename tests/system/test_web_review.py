@@ -125,6 +125,11 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         assert mine["version"] == 2 and mine["id_number"] == elsewhere[:6] + "********" + elsewhere[-4:]
         district.goto(consoles["district"])  # the office's rounds list counts what changed since screening
         assert district.locator("table.rounds tr", has_text=round_id).locator("td.changed").inner_text() == "1"
+        district.goto(f"{d_at}/rounds/{round_id}")
+        district.click("#changed")  # what arrived after the decision: the court's new version of 冯二's record
+        late = district.locator("table.changes tbody tr")
+        assert late.count() == 1 and "冯二" in late.inner_text() and "法院" in late.inner_text() and ref_b in late.inner_text()
+        assert b not in district.content()
         court.goto(consoles["court"])
         assert "已于" in court.locator("table.rounds tr", has_text=round_id).inner_text()  # our review: attested
         court.goto(f"{c_at}/rounds/{round_id}/appeals")

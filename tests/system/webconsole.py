@@ -46,3 +46,14 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def wait_for_round(page: Any, round_url: str, server: Server) -> None:
+    """Wait for the screening's progress page to refresh itself to the round's results; if it does not, fail with
+    the page and the server's log (what the screening was waiting for)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_url(round_url, timeout=60_000)
+    except PlaywrightTimeout:
+        log = (server.home / "server.log").read_text(errors="replace")[-3000:]
+        raise AssertionError(f"still at {page.url}: {page.locator('main').inner_text()}\nserver log:\n{log}") from None

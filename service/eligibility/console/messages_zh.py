@@ -611,6 +611,18 @@ ZH: dict[str, str] = {
         "我已知悉，下载",
     "Candidate list with full ID numbers (to check our records)":
         "含完整身份证号的候选人名单（用于比对本单位记录）",
+    "Screen only the {n} changed":
+        "只审查有变化的 {n} 人",
+    "Nothing arrived after the decisions: the round's results are current.":
+        "结论之后没有新到的记录：该批次结果为最新。",
+    "{n} candidates have records, attestations or resolutions that arrived after their latest decision (or were added after the screening): screen them again before concluding.":
+        "有 {n} 名候选人在其最新结论之后有新到的记录、确认或核实（或在审查后追加）：审定前请重新审查。",
+    "What arrived":
+        "新到内容",
+    "After decision":
+        "晚于结论",
+    "not-screened":
+        "尚未审查",
     "Loading the decisions: {n} of {total} so far (the page looks again every second).":
         "正在载入审查结论：已载入 {n} / {total}（页面每秒自动刷新）。",
     "Changed since screening":

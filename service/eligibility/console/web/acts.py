@@ -61,6 +61,7 @@ class Screening:
     """A screening the console started: how far it got, and how it ended."""
 
     round_id: str
+    changed_only: bool = False
     done: int = 0
     total: int | None = None
     finished: bool = False
@@ -226,12 +227,13 @@ class Acts:
 
     async def screen(self, request: Request) -> Response:
         """Start screening the round in the background; the progress page follows it."""
-        if await self.c.form(request) is None:
+        form = await self.c.form(request)
+        if form is None:
             return self.c.refused(request)
         round_id = request.path_params["round_id"]
         job = self.screenings.get(round_id)
         if job is None or job.finished:
-            job = self.screenings[round_id] = Screening(round_id)
+            job = self.screenings[round_id] = Screening(round_id, changed_only=form.get("changed") == "1")
             threading.Thread(target=self._run, args=(job,), daemon=True).start()
         return RedirectResponse(f"/rounds/{round_id}/screening", status_code=303)
 
@@ -242,7 +244,8 @@ class Acts:
         def advance(n: int) -> None:
             job.done += n
         try:
-            for _ in self.c.session.iter_screen_round(job.round_id, on_total=total, on_chunk=advance):
+            for _ in self.c.session.iter_screen_round(job.round_id, on_total=total, on_chunk=advance,
+                                                      changed_only=job.changed_only):
                 pass
         except grpc.RpcError as e:
             job.error = f"{e.code().name}: {e.details()}"

@@ -249,7 +249,7 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
               Route("/rounds/{round_id}/candidates", a.candidates),
               Route("/rounds/{round_id}/reviews", j.reviews), Route("/rounds/{round_id}/reviews", j.resolve, methods=["POST"]),
               Route("/flags/correct", j.correcting), Route("/flags/correct", j.correct, methods=["POST"]),
-              Route("/rounds/{round_id}/appeals", j.appeals),
+              Route("/rounds/{round_id}/appeals", j.appeals), Route("/rounds/{round_id}/changes", j.changes),
               Route("/decisions/{decision_id}/appeal", j.open_appeal, methods=["POST"]),
               Route("/appeals/{appeal_id}/answer", j.answer_appeal, methods=["POST"]),
               Route("/appeals/{appeal_id}/decide", j.decide_appeal, methods=["POST"]),

@@ -137,6 +137,22 @@ class Joint:
             return self.correcting(request, "；".join(uploads.said({"message": p}, lang) for p in problems), 400)
         return RedirectResponse("/flags", status_code=303)
 
+    # ---- late records ----
+    def changes(self, request: Request) -> Response:
+        """What arrived after each candidate's latest decision (late records, added candidates), to screen again."""
+        round_id = request.path_params["round_id"]
+        try:
+            info = self.c.session.get_round(round_id)
+            screened, changes = self.c.session.changes(round_id)
+        except grpc.RpcError as e:
+            return self.c.failed(request, e)
+        lang = self.c.lang(request)
+        for x in changes:
+            x["at"] = local_time(x["at"], self.zone)
+            x["agency_label"] = self.c.vocab.agency_label(x["agency"], lang) if x["agency"] else ""
+        return self.c.page(request, "changes.html", info=info, changes=changes, screened=screened,
+                           people=len({x["seq"] for x in changes}))
+
     # ---- appeals ----
     def appeals(self, request: Request) -> Response:
         """The appeals of a round the role may see (an agency: those contesting its verdicts), each with its act."""
