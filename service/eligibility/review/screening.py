@@ -77,11 +77,12 @@ class Decided:
         return self._record
 
 
-class _Ids:
-    """Where this process's decision ids count from: 56 random bits drawn once per process (again after a fork)."""
+def _counted_from_random() -> Iterator[int]:
+    return itertools.count(int.from_bytes(os.urandom(7), "big"))
 
-    pid = -1
-    count: Iterator[int] = iter(())
+
+_ids = [_counted_from_random()]
+os.register_at_fork(after_in_child=lambda: _ids.__setitem__(0, _counted_from_random()))  # a forked child counts anew
 
 
 def new_decision_id() -> str:
@@ -93,9 +94,7 @@ def new_decision_id() -> str:
     their random starts fall within the number of ids they make of each other (some 1e-11 for a
     million decisions each), and within a process the count never repeats.
     """
-    if _Ids.pid != os.getpid():
-        _Ids.pid, _Ids.count = os.getpid(), itertools.count(int.from_bytes(os.urandom(7), "big"))
-    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{next(_Ids.count) & 0xFF_FFFF_FFFF_FFFF:014x}"
+    return f"dec-{time.time_ns() // 1_000_000 & 0xFF_FFFF_FFFF:010x}{next(_ids[0]) & 0xFF_FFFF_FFFF_FFFF:014x}"
 
 
 def decide(evaluator: Evaluator, ruleset: Ruleset, round_id: str, inp: EvalInput, recorded_at: str = "",
