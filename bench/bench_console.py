@@ -65,7 +65,7 @@ def main() -> None:
             assert console.stdout is not None
             url = orjson.loads(console.stdout.readline())["url"]
             base, _, token = url.partition("?token=")
-            cookie = f"eligibility_console={token}"
+            cookie = f"eligibility_console_{base.rstrip('/').rsplit(':', 1)[1]}={token}"
             page = f"{base}rounds/{round_id}"
             t0 = time.perf_counter()
             first, body = _fetch(page, cookie)  # cold: the page answers at once, saying how far the fetch got

@@ -112,8 +112,11 @@ def test_the_console_refuses_what_its_person_did_not_send(district_console: str,
     assert _get(f"{base}?token=wrong")[0] == 403
     status, _, headers = _get(district_console)
     said = headers.get("set-cookie", "")
-    assert status == 303 and "eligibility_console=" in said and "samesite=strict" in said.lower() and "httponly" in said.lower()
-    cookie = {"Cookie": f"eligibility_console={token}"}
+    port = origin.rsplit(":", 1)[1]  # (one cookie per console's port: two consoles in one browser keep theirs)
+    assert status == 303 and f"eligibility_console_{port}=" in said and "samesite=strict" in said.lower()
+    assert "httponly" in said.lower()
+    cookie = {"Cookie": f"eligibility_console_{port}={token}"}
+    assert _get(f"{origin}/", {"Cookie": f"eligibility_console_1={token}"})[0] == 403  # another port's cookie name
     assert _get(f"{origin}/rounds/{round_id}", cookie)[0] == 200
     host = origin.split("//")[1]
     assert _get(f"{origin}/", {**cookie, "Host": f"evil.example:{host.split(':')[1]}"})[0] == 400

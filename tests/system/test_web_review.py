@@ -197,7 +197,7 @@ def test_a_console_keeps_nothing_when_it_stops_and_refuses_a_file_too_large(serv
                 f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
                 "Content-Type: text/csv\r\n\r\n").encode() + big + f"\r\n--{boundary}--\r\n".encode()
         req = urllib.request.Request(f"{origin}/flags", data=body, method="POST", headers={
-            "Cookie": f"eligibility_console={token}", "Origin": origin,
+            "Cookie": f"eligibility_console_{origin.rsplit(':', 1)[1]}={token}", "Origin": origin,
             "Content-Type": f"multipart/form-data; boundary={boundary}"})
         try:
             urllib.request.urlopen(req, timeout=60)
@@ -207,3 +207,40 @@ def test_a_console_keeps_nothing_when_it_stops_and_refuses_a_file_too_large(serv
             assert e.code == 400 and "文件超过 64 MB" in said, said
         assert list(next(iter(mine)).iterdir()) == []
     assert not any(d.exists() for d in mine)  # removed when the console stopped
+
+
+def test_a_proof_against_another_key_says_so_and_two_consoles_share_one_browser(  # type: ignore[no-untyped-def]
+        server: Server, cli, tmp_path: Path) -> None:
+    """The auditor's console holding a public key the log was not signed with says the checkpoint does not verify
+    (a page, not a crash); a district's and an agency's console open in one browser each keep their own cookie."""
+    import shutil
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from eligibility.ledger.checkpoint import public_key_text
+    a = make_id()
+    write_csv(tmp_path / "c.csv", [candidate(a, "钱一", township="转塘街道", village="龙坞村")])
+    made = cli("district", "--format", "json", "round", "create", "--name", f"证明-{a[-6:]}", "--as-of", "2026-12-01",
+               "--candidates", str(tmp_path / "c.csv"))
+    round_id = orjson.loads(made.out.splitlines()[0])["round_id"]
+    decision = orjson.loads(cli("district", "--format", "json", "round", "screen", round_id).out.splitlines()[0])
+    other = tmp_path / "other-home"  # the same credentials, another (wrong) copy of the log's public key
+    shutil.copytree(server.home, other, ignore=shutil.ignore_patterns("*.db*", "server.log"))
+    (other / "keys" / "log.pub").write_text(public_key_text(Ed25519PrivateKey.generate().public_key()) + "\n")
+    wrong = Server(other, server.address, server.proc, server.config)
+    with console(wrong, "auditor") as auditor_url, console(server, "district") as district_url, \
+            console(server, "court") as court_url, chromium() as browser:
+        page = browser.new_page()
+        page.goto(auditor_url)
+        page.goto(f"{_origin(auditor_url)}/decisions/{decision['decision_id']}")
+        _submit(page, "#prove")
+        said = page.locator("#proved").inner_text()
+        assert "无法用本机的公钥验证" in said and "校验通过" not in said, said
+        shared = browser.new_context()  # one browser, two consoles
+        d, c = shared.new_page(), shared.new_page()
+        d.goto(district_url)
+        c.goto(court_url)
+        d.goto(f"{_origin(district_url)}/rounds/{round_id}")
+        c.goto(f"{_origin(court_url)}/rounds/{round_id}")
+        assert d.locator("h1").inner_text().startswith(f"证明-{a[-6:]}") and "没有启动口令" not in d.content()
+        assert c.locator("h1").inner_text().startswith(f"证明-{a[-6:]}") and "没有启动口令" not in c.content()

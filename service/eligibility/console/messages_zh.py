@@ -579,6 +579,10 @@ ZH: dict[str, str] = {
         "返回批次",
     "Choose a file.":
         "请选择文件。",
+    "Checked: no disqualifying circumstance found":
+        "经核查，未发现不宜人选情形",
+    "The signed checkpoint does not verify with this home's public key ({why}): the log is not the one it signed.":
+        "已签名的检查点无法用本机的公钥验证（{why}）：该日志不是其所签的日志。",
     "No report as {fmt}: XLSX, PDF or CSV.":
         "没有 {fmt} 格式的报表：可下载 XLSX、PDF 或 CSV。",
     "The file is larger than {mb} MB: split it and upload the parts.":

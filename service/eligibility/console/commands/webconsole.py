@@ -20,7 +20,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     from eligibility.console.web.app import make_app
     host, _, port = (args.listen or "127.0.0.1:0").rpartition(":")
-    if not is_loopback_host(host) or not port.isdigit():
+    if not is_loopback_host(host) or not port.isdigit() or int(port) > 65535:
         raise UsageError(t("--listen {listen}: the console listens on this machine's loopback only (127.0.0.1:PORT): "
                            "it acts with your credential", listen=args.listen))
     s = session(args)

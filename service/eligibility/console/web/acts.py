@@ -6,6 +6,7 @@ command line; every rejected row is shown beside its cells, in the file's own he
 from __future__ import annotations
 
 import csv
+import os
 import secrets
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from eligibility.console import reports, uploads
 from eligibility.console.client import Session
+from eligibility.console.i18n import server_said
 from eligibility.console.reports.content import safe_text
 from eligibility.errors import EligibilityError
 from eligibility.intake.files import (
@@ -39,6 +41,8 @@ from eligibility.rules.vocabulary import Vocabulary
 
 MAX_UPLOAD = 64 * 2**20
 """The largest file a page accepts (the same bound as one request to the server)."""
+UPLOADS = (".csv", ".xlsx", ".xls")
+"""The kinds of file an upload is saved as (by its name's suffix; anything else is tried as CSV)."""
 
 
 class Pages(Protocol):
@@ -53,7 +57,6 @@ class Pages(Protocol):
     def refused(self, request: Request) -> Response: ...
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse: ...
     def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse: ...
-    async def form(self, request: Request) -> Any: ...
 
 
 @dataclass
@@ -77,7 +80,8 @@ class Acts:
         self.c = console
         self.zone = zone
         self.screenings: dict[str, Screening] = {}
-        self.work = Path(tempfile.mkdtemp(prefix="eligibility-console-"))
+        _remove_stale_work()
+        self.work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
 
     def close(self) -> None:
         """Remove the work directory (what is left of uploads and downloads) when the console stops."""
@@ -87,21 +91,25 @@ class Acts:
         """A new file of this launch's own (private) work directory: an upload, a download being made."""
         return self.work / f"{secrets.token_hex(8)}{suffix}"
 
-    async def _upload(self, request: Request) -> tuple[Any, Path | None, str]:
-        """(the form (None: no CSRF token), the uploaded file saved (None: none), why it was not taken)."""
-        form = await self.c.form(request)
-        if form is None:
-            return None, None, ""
+    def _upload(self, request: Request, form: Any) -> tuple[Path | None, str]:
+        """(the uploaded file saved (None: none, or refused), why it was not taken)."""
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return form, None, self.c.tr(request, "Choose a file.")
-        data = await upload.read(MAX_UPLOAD + 1)
+            return None, self.c.tr(request, "Choose a file.")
+        data = upload.file.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:  # refused whole: a file cut short would lose its last rows without a word
-            return form, None, self.c.tr(request, "The file is larger than {mb} MB: split it and upload the parts.",
-                                         mb=MAX_UPLOAD // 2**20)
-        path = self.scratch(Path(upload.filename).suffix.lower() or ".csv")
+            return None, self.c.tr(request, "The file is larger than {mb} MB: split it and upload the parts.",
+                                   mb=MAX_UPLOAD // 2**20)
+        suffix = Path(upload.filename.replace("\0", "")).suffix.lower()
+        path = self.scratch(suffix if suffix in UPLOADS else ".csv")  # (read_table says what it makes of the content)
         path.write_bytes(data)
-        return form, path, ""
+        return path, ""
+
+    def _said(self, request: Request, form: Any, path: Path, e: EligibilityError) -> str:
+        """Why a file cannot be read, naming the file as the person uploaded it (not the console's copy of it)."""
+        upload = form.get("file")
+        said = e.message.replace(str(path), getattr(upload, "filename", "") or path.name)
+        return server_said(said, self.c.lang(request))
 
     def _shown(self, request: Request, path: Path, table: Any, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rejected rows as the page shows them: the row, its cells, what is wrong (in the person's words)."""
@@ -119,11 +127,9 @@ class Acts:
         return [{"row": r["row"], "cells": [shown(i, v) for i, v in enumerate(cells.get(int(r["row"]), []))],
                  "errors": [uploads.said(e, lang) for e in r["errors"]]} for r in rejected]
 
-    async def create_round(self, request: Request) -> Response:
+    def create_round(self, request: Request, form: Any) -> Response:
         """A new round from an uploaded candidate file (or, with round_id, the fixed rows added to it)."""
-        form, path, problem = await self._upload(request)
-        if form is None:
-            return self.c.refused(request)
+        path, problem = self._upload(request, form)
         if path is None:
             return self.c.page(request, "uploaded.html", 400, what="candidates", problem=problem)
         try:
@@ -142,18 +148,16 @@ class Acts:
                                                            table.rows)
                 round_id = rnd["round_id"]
         except EligibilityError as e:
-            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=e.message)
+            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=self._said(request, form, path, e))
         except grpc.RpcError as e:
             return self.c.failed(request, e)
         rejected = self._shown(request, path, table, results)
         return self.c.page(request, "uploaded.html", what="candidates", round_id=round_id, rejected=rejected,
                            accepted=sum(1 for r in results if r["status"] != "REJECTED"), columns=_columns(path, table))
 
-    async def submit_flags(self, request: Request) -> Response:
+    def submit_flags(self, request: Request, form: Any) -> Response:
         """An agency's uploaded flags file."""
-        form, path, problem = await self._upload(request)
-        if form is None:
-            return self.c.refused(request)
+        path, problem = self._upload(request, form)
         if path is None:
             return self.c.page(request, "uploaded.html", 400, what="flags", problem=problem)
         try:
@@ -170,7 +174,7 @@ class Acts:
             table = read_table(path, FLAG_COLUMNS, FLAG_REQUIRED)
             results = [r for chunk in self.c.session.submit_flags(table.rows, correction, reason) for r in chunk]
         except EligibilityError as e:
-            return self.c.page(request, "uploaded.html", 400, what="flags", problem=e.message)
+            return self.c.page(request, "uploaded.html", 400, what="flags", problem=self._said(request, form, path, e))
         except grpc.RpcError as e:
             return self.c.failed(request, e)
         return self.c.page(request, "uploaded.html", what="flags", rejected=self._shown(request, path, table, results),
@@ -184,11 +188,8 @@ class Acts:
             return self.c.failed(request, e)
         return self.c.page(request, "flags.html", flags=flags)
 
-    async def retract(self, request: Request) -> Response:
+    def retract(self, request: Request, form: Any) -> Response:
         """Retract one of the agency's records, with its reason (the server refuses another agency's)."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         try:
             self.c.session.retract_flag(str(form.get("reference") or ""), str(form.get("reason") or ""))
         except grpc.RpcError as e:
@@ -206,18 +207,20 @@ class Acts:
         except grpc.RpcError as e:
             return self.c.failed(request, e)
         out = self.scratch(".csv")
-        with out.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["序号", "身份证号", "姓名", "乡镇(街道)", "村(社区)", "拟任职务"])
-            w.writerows([r["seq"], r["id_number"], *(safe_text(r[k]) for k in ("name", "township", "village", "position"))]
-                        for r in rows)  # (no cell a spreadsheet would run as a formula)
+        try:
+            with out.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["序号", "身份证号", "姓名", "乡镇(街道)", "村(社区)", "拟任职务"])
+                w.writerows([r["seq"], r["id_number"], *(safe_text(r[k]) for k in ("name", "township", "village",
+                                                                                   "position"))]
+                            for r in rows)  # (no cell a spreadsheet would run as a formula)
+        except BaseException:
+            out.unlink(missing_ok=True)  # (full ID numbers: no half-written copy left behind)
+            raise
         return FileResponse(out, filename=f"候选人-{round_id}.csv", background=gone(out))
 
-    async def attest(self, request: Request) -> Response:
+    def attest(self, request: Request, form: Any) -> Response:
         """The agency attests the round, with its opinion and handler."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         round_id = request.path_params["round_id"]
         try:
             self.c.session.attest(round_id, str(form.get("note") or ""), str(form.get("handler") or ""))
@@ -225,11 +228,8 @@ class Acts:
             return self.c.failed(request, e)
         return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
-    async def screen(self, request: Request) -> Response:
+    def screen(self, request: Request, form: Any) -> Response:
         """Start screening the round in the background; the progress page follows it."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         round_id = request.path_params["round_id"]
         job = self.screenings.get(round_id)
         if job is None or job.finished:
@@ -249,6 +249,8 @@ class Acts:
                 pass
         except grpc.RpcError as e:
             job.error = f"{e.code().name}: {e.details()}"
+        except Exception as e:  # noqa: BLE001 (a record that does not hold what it names, the connection gone...)
+            job.error = str(e) or type(e).__name__
         finally:
             job.finished = True
 
@@ -271,13 +273,31 @@ class Acts:
             decisions = self.c.session.round_decisions(round_id)
         except grpc.RpcError as e:
             return self.c.failed(request, e)
+        except EligibilityError as e:  # a record that does not hold what it names
+            return self.c.page(request, "error.html", 409, code="DATA_LOSS", said=e.message)
         if not decisions:
             return self.c.page(request, "error.html", 400, code="FAILED_PRECONDITION",
                                said=self.c.tr(request, "Not screened yet."))
         out = self.scratch(f".{fmt}")
-        reports.write(reports.Report(decisions, self.c.lang(request), self.c.vocab, info,
-                                     f"{info['ruleset']}@{decisions[0]['ruleset_hash'][:12]}", self.zone), out)
+        try:
+            reports.write(reports.Report(decisions, self.c.lang(request), self.c.vocab, info,
+                                         f"{info['ruleset']}@{decisions[0]['ruleset_hash'][:12]}", self.zone), out)
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         return FileResponse(out, filename=f"联审结果-{round_id}.{fmt}", background=gone(out))
+
+
+WORK_PREFIX = "eligibility-console-"
+"""A console's work directory (private, in the system's temporary directory) is named for it and its process id."""
+
+
+def _remove_stale_work() -> None:
+    """Remove the work directories of consoles that did not stop cleanly (killed): their process is gone."""
+    for d in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
+        pid = d.name[len(WORK_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and d.stat().st_uid == os.getuid():
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def gone(path: Path) -> BackgroundTask:

@@ -4,6 +4,7 @@ ID number."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import grpc
+from cryptography.exceptions import InvalidSignature
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -27,7 +30,7 @@ from eligibility.console.reports.content import local_time
 from eligibility.console.web import lineage, results
 from eligibility.console.web.acts import Acts
 from eligibility.console.web.joint import Joint, id_problem
-from eligibility.console.web.security import COOKIE, Guard
+from eligibility.console.web.security import Guard
 from eligibility.errors import EligibilityError
 from eligibility.intake.idnumbers import mask, normalize
 from eligibility.rules.vocabulary import Vocabulary
@@ -51,11 +54,11 @@ class GuardMiddleware(BaseHTTPMiddleware):
             return _refused("wrong host", 400)
         if g.token_ok(request.query_params.get("token")):
             rest = {k: v for k, v in request.query_params.items() if k != "token"}
-            target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+            target = "/" + request.url.path.lstrip("/") + (f"?{urlencode(rest)}" if rest else "")  # (never //host)
             response = RedirectResponse(target, status_code=303)
-            response.set_cookie(COOKIE, g.token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(g.cookie, g.token, httponly=True, samesite="strict", path="/")
             return response
-        if not g.token_ok(request.cookies.get(COOKIE)):
+        if not g.token_ok(request.cookies.get(g.cookie)):
             return _refused("no launch token", 403)
         if request.method == "POST" and not g.same_origin(request.headers.get("origin"),
                                                           request.headers.get("sec-fetch-site")):
@@ -108,7 +111,7 @@ class Console:
             translate({"district": "district office", "auditor": "auditor"}.get(self.role, self.role), lang),
             csrf=self.guard.csrf, W=labels.WORDS[lang], V=labels.VERDICT[lang], OV=labels.OVERALL[lang],
             STATE=labels.STATE[lang], vocab=self.vocab, request=request,
-            local=lambda stamp: local_time(stamp, self.zone), **context)
+            local=lambda stamp: local_time(stamp, self.zone), server_words=lambda text: server_said(text, lang), **context)
         return HTMLResponse(html, status_code=status)
 
     def failed(self, request: Request, e: grpc.RpcError) -> HTMLResponse:
@@ -122,7 +125,7 @@ class Console:
     async def form(self, request: Request) -> Any:
         """A posted form, if it carries this launch's CSRF token (else None: the post is refused)."""
         form = await request.form()
-        return form if form.get("csrf") == self.guard.csrf else None
+        return form if hmac.compare_digest(str(form.get("csrf") or ""), self.guard.csrf) else None
 
     # ---- pages ----
     def home(self, request: Request) -> Response:
@@ -171,12 +174,9 @@ class Console:
                          number=number, pages=pages, chosen=chosen, townships=sorted({r.township for r in rows}),
                          query=lambda **change: urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
 
-    async def person(self, request: Request) -> Response:
+    def person(self, request: Request, form: Any) -> Response:
         """Every decision recorded for one candidate of a round, in log order, found by the whole ID number (posted,
         so that the number stays out of the address bar and the browser's history; the page shows it masked)."""
-        form = await self.form(request)
-        if form is None:
-            return self.refused(request)
         round_id = request.path_params["round_id"]
         try:
             id_number = normalize(str(form.get("id_number") or ""))
@@ -187,6 +187,8 @@ class Console:
             decisions = list(self.session.iter_round_decisions(round_id, id_number=id_number))
         except grpc.RpcError as e:
             return self.failed(request, e)
+        except EligibilityError as e:  # a record that does not hold what it names
+            return self.page(request, "error.html", 409, code="DATA_LOSS", said=e.message)
         for d in decisions:
             d["recorded_local"] = local_time(d["recorded_at"], self.zone)
         return self.page(request, "person.html", info=info, decisions=decisions, masked=mask(id_number))
@@ -203,33 +205,43 @@ class Console:
         return self.page(request, "decision.html", d=d, lines=render.explain(d, lang, self.vocab), inputs=read,
                          context=context, recorded=local_time(d["recorded_at"], self.zone), **checked)
 
-    async def check(self, request: Request) -> Response:
+    def check(self, request: Request, form: Any) -> Response:
         """The auditor replays a decision or checks its inclusion proof against the signed checkpoint."""
-        form = await self.form(request)
-        if form is None:
-            return self.refused(request)
         decision_id, what = request.path_params["decision_id"], request.path_params["what"]
         try:
             if what == "replay":
                 checked: dict[str, Any] = {"replayed": self.session.replay(decision_id)}
             elif what == "prove" and self.public_key:
-                checked = {"proved": prove(self.session, decision_id, self.public_key)}
+                try:
+                    checked = {"proved": prove(self.session, decision_id, self.public_key)}
+                except (InvalidSignature, ValueError) as e:  # a checkpoint this home's key did not sign, or no key
+                    checked = {"unproved": self.tr(request, "The signed checkpoint does not verify with this home's "
+                                                            "public key ({why}): the log is not the one it signed.",
+                                                   why=type(e).__name__)}
             else:
                 return self.page(request, "error.html", 404, code="NOT_FOUND", said=what)
         except grpc.RpcError as e:
             return self.failed(request, e)
         return self.decision(request, **checked)
 
-    async def language(self, request: Request) -> Response:
+    def language(self, request: Request, form: Any) -> Response:
         """Switch between Chinese and English (a cookie), back to where the person was."""
-        form = await self.form(request)
-        if form is None:
-            return self.refused(request)
         lang = "en" if form.get("lang") == "en" else "zh"
         back = str(form.get("back") or "/")
         response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", status_code=303)
         response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", path="/")
         return response
+
+
+def posted(console: Console, act: Callable[[Request, Any], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of a form: the form read and its CSRF token checked here (a post without it is refused); the act,
+    which calls the server and reads files, in a worker thread, so that a slow act never holds up another page."""
+    async def endpoint(request: Request) -> Response:
+        form = await console.form(request)
+        if form is None:
+            return console.refused(request)
+        return await run_in_threadpool(act, request, form)
+    return endpoint
 
 
 def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone: ZoneInfo,
@@ -238,24 +250,23 @@ def make_app(session: Session, role: str, vocab: Vocabulary, guard: Guard, zone:
     c = Console(session, role, vocab, guard, zone, public_key)
     a = Acts(c, zone)
     j = Joint(c, a)
+    def post(path: str, act: Callable[[Request, Any], Response]) -> Route:
+        return Route(path, posted(c, act), methods=["POST"])
     routes = [Route("/", c.home), Route("/rounds/{round_id}", c.round), Route("/decisions/{decision_id}", c.decision),
-              Route("/language", c.language, methods=["POST"]),
-              Route("/rounds", a.create_round, methods=["POST"]), Route("/flags", a.submit_flags, methods=["POST"]),
-              Route("/rounds/{round_id}/attest", a.attest, methods=["POST"]),
-              Route("/rounds/{round_id}/screen", a.screen, methods=["POST"]),
-              Route("/rounds/{round_id}/screening", a.screening),
-              Route("/rounds/{round_id}/report.{fmt}", a.report),
-              Route("/flags", a.flags), Route("/flags/retract", a.retract, methods=["POST"]),
+              post("/language", c.language),
+              post("/rounds", a.create_round), post("/flags", a.submit_flags),
+              post("/rounds/{round_id}/attest", a.attest), post("/rounds/{round_id}/screen", a.screen),
+              Route("/rounds/{round_id}/screening", a.screening), Route("/rounds/{round_id}/report.{fmt}", a.report),
+              Route("/flags", a.flags), post("/flags/retract", a.retract),
               Route("/rounds/{round_id}/candidates", a.candidates),
-              Route("/rounds/{round_id}/reviews", j.reviews), Route("/rounds/{round_id}/reviews", j.resolve, methods=["POST"]),
-              Route("/flags/correct", j.correcting), Route("/flags/correct", j.correct, methods=["POST"]),
+              Route("/rounds/{round_id}/reviews", j.reviews), post("/rounds/{round_id}/reviews", j.resolve),
+              Route("/flags/correct", j.correcting), post("/flags/correct", j.correct),
               Route("/rounds/{round_id}/appeals", j.appeals), Route("/rounds/{round_id}/changes", j.changes),
-              Route("/decisions/{decision_id}/appeal", j.open_appeal, methods=["POST"]),
-              Route("/appeals/{appeal_id}/answer", j.answer_appeal, methods=["POST"]),
-              Route("/appeals/{appeal_id}/decide", j.decide_appeal, methods=["POST"]),
-              Route("/rounds/{round_id}/conclude", j.conclude, methods=["POST"]),
-              Route("/export.zip", j.export), Route("/rounds/{round_id}/person", c.person, methods=["POST"]),
-              Route("/decisions/{decision_id}/{what}", c.check, methods=["POST"])]  # (after /decisions/{id}/appeal)
+              post("/decisions/{decision_id}/appeal", j.open_appeal),
+              post("/appeals/{appeal_id}/answer", j.answer_appeal), post("/appeals/{appeal_id}/decide", j.decide_appeal),
+              post("/rounds/{round_id}/conclude", j.conclude),
+              Route("/export.zip", j.export), post("/rounds/{round_id}/person", c.person),
+              post("/decisions/{decision_id}/{what}", c.check)]  # (after /decisions/{id}/appeal)
     app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
     app.state.close = a.close  # (the console command calls it when it stops)
     return app

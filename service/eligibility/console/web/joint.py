@@ -53,8 +53,12 @@ class Joint:
         self.people: dict[str, dict[Person, list[str]]] = {}  # round -> person -> full ID numbers (an agency's)
 
     def _full_id(self, round_id: str, item: dict[str, Any]) -> str | None:
-        """The full ID number of a review item's candidate, from the agency's revealed list (None: not one match)."""
-        if round_id not in self.people:
+        """The full ID number of a review item's candidate, from the agency's revealed list (None: not one match);
+        the list is fetched again when the candidate is not in it (candidates added since)."""
+        return self._match(round_id, item, fresh=False) or self._match(round_id, item, fresh=True)
+
+    def _match(self, round_id: str, item: dict[str, Any], fresh: bool) -> str | None:
+        if fresh or round_id not in self.people:
             found: dict[Person, list[str]] = {}
             for c in self.c.session.candidates(round_id, reveal=True):
                 found.setdefault((mask(c["id_number"]), c["name"], c["township"], c["village"]), []).append(c["id_number"])
@@ -77,11 +81,8 @@ class Joint:
         return self.c.page(request, "reviews.html", info=info, waiting=waiting, said=said,
                            others=[i for i in items if not i["resolvable"]])
 
-    async def resolve(self, request: Request) -> Response:
+    def resolve(self, request: Request, form: Any) -> Response:
         """Record the agency's conclusion (核实意见) on one REVIEW verdict; the candidate is screened again."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         round_id = request.path_params["round_id"]
         decision_id = str(form.get("decision_id") or "")
         try:
@@ -116,11 +117,8 @@ class Joint:
                                said=self.c.tr(request, "No record {reference} of yours.", reference=reference))
         return self.c.page(request, "correct.html", status, f=found[0], problem=problem)
 
-    async def correct(self, request: Request) -> Response:
+    def correct(self, request: Request, form: Any) -> Response:
         """Submit the corrected record as a new version, with its reason."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         row = {k: str(form.get(k) or "").strip() for k in ("id_number", "name", "kind", "reference", "decided_on",
                                                           "end_date", "level", "term_months", "note")}
         reason = str(form.get("reason") or "").strip()
@@ -172,12 +170,9 @@ class Joint:
         return self.c.page(request, "appeals.html", info=info, appeals=appeals,
                            named=lambda agencies: "、".join(self.c.vocab.agency_label(x, lang) for x in agencies))
 
-    async def open_appeal(self, request: Request) -> Response:
+    def open_appeal(self, request: Request, form: Any) -> Response:
         """The district opens a candidate's appeal from the candidate's page (the ID number typed from the
         application, checked against the candidate's masked number before anything is sent)."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         decision_id = request.path_params["decision_id"]
         try:
             d = self.c.session.decision(decision_id).decision
@@ -195,11 +190,8 @@ class Joint:
             return self.c.failed(request, e)
         return RedirectResponse(f"/rounds/{d['round_id']}/appeals", status_code=303)
 
-    async def answer_appeal(self, request: Request) -> Response:
+    def answer_appeal(self, request: Request, form: Any) -> Response:
         """A contested agency's answer: uphold, or revise (after correcting or retracting its record)."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         try:
             a = self.c.session.answer_appeal(request.path_params["appeal_id"], str(form.get("answer") or ""),
                                              str(form.get("opinion") or ""), str(form.get("handler") or ""))
@@ -207,10 +199,8 @@ class Joint:
             return self.c.failed(request, e)
         return RedirectResponse(f"/rounds/{a['round_id']}/appeals", status_code=303)
 
-    async def decide_appeal(self, request: Request) -> Response:
+    def decide_appeal(self, request: Request, form: Any) -> Response:
         """The district decides an answered appeal: the candidate is screened again; the new decision's page."""
-        if await self.c.form(request) is None:
-            return self.c.refused(request)
         try:
             got = self.c.session.decide_appeal(request.path_params["appeal_id"])
         except grpc.RpcError as e:
@@ -218,11 +208,8 @@ class Joint:
         return RedirectResponse(f"/decisions/{got['decision']['decision_id']}", status_code=303)
 
     # ---- the district concludes ----
-    async def conclude(self, request: Request) -> Response:
+    def conclude(self, request: Request, form: Any) -> Response:
         """Conclude the round (审定); while something blocks it, the page lists what, and nothing is recorded."""
-        form = await self.c.form(request)
-        if form is None:
-            return self.c.refused(request)
         round_id = request.path_params["round_id"]
         try:
             got = self.c.session.conclude(round_id, str(form.get("note") or ""))
@@ -241,7 +228,7 @@ class Joint:
         --public-key FILE --replay` checks it offline."""
         out = self.acts.scratch(".zip")
         n = 0
-        try:
+        try:  # (on any failure the part written goes: names and birth dates are in it)
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
                 with z.open(LEAVES, "w", force_zip64=True) as leaves:
                     def write(entry: bytes) -> None:
@@ -252,5 +239,9 @@ class Joint:
                 z.writestr(CHECKPOINTS, b"".join(orjson.dumps(cp) + b"\n" for cp in export.checkpoints))
                 z.writestr(PUBLIC_KEY, export.public_key + "\n")
         except grpc.RpcError as e:
+            out.unlink(missing_ok=True)
             return self.c.failed(request, e)
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         return FileResponse(out, filename=f"eligibility-log-{n}.zip", background=gone(out))

@@ -36,6 +36,12 @@ class Guard:
         """The token every form posts back (derived from the launch token; never the cookie itself)."""
         return hmac.new(self.token.encode(), b"csrf", hashlib.sha256).hexdigest()
 
+    @property
+    def cookie(self) -> str:
+        """The launch cookie's name: one per port, since a browser keeps cookies by host, not by port (a district's
+        and an agency's console in one browser must not overwrite each other's)."""
+        return f"{COOKIE}_{self.port}"
+
     def url(self, path: str = "/") -> str:
         """The address to open, with the launch token."""
         return f"http://{self.host}:{self.port}{path}?token={self.token}"
