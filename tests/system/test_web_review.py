@@ -114,9 +114,10 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         court.eval_on_selector("input[name=reason]", "e => e.required = false")  # past the browser's own check:
         _submit(court, "form.correct button")  # no reason, and the console says so
         assert "更正须填写理由" in court.locator("#problem").inner_text()
+        assert court.locator("input[name=id_number]").input_value() == ""  # the number typed is not sent back
+        court.screenshot(path=str(ARTIFACTS / "console-agency-correct.png"), full_page=True)
         court.fill("input[name=id_number]", elsewhere)
         court.fill("input[name=reason]", "身份证号录入错误，系同名他人")
-        court.screenshot(path=str(ARTIFACTS / "console-agency-correct.png"), full_page=True)
         _submit(court, "form.correct button")
         row = court.locator("table.flags tr", has_text=ref_b)
         assert "已更正" in row.inner_text() and "2" in row.inner_text()
