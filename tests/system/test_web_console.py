@@ -298,6 +298,7 @@ def test_an_agency_sees_and_retracts_only_its_own_records(court_console: str, se
         page.goto(page.url.split("/flags")[0] + f"/rounds/{round_id}")
         page.click("text=含完整身份证号的候选人名单")
         assert "属于个人信息" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "console-agency-candidate-list.png"), full_page=True)
         with page.expect_download() as got:
             page.click("#download")
         saved = tmp_path / "候选人.csv"

@@ -97,6 +97,7 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         district.fill("form.appeal input[name=reason]", "本人称判决系他人")
         _submit(district, "#open-appeal")
         assert "输入的身份证号不是 冯二 的" in district.content() and c not in district.content()
+        district.screenshot(path=str(ARTIFACTS / "console-refused.png"), full_page=True)
         assert cli("district", "--format", "json", "appeal", "list", "--round", round_id).out == ""
         district.go_back()
         district.fill("form.appeal input[name=id_number]", b.lower())
@@ -130,7 +131,9 @@ def test_review_appeal_correction_conclusion_and_export_from_the_browser(  # typ
         district.click("#changed")  # what arrived after the decision: the court's new version of 冯二's record
         late = district.locator("table.changes tbody tr")
         assert late.count() == 1 and "冯二" in late.inner_text() and "法院" in late.inner_text() and ref_b in late.inner_text()
+        assert f"刑事处罚 {ref_b} v2 有效" in late.inner_text()  # in words, not codes
         assert b not in district.content()
+        district.screenshot(path=str(ARTIFACTS / "console-late-records.png"), full_page=True)
         court.goto(consoles["court"])
         assert "已于" in court.locator("table.rounds tr", has_text=round_id).inner_text()  # our review: attested
         court.goto(f"{c_at}/rounds/{round_id}/appeals")

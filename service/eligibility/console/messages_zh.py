@@ -1147,6 +1147,8 @@ SERVER_ERRORS: list[tuple[str, str]] = [
      "结论 \\g<d> 记录于结论绑定日志输入之前：请先重新审查该候选人，再核实"),
     (r"(?P<a>\w+)'s records on (?P<w>.+) changed since decision (?P<d>\S+) \(it read entries (?P<x>.*), the log now holds (?P<y>.*)\): screen the candidate again .*",
      "\\g<a> 关于 \\g<w> 的记录在结论 \\g<d> 之后有变化（该结论读取日志条目 \\g<x>，现为 \\g<y>）：请先重新审查该候选人（`round screen R --changed`），再按新结论核实"),
+    (r"added after the round was screened; no decision yet",
+     "在该批次审查后追加，尚无结论"),
     # why a round cannot be concluded yet (each blocker of `round conclude`)
     (r"(?P<a>\w+) has not attested the round",
      "\\g<a> 尚未确认该批次"),

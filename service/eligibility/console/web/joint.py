@@ -7,6 +7,7 @@ the agency's own revealed candidate list (which the server gives it for its matc
 
 from __future__ import annotations
 
+import re
 import zipfile
 from typing import Any
 
@@ -25,6 +26,9 @@ from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY
 from eligibility.rules.vocabulary import Vocabulary
 
 _RESOLUTIONS = {"RESOLVED", "RESOLUTION-VOID"}
+
+_FLAG_ARRIVED = re.compile(r"(\S+) (.+) v(\d+) (active|retracted)")
+_RESOLUTION_ARRIVED = re.compile(r"resolution (pass|fail)")
 
 Person = tuple[str, str, str, str]
 """(masked ID number, name, township, village): how a review item names its candidate."""
@@ -148,8 +152,22 @@ class Joint:
         for x in changes:
             x["at"] = local_time(x["at"], self.zone)
             x["agency_label"] = self.c.vocab.agency_label(x["agency"], lang) if x["agency"] else ""
+            x["what"] = self._arrived(x, lang)
         return self.c.page(request, "changes.html", info=info, changes=changes, screened=screened,
                            people=len({x["seq"] for x in changes}))
+
+    def _arrived(self, x: dict[str, Any], lang: str) -> str:
+        """What arrived, in the person's words: a flag version by its kind's name, reference, version and state; a
+        resolution by its outcome; else as the server says it (in Chinese where the catalogue has it)."""
+        flag = _FLAG_ARRIVED.fullmatch(x["what"]) if x["entry_type"] == "flag" else None
+        if flag:
+            kind, reference, version, status = flag.groups()
+            state = translate("retracted" if status == "retracted" else "in force", lang)
+            return f"{self.c.vocab.kind_label(kind, lang)} {reference} v{version} {state}"
+        resolution = _RESOLUTION_ARRIVED.fullmatch(x["what"]) if x["entry_type"] == "resolution" else None
+        if resolution:
+            return translate("PASS" if resolution.group(1) == "pass" else "FAIL", lang)
+        return server_said(x["what"], lang)
 
     # ---- appeals ----
     def appeals(self, request: Request) -> Response:
