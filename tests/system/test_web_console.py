@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,11 +46,16 @@ def web_round(server: Server, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return round_id, people[3]
 
 
-@pytest.fixture
-def district_console(server: Server) -> Iterator[str]:
-    """The district's console: its launch URL."""
-    with console(server, "district") as url:
-        yield url
+def _role_console(role: str) -> Any:
+    """A fixture: the role's console process for the test's length, its launch URL."""
+    @pytest.fixture(name=f"{role}_console")
+    def launched(server: Server) -> Iterator[str]:
+        with console(server, role) as url:
+            yield url
+    return launched
+
+
+district_console, court_console, auditor_console = (_role_console(r) for r in ("district", "court", "auditor"))
 
 
 def test_the_district_reads_its_results_in_a_real_browser(district_console: str, web_round: tuple[str, str]) -> None:
@@ -142,13 +148,6 @@ def test_the_console_listens_on_loopback_only(server: Server) -> None:
     assert r.returncode == 2 and "loopback only" in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.fixture
-def court_console(server: Server) -> Iterator[str]:
-    """The court's console: its launch URL."""
-    with console(server, "court") as url:
-        yield url
-
-
 def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # type: ignore[no-untyped-def]
         district_console: str, court_console: str, server: Server, tmp_path: Path) -> None:
     from openpyxl import Workbook, load_workbook
@@ -239,13 +238,6 @@ def test_a_round_made_uploaded_fixed_screened_and_filed_from_the_browser(  # typ
         assert page.locator("#changed").count() == 0
         assert "不符合" in page.locator("table.results tr", has_text="页甲").locator("td.v").last.inner_text()
         browser.close()
-
-
-@pytest.fixture
-def auditor_console(server: Server) -> Iterator[str]:
-    """The auditor's console: its launch URL."""
-    with console(server, "auditor") as url:
-        yield url
 
 
 def test_the_auditor_replays_a_decision_and_checks_its_proof(auditor_console: str, web_round: tuple[str, str]) -> None:

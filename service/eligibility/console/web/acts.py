@@ -11,7 +11,8 @@ import secrets
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -69,7 +70,6 @@ class Screening:
     total: int | None = None
     finished: bool = False
     error: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Acts:
@@ -127,15 +127,21 @@ class Acts:
         return [{"row": r["row"], "cells": [shown(i, v) for i, v in enumerate(cells.get(int(r["row"]), []))],
                  "errors": [uploads.said(e, lang) for e in r["errors"]]} for r in rejected]
 
-    def create_round(self, request: Request, form: Any) -> Response:
-        """A new round from an uploaded candidate file (or, with round_id, the fixed rows added to it)."""
+    def _with_upload(self, request: Request, form: Any, what: str,
+                     act: Callable[[Request, Any, Path], Response]) -> Response:
+        """act(request, form, the uploaded file), the file deleted after (it holds full ID numbers: kept no longer
+        than it is read); a page saying why when there is no file to act on."""
         path, problem = self._upload(request, form)
         if path is None:
-            return self.c.page(request, "uploaded.html", 400, what="candidates", problem=problem)
+            return self.c.page(request, "uploaded.html", 400, what=what, problem=problem)
         try:
-            return self._create_round(request, form, path)
+            return act(request, form, path)
         finally:
-            path.unlink(missing_ok=True)  # (it holds full ID numbers: kept no longer than it is read)
+            path.unlink(missing_ok=True)
+
+    def create_round(self, request: Request, form: Any) -> Response:
+        """A new round from an uploaded candidate file (or, with round_id, the fixed rows added to it)."""
+        return self._with_upload(request, form, "candidates", self._create_round)
 
     def _create_round(self, request: Request, form: Any, path: Path) -> Response:
         round_id = str(form.get("round_id") or "")
@@ -156,14 +162,8 @@ class Acts:
                            accepted=sum(1 for r in results if r["status"] != "REJECTED"), columns=_columns(path, table))
 
     def submit_flags(self, request: Request, form: Any) -> Response:
-        """An agency's uploaded flags file."""
-        path, problem = self._upload(request, form)
-        if path is None:
-            return self.c.page(request, "uploaded.html", 400, what="flags", problem=problem)
-        try:
-            return self._submit_flags(request, form, path)
-        finally:
-            path.unlink(missing_ok=True)
+        """An agency's uploaded flags file (its rows corrections of records on file, with a reason, if so marked)."""
+        return self._with_upload(request, form, "flags", self._submit_flags)
 
     def _submit_flags(self, request: Request, form: Any, path: Path) -> Response:
         correction, reason = form.get("correction") == "1", str(form.get("reason") or "").strip()
