@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
-
-from pydantic import BaseModel, ConfigDict
 
 from eligibility.engine.calendar import add_months
 from eligibility.engine.model import EvalInput, FlagFacts
@@ -31,10 +30,10 @@ def countable_flags(ruleset: Ruleset, inp: EvalInput) -> Iterator[tuple[int, Fla
         yield i, flag, rule
 
 
-class FlagWindow(BaseModel):
-    """The computed in-force interval of one flag under one rule: [start, end)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class FlagWindow:
+    """The computed in-force interval of one flag under one rule: [start, end) (a plain value: made for every
+    flag a screening counts, from dates already checked)."""
 
     start: date
     end: date | None
@@ -69,4 +68,4 @@ def flag_window(rule: Rule, level: str, term_months: int | None, decided_on: dat
     else:
         assert w.months is not None and w.default_term is not None
         end = add_months(decided_on, (term_months or w.default_term) + w.months)
-    return FlagWindow(start=decided_on, end=end, type=w.type)
+    return FlagWindow(decided_on, end, w.type)
