@@ -32,6 +32,7 @@ Any difference names the decision and the input (e.g. "decision dec-... (entry 9
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, NamedTuple
@@ -503,22 +504,85 @@ class _Results:
         return shared.of(profile, lambda: EvalInput.model_validate(inputs))
 
 
-def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[str], dict[str, int]]:
+Deferred = Callable[[list[tuple[int, str, bytes]]], Callable[[], list[tuple[int, str]]]]
+"""Evaluating a batch of decisions elsewhere: given (position, what, entry bytes) of each, a function that waits for
+and returns the (position, problem) of each it finds (evaluate_batch run in another process)."""
+
+Deferral = Callable[[list[bytes]], Deferred]
+"""Given the log's ruleset entries (what evaluate_batch needs besides the batch), the Deferred to use."""
+
+_DEFER_BATCH = 500
+"""Decisions with flags on record handed over at once to a deferred evaluation."""
+
+_DEFER_IN_FLIGHT = 8
+"""Batches handed over and not yet answered, at most (their entries are held until they are)."""
+
+
+def _evaluated_problem(results: _Results, ruleset: Ruleset, what: str, body: dict[str, Any], data: bytes,
+                       again: Result | None = None) -> str | None:
+    """Whether evaluating a decision's inputs again (again, if already done) gives the result it records: the
+    problem, or None."""
+    if again is None:
+        again = results.again(ruleset, body["inputs"])
+    if "result" in body:
+        trace = body["result"]["trace"]
+        again = resolve(again, resolutions_in(trace), ruleset.hash)
+        # (the entry is canonical JSON, keys sorted: its result's bytes are followed by its round_id)
+        same = b'"result":' + result_bytes(hold(again, holds_in(trace), ruleset.hash)) + b',"round_id":' in data
+    else:
+        same = body.get("result_sha256") == shared_result(again)[0]
+    if same:
+        return None
+    return f"{what}: evaluating its inputs again under {ruleset.label} does not give the result it records"
+
+
+_evaluation: tuple[list[bytes], dict[str, Ruleset], _Results] | None = None
+
+
+def evaluate_batch(ruleset_entries: list[bytes], batch: list[tuple[int, str, bytes]]) -> list[tuple[int, str]]:
+    """(position, problem) of each decision of the batch whose inputs evaluated again (under the log's rulesets,
+    from their entries) do not give its result: what replay_log defers, run in another process."""
+    global _evaluation
+    if _evaluation is None or _evaluation[0] != ruleset_entries:
+        state = _State()
+        for data in ruleset_entries:
+            state.add_ruleset(0, orjson.loads(data)["body"], data)
+        _evaluation = (ruleset_entries, state.rulesets, _Results())
+    _, rulesets, results = _evaluation
+    out = []
+    for position, what, data in batch:
+        body = orjson.loads(data)["body"]
+        problem = _evaluated_problem(results, rulesets[body["ruleset_hash"]], what, body, data)
+        if problem:
+            out.append((position, problem))
+    return out
+
+
+def replay_log(entries: Callable[[], Iterable[bytes]],
+               defer: Deferral | None = None) -> tuple[list[str], list[str], dict[str, int]]:
     """(problems, notes, figures) of replaying every decision of a log from its entries alone (entries() gives them in
     order; it is called twice: first for the rulesets, which an older log holds after the decisions made under
     them, logged again with their content by a newer server).
+
+    defer: evaluate decisions with flags on record (the costly ones; none that applies a resolution) elsewhere, in
+    batches, while this pass goes on; the problems are the same, in the same order.
 
     Figures: decisions, replayed, bound (to the log size they read at), held (holding a verdict for a store
     mismatch: the server found a table row that differs from the log, and said so). Notes: what those decisions
     held, once per finding."""
     state = _State()
     checker, results = _Checker(state), _Results()
-    problems: list[str] = []
+    found: list[tuple[int, str]] = []  # (position, problem): sorted by position at the end (deferred ones come late)
+    rulesets: list[bytes] = []
     for position, data in enumerate(entries()):
         if data.endswith(b'"type":"ruleset"}'):
-            problems += state.add_ruleset(position, orjson.loads(data)["body"], data)
+            found += [(position, p) for p in state.add_ruleset(position, orjson.loads(data)["body"], data)]
+            rulesets.append(data)
+    submit = defer(rulesets) if defer is not None else None
     figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0, "appeals": 0}
     held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it
+    batch: list[tuple[int, str, bytes]] = []
+    waiting: deque[Callable[[], list[tuple[int, str]]]] = deque()
     for position, data in enumerate(entries()):
         try:
             entry = orjson.loads(data)
@@ -528,10 +592,10 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
         if kind == "ruleset":
             continue  # taken in by the first pass
         if kind == "conclusion":
-            problems += state.conclusion(position, body)
+            found += [(position, p) for p in state.conclusion(position, body)]
             figures["conclusions"] += 1
         elif kind in ("appeal", "appeal_answer"):
-            problems += state.appeal(position, kind, body)
+            found += [(position, p) for p in state.appeal(position, kind, body)]
             figures["appeals"] += kind == "appeal"
         if kind != "decision":
             state.add(position, kind, body, data)
@@ -543,27 +607,42 @@ def replay_log(entries: Callable[[], Iterable[bytes]]) -> tuple[list[str], list[
         if ruleset is None:
             why = ("is logged by hash only (logged before rulesets held their content)"
                    if body["ruleset_hash"] in state.contentless else "is not in the log")
-            problems.append(f"{what}: its ruleset version {body['ruleset_hash'][:12]} {why}: it cannot be replayed "
-                            "from the log alone")
+            found.append((position, f"{what}: its ruleset version {body['ruleset_hash'][:12]} {why}: it cannot be "
+                                    "replayed from the log alone"))
             continue
         figures["bound"] += "bound" in body
-        again = results.again(ruleset, body["inputs"])
-        problems += checker.check(what, position, body, again)
+        figures["replayed"] += 1
         if "result" in body:
-            trace = body["result"]["trace"]
-            holds = holds_in(trace)
-            again = resolve(again, resolutions_in(trace), ruleset.hash)
+            holds = holds_in(body["result"]["trace"])
             figures["held"] += bool(holds)
             for h in dict.fromkeys(h.detail for h in holds):
                 held.setdefault(h, []).append(str(body.get("decision_id")))
-            # (the entry is canonical JSON, keys sorted: its result's bytes are followed by its round_id)
-            same = b'"result":' + result_bytes(hold(again, holds, ruleset.hash)) + b',"round_id":' in data
-        else:
-            same = body.get("result_sha256") == shared_result(again)[0] and body["result_sha256"] in state.results
-        if not same:
-            problems.append(f"{what}: evaluating its inputs again under {ruleset.label} does not give the result it "
-                            "records")
-        figures["replayed"] += 1
+        bound = body.get("bound")
+        resolved = (isinstance(bound, dict) and bound.get("resolutions")) or state.resolutions.get(
+            (body["round_id"], body["inputs"]["candidate"]["person_key"]))
+        if submit is not None and "result" in body and body["inputs"]["flags"] and not resolved:
+            found += [(position, p) for p in checker.check(what, position, body)]  # (evaluated only for resolutions)
+            batch.append((position, what, data))
+            if len(batch) >= _DEFER_BATCH:
+                waiting.append(submit(batch))
+                batch = []
+                if len(waiting) > _DEFER_IN_FLIGHT:
+                    found += waiting.popleft()()
+            continue
+        again = results.again(ruleset, body["inputs"])
+        found += [(position, p) for p in checker.check(what, position, body, again)]
+        if "result" not in body and body.get("result_sha256") not in state.results:
+            found.append((position, f"{what}: evaluating its inputs again under {ruleset.label} does not give the "
+                                    "result it records"))
+            continue
+        problem = _evaluated_problem(results, ruleset, what, body, data, again)
+        if problem:
+            found.append((position, problem))
+    if batch and submit is not None:
+        waiting.append(submit(batch))
+    for wait in waiting:
+        found += wait()
+    found.sort(key=lambda f: f[0])  # stable: a decision's own problems in the order they were found
     notes = [f"{len(ids)} decision(s) ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}) held verdicts at REVIEW "
              f"because the server found: {finding}" for finding, ids in held.items()]
-    return problems, notes, figures
+    return [p for _, p in found], notes, figures

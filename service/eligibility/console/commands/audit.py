@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import orjson
@@ -16,7 +16,7 @@ from eligibility.console import render
 from eligibility.console.common import Add, UsageError, as_json, config, session, vocabulary
 from eligibility.console.i18n import t
 from eligibility.console.proofs import prove
-from eligibility.ledger.logreplay import replay_log
+from eligibility.ledger.logreplay import Deferral, Deferred, evaluate_batch, replay_log
 from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.storecheck import check_store
@@ -159,6 +159,13 @@ _PARALLEL_FROM = 32 * 2**20
 """An export from this size (bytes of entries) is verified in a second process while this one replays it."""
 
 
+def evaluated_in(pool: Executor) -> Deferral:
+    """The replay's costly evaluations (decisions with flags on record) done in the pool's processes."""
+    def deferral(rulesets: list[bytes]) -> Deferred:
+        return lambda batch: pool.submit(evaluate_batch, rulesets, batch).result
+    return deferral
+
+
 def _verify_and_replay(directory: Path, key: str | None, trusted: list[dict[str, str]],
                        replay: bool) -> tuple[list[str], list[str], dict[str, int]]:
     """(problems, notes, figures) of verifying an export and, if asked, replaying it: side by side in two processes
@@ -174,9 +181,11 @@ def _verify_and_replay(directory: Path, key: str | None, trusted: list[dict[str,
         problems, figures = verify_export(directory, key, trusted)
         replay_problems, notes, replayed = replay_log(entries)
         return problems + replay_problems, notes, {**figures, **replayed}
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # one process verifies the log while this one replays it; the decisions with flags on record (the costly
+    # evaluations) are evaluated again by both processes of the pool, in batches, as this one reaches them
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         verified = pool.submit(verify_export, directory, key, trusted)
-        replay_problems, notes, replayed = replay_log(entries)
+        replay_problems, notes, replayed = replay_log(entries, evaluated_in(pool))
         problems, figures = verified.result()
     return problems + replay_problems, notes, {**figures, **replayed}
 
