@@ -536,6 +536,13 @@ def _evaluated_problem(results: _Results, ruleset: Ruleset, what: str, body: dic
     return f"{what}: evaluating its inputs again under {ruleset.label} does not give the result it records"
 
 
+def _resolves(state: _State, body: dict[str, Any]) -> bool:
+    """Whether a decision names a resolution, or one is logged for its candidate (its check needs it evaluated)."""
+    bound = body.get("bound")
+    return bool((isinstance(bound, dict) and bound.get("resolutions")) or state.resolutions.get(
+        (body["round_id"], body["inputs"]["candidate"]["person_key"])))
+
+
 _evaluation: tuple[list[bytes], dict[str, Ruleset], _Results] | None = None
 
 
@@ -617,10 +624,7 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
             figures["held"] += bool(holds)
             for h in dict.fromkeys(h.detail for h in holds):
                 held.setdefault(h, []).append(str(body.get("decision_id")))
-        bound = body.get("bound")
-        resolved = (isinstance(bound, dict) and bound.get("resolutions")) or state.resolutions.get(
-            (body["round_id"], body["inputs"]["candidate"]["person_key"]))
-        if submit is not None and "result" in body and body["inputs"]["flags"] and not resolved:
+        if submit is not None and "result" in body and body["inputs"]["flags"] and not _resolves(state, body):
             found += [(position, p) for p in checker.check(what, position, body)]  # (evaluated only for resolutions)
             batch.append((position, what, data))
             if len(batch) >= _DEFER_BATCH:
