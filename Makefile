@@ -59,8 +59,15 @@ test: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP) proto-check lint
 
 # Benchmarks (figures printed, never asserted): make bench [BENCH_SIZES="10000 100000"]
 BENCH_SIZES ?= 10000 100000
-bench: $(STAMP) $(FONT_STAMP)
-	for n in $(BENCH_SIZES); do $(BIN)/python bench/bench_screen.py --candidates $$n; done
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(STAMP) $(FONT_STAMP) $(BENCH_STAMP)
+	for n in $(BENCH_SIZES); do $(BIN)/python bench/bench_screen.py --candidates $$n --figures-out .cache/bench/screen-$$n.json; done
+	$(BIN)/python bench/bench_peers.py --candidates 100000 \
+	  $$([ -f .cache/bench/screen-100000.json ] && echo --screen-figures .cache/bench/screen-100000.json)
 	$(BIN)/python bench/bench_intake.py --flags 1000000
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_report.py
