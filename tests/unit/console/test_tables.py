@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 
+import orjson
+import pytest
 from rich.console import Console
 
 from eligibility.console import render
@@ -60,3 +62,13 @@ def test_a_large_round_lists_its_problems_and_counts_everyone() -> None:
     for n in range(1, 101):
         every.add(_decision(n))
     assert len(every.listed) == 100 and every.not_listed() == 0
+
+
+@pytest.mark.parametrize("text", ["a\x85b", "x\u2028y\u2029z", "中文\u2028", "名\u2029", "plain", "中‧文 “引号”"])
+def test_a_json_line_is_one_line_whatever_its_strings_hold(text: str) -> None:
+    """The characters that split lines for str.splitlines and JavaScript (NEL, LINE and PARAGRAPH SEPARATOR) are
+    escaped inside strings; the line still parses back to the same text."""
+    line = render.json_text({"name": text, "trace": [{"detail": text}]})
+    assert line.endswith("\n") and len(line.splitlines()) == 1
+    assert not {"\x85", "\u2028", "\u2029"} & set(line)
+    assert orjson.loads(line) == {"name": text, "trace": [{"detail": text}]}
