@@ -46,7 +46,8 @@ def main() -> None:
         finally:
             stop_server(s)
     print(f"{a.flags:,} flags submitted: {created:,} created in {took:.1f} s = {a.flags / took:,.0f} flags/s "
-          f"(target: 1,000,000 in <= 60 s, ratio {60 / took * a.flags / 1_000_000:.2f})")
+          f"(issue 18's target: 1,000,000 in <= 25 s: {'met' if took * 1_000_000 / a.flags <= 25 else 'NOT met'}, "
+          f"ratio {25 / took * a.flags / 1_000_000:.2f})")
     print(f"resubmitting {min(a.flags, 100_000):,} of them: {unchanged:,} unchanged in {again:.1f} s")
 
 
