@@ -86,6 +86,8 @@ def test_untouched_tables_say_what_the_log_says(screened: Path, capsys: pytest.C
 @pytest.mark.parametrize("sql, says", [
     (f"UPDATE flags SET status = 'retracted' WHERE reference = '{COURT}'",
      f"flag court {COURT} v1: the row differs from log entry"),
+    (f"UPDATE flags SET status = 'lifted' WHERE reference = '{COURT}'", "status is 'lifted' in the table"),
+    (f"UPDATE flags SET decided_on = 'soon' WHERE reference = '{COURT}'", "decided_on is 'soon' in the table"),
     (f"UPDATE flags SET decided_on = '2010-01-01' WHERE reference = '{COURT}'",
      "decided_on is '2010-01-01' in the table, '2019-06-01' in the log"),
     ("UPDATE flags SET level = 'warning' WHERE reference = '纪-1'", "level is 'warning' in the table, 'serious_warning'"),
@@ -175,6 +177,10 @@ _WORSE = {"FAIL": 0, "REVIEW": 1, "PENDING": 2, "PASS": 3}
 EDITS = [
     (f"UPDATE flags SET status = 'retracted' WHERE reference = '{COURT}'", 0, {"court"},
      "status is 'retracted' in the table, 'active' in the log"),
+    (f"UPDATE flags SET status = 'lifted' WHERE reference = '{COURT}'", 0, {"court"},  # not a status at all
+     "status is 'lifted' in the table, 'active' in the log"),
+    (f"UPDATE flags SET decided_on = '2019-13-45' WHERE reference = '{COURT}'", 0, {"court"},  # not a date at all
+     "decided_on is '2019-13-45' in the table, '2019-06-01' in the log"),
     (f"UPDATE flags SET decided_on = '2010-01-01' WHERE reference = '{COURT}'", 0, {"court"},
      "decided_on is '2010-01-01' in the table, '2019-06-01' in the log"),
     ("UPDATE flags SET level = 'warning' WHERE reference = '纪-1'", 1, {"discipline"},

@@ -27,6 +27,7 @@ from eligibility.ledger.records import (
     Bound,
     Context,
     DecisionRecord,
+    FlagVersion,
     Ref,
     RoundInfo,
     ScreenRow,
@@ -58,11 +59,14 @@ def ruleset_body(name: str, version: str, hash_: str, first_loaded_at: str, cont
     return body
 
 
-def flag_body(f: StoredFlag) -> dict[str, Any]:
-    """A flag version as logged (no raw or sealed ID number); equal to model_dump(mode="json") minus those."""
+def flag_body(f: StoredFlag | FlagVersion) -> dict[str, Any]:
+    """A flag version as logged (no raw or sealed ID number); equal to model_dump(mode="json") minus those. (A
+    FlagVersion holds its dates as the table's text.)"""
+    decided, end = f.decided_on, f.end_date
     return {"agency": f.agency, "reference": f.reference, "version": f.version, "status": f.status,
             "person_key": f.person_key, "id_masked": f.id_masked, "name": f.name, "kind": f.kind, "level": f.level,
-            "decided_on": f.decided_on.isoformat(), "end_date": f.end_date.isoformat() if f.end_date else None,
+            "decided_on": decided if isinstance(decided, str) else decided.isoformat(),
+            "end_date": end if end is None or isinstance(end, str) else end.isoformat(),
             "term_months": f.term_months, "note": f.note, "reason": f.reason, "recorded_at": f.recorded_at}
 
 

@@ -45,11 +45,43 @@ class StoredFlag(_Rec):
 
     def facts(self) -> FlagFacts:
         """The flag as the evaluator reads it."""
-        return FlagFacts(
-            agency=self.agency, reference=self.reference, version=self.version, status=self.status,
-            name=self.name, kind=self.kind, level=self.level, decided_on=self.decided_on,
-            end_date=self.end_date, term_months=self.term_months, recorded_at=self.recorded_at,
-        )
+        return flag_facts(self)
+
+
+class FlagVersion(NamedTuple):
+    """A flag version as screening and the store check read it: the columns its log entry holds, no sealed ID number,
+    nothing validated or parsed (its dates as the table's text): a plain row, compared with its entry before anything
+    reads its values, so that a row edited to what no flag can hold is a difference the check names, not an error."""
+
+    agency: str
+    reference: str
+    version: int
+    status: str
+    person_key: str
+    id_masked: str
+    name: str
+    kind: str
+    level: str
+    decided_on: str
+    end_date: str | None
+    term_months: int | None
+    note: str
+    reason: str
+    recorded_at: str
+
+    def facts(self) -> FlagFacts:
+        """The flag as the evaluator reads it (validated; read only once the row is known to say what its entry
+        says)."""
+        return flag_facts(self)
+
+
+def flag_facts(f: StoredFlag | FlagVersion) -> FlagFacts:
+    """A flag version, whichever way it was read, as the evaluator reads it."""
+    # a FlagVersion's status and dates are the table's text: validated here (ISO dates parsed)
+    fields: dict[str, Any] = {"agency": f.agency, "reference": f.reference, "version": f.version, "status": f.status,
+                              "name": f.name, "kind": f.kind, "level": f.level, "decided_on": f.decided_on,
+                              "end_date": f.end_date, "term_months": f.term_months, "recorded_at": f.recorded_at}
+    return FlagFacts(**fields)
 
 
 def candidate_facts(c: StoredCandidate | ScreenRow) -> CandidateFacts:

@@ -43,7 +43,7 @@ from eligibility.ledger.codec import (
     round_body,
     screen_row_body,
 )
-from eligibility.ledger.records import Context, Ref, RoundInfo, RowEntry, ScreenRow, StoredFlag, StoredResolution
+from eligibility.ledger.records import Context, FlagVersion, Ref, RoundInfo, RowEntry, ScreenRow, StoredResolution
 from eligibility.rules.schema import Ruleset
 from eligibility.store import Store
 
@@ -185,10 +185,10 @@ _FACT_FIELDS = ("agency", "reference", "version", "status", "name", "kind", "lev
                 "term_months", "recorded_at")
 
 
-def flag_inputs(versions: Iterable[tuple[StoredFlag, bool, RowEntry]], persons: Iterable[str]) -> dict[str, FlagInputs]:
+def flag_inputs(versions: Iterable[tuple[FlagVersion, bool, RowEntry]], persons: Iterable[str]) -> dict[str, FlagInputs]:
     """For each of these persons with flags on record, the latest version of each (as the log says it, checked
     against its row), by agency and reference. versions: rows by reference, then version."""
-    by_ref: dict[tuple[str, str], list[tuple[StoredFlag, bool, RowEntry]]] = {}
+    by_ref: dict[tuple[str, str], list[tuple[FlagVersion, bool, RowEntry]]] = {}
     for v in versions:
         by_ref.setdefault((v[0].agency, v[0].reference), []).append(v)
     wanted = set(persons)
@@ -202,8 +202,10 @@ def flag_inputs(versions: Iterable[tuple[StoredFlag, bool, RowEntry]], persons: 
                                       f"version may have been deleted); {_EDITED}"))
         body = flag_body(top)
         person, where = top.person_key, entries_ref(entry)
-        facts: FlagFacts | None = top.facts()
-        if entry is None or not entry_holds(entry[2], body):
+        facts: FlagFacts | None = None
+        if entry is not None and entry_holds(entry[2], body):
+            facts = top.facts()  # the row is its entry: what the evaluator reads is what the log says
+        else:
             logged = _logged(entry, "flag", agency=agency, reference=reference, version=top.version)
             if logged is None:
                 holds.append(Hold(agency, f"{what}: the table's row names no log entry: not counted; {_EDITED}"))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eligibility.ledger.records import StoredCandidate, StoredFlag
+from eligibility.ledger.records import FlagVersion, StoredCandidate, StoredFlag
 from eligibility.store.base import Row
 
 FLAG_COLS = ("agency, reference, version, status, person_key, id_masked, id_sealed, name, kind, level, decided_on, "
               "end_date, term_months, note, reason, recorded_at")
 INSERT_FLAG = f"INSERT INTO flags ({FLAG_COLS}, leaf_index, is_latest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 """A flag version's row (flag_row) followed by the position of its log entry."""
+VERSION_COLS = ("agency, reference, version, status, person_key, id_masked, name, kind, level, decided_on, end_date, "
+                "term_months, note, reason, recorded_at")
+"""The columns of a FlagVersion, in its order."""
 
 
 
@@ -45,6 +48,13 @@ def flag_of(row: Row) -> StoredFlag:
         term_months=row["term_months"], note=row["note"], reason=row["reason"], recorded_at=row["recorded_at"],
         versions=row["version"],
     )
+
+
+def flag_version_of(r: Row) -> FlagVersion:
+    """A row read with VERSION_COLS, as screening and the store check read it (nothing parsed)."""
+    return FlagVersion(r["agency"], r["reference"], r["version"], r["status"], r["person_key"], r["id_masked"], r["name"],
+                       r["kind"], r["level"], r["decided_on"], r["end_date"] or None, r["term_months"], r["note"],
+                       r["reason"], r["recorded_at"])
 
 
 def candidate_of(row: Row) -> StoredCandidate:

@@ -18,6 +18,7 @@ import orjson
 from eligibility.ledger.codec import Body
 from eligibility.ledger.records import (
     Context,
+    FlagVersion,
     LateInput,
     PreparedDecision,
     RoundInfo,
@@ -35,7 +36,16 @@ from eligibility.ledger.records import (
 from eligibility.store.backends import Backend
 from eligibility.store.base import Row
 from eligibility.store.log import LogTables
-from eligibility.store.rows import FLAG_COLS, INSERT_FLAG, candidate_of, flag_of, flag_row, of_persons
+from eligibility.store.rows import (
+    FLAG_COLS,
+    INSERT_FLAG,
+    VERSION_COLS,
+    candidate_of,
+    flag_of,
+    flag_row,
+    flag_version_of,
+    of_persons,
+)
 
 _TALLIED = "log_tallies"
 """The setting saying the log's input entries are tallied (a new database, or an older one once tallied)."""
@@ -340,14 +350,15 @@ class SqlStore(LogTables):
                            "WHERE c.round_id = ? AND c.person_key = ?", (round_id, person_key))
         return (_screen_row(rows[0]), _entry(rows[0])) if rows else None
 
-    def flag_versions(self, person_keys: list[str]) -> list[tuple[StoredFlag, bool, RowEntry]]:
+    def flag_versions(self, person_keys: list[str]) -> list[tuple[FlagVersion, bool, RowEntry]]:
         """Every version on record of every flag with a version on one of these persons (and perhaps a few others):
         is it marked the latest, the entry it names; by reference, then version."""
-        out: list[tuple[StoredFlag, bool, RowEntry]] = []
-        select = f"SELECT {FLAG_COLS}, is_latest, {_WITH_ENTRY} FROM flags LEFT JOIN log l ON l.idx = flags.leaf_index "
+        out: list[tuple[FlagVersion, bool, RowEntry]] = []
+        select = f"SELECT {VERSION_COLS}, is_latest, {_WITH_ENTRY} FROM flags LEFT JOIN log l ON l.idx = flags.leaf_index "
         for i in range(0, len(person_keys), 500):
             where, params = of_persons(person_keys[i:i + 500])
-            out += [(flag_of(r), bool(r["is_latest"]), _entry(r)) for r in self._query(select + "WHERE " + where, params)]
+            out += [(flag_version_of(r), bool(r["is_latest"]), _entry(r))
+                    for r in self._query(select + "WHERE " + where, params)]
         # a reference whose last version here is not its latest: its later versions are on another person (a
         # correction of the ID number), or were deleted; read them all
         top: dict[tuple[str, str], tuple[int, bool]] = {}
@@ -358,7 +369,7 @@ class SqlStore(LogTables):
         if elsewhere:
             have = {(f.agency, f.reference, f.version) for f, _, _ in out}
             for agency, reference in elsewhere:
-                out += [(flag_of(r), bool(r["is_latest"]), _entry(r)) for r in self._query(
+                out += [(flag_version_of(r), bool(r["is_latest"]), _entry(r)) for r in self._query(
                     select + "WHERE agency = ? AND reference = ?", (agency, reference))
                         if (agency, reference, r["version"]) not in have]
         out.sort(key=lambda v: (v[0].agency, v[0].reference, v[0].version))
@@ -677,10 +688,11 @@ class SqlStore(LogTables):
             yield rows
             offset += len(rows)
 
-    def all_flag_versions(self) -> Iterator[list[tuple[StoredFlag, bool]]]:
-        """Every flag version on record, with whether the table marks it the latest of its reference."""
-        for rows in self._all(f"SELECT {FLAG_COLS}, is_latest FROM flags ORDER BY agency, reference, version"):
-            yield [(flag_of(r), bool(r["is_latest"])) for r in rows]
+    def all_flag_versions(self) -> Iterator[list[tuple[FlagVersion, bool]]]:
+        """Every flag version on record (as its row says it, nothing parsed), with whether the table marks it the
+        latest of its reference."""
+        for rows in self._all(f"SELECT {VERSION_COLS}, is_latest FROM flags ORDER BY agency, reference, version"):
+            yield [(flag_version_of(r), bool(r["is_latest"])) for r in rows]
 
     def all_candidates(self) -> Iterator[list[StoredCandidate]]:
         """Every candidate of every round."""
