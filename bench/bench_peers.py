@@ -137,7 +137,7 @@ def screened_rows(path: Path, n: int) -> list[Row]:
         ("eligibility `App.screen_round`, 2 worker processes, no gRPC (`bench_screen.py`)",
          "eval + trace + bound to its inputs + durable log", figures.get("app_screen_per_s", 0.0)),
         ("eligibility CLI `round screen --format json` (`bench_screen.py`), process start included",
-         "the same, JSON lines written to a file", figures.get("cli_screen_per_s", 0.0)),
+         "the same, JSON lines written out (through a pipe)", figures.get("cli_screen_per_s", 0.0)),
     ]
     return [Row(Measured(system=system, does=does, n=n, eval_s=n / rate, eval_cpu_s=0.0)) for system, does, rate in rows
             if rate]
