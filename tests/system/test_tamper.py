@@ -112,6 +112,20 @@ def test_an_edit_of_the_tables_is_named(screened: Path, tmp_path: Path, capsys: 
     assert says in check and "1 problem(s)" in check, check
 
 
+def test_a_row_no_candidate_can_hold_is_named_without_a_traceback(screened: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    home = _edit(screened, tmp_path, "UPDATE candidates SET birth_date = '1980-02-30' WHERE seq = 2")
+    capsys.readouterr()
+    assert cli_main(["--home", str(home), "doctor"]) == 1
+    doctor = capsys.readouterr()
+    assert "PROBLEM tables: candidate 2 (" in doctor.out and "'1980-02-30' in the candidates table is not a date" \
+        in doctor.out, doctor.out
+    assert cli_main(["--home", str(home), "audit", "check-store"]) != 0
+    check = capsys.readouterr()
+    assert "'1980-02-30' in the candidates table is not a date" in check.err + check.out, check
+    assert "Traceback" not in doctor.err + check.err
+
+
 def _export_and_replay(home: Path, tmp: Path, capsys: pytest.CaptureFixture[str], screen_again: bool) -> tuple[int, str]:
     """Start the real server on the home (screening the round again if asked), export its log, replay it offline."""
     s = start_server(home)
@@ -223,6 +237,8 @@ def test_a_screening_after_an_edit_reads_the_log_and_holds_what_the_edit_touched
     ("DELETE FROM candidates WHERE seq = 5", "the candidates table has 4 rows but the log holds 5 candidates"),
     ("UPDATE flags SET leaf_index = leaf_index - 1 WHERE reference = '纪-1'",
      "the flags table has as many rows as the log holds flag versions (2), but they do not name the same entries"),
+    ("UPDATE candidates SET birth_date = 'soon' WHERE seq = 3",  # what no candidate row can hold: refused, named
+     "its birth_date 'soon' in the candidates table is not a date"),
 ])
 def test_a_screening_on_tables_that_lost_or_gained_rows_is_refused(
         screened: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str, says: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from eligibility.errors import RecordError
 from eligibility.ledger.records import FlagVersion, StoredCandidate, StoredFlag
 from eligibility.store.base import Row
 
@@ -57,11 +58,22 @@ def flag_version_of(r: Row) -> FlagVersion:
                        r["reason"], r["recorded_at"])
 
 
+def birth_date_of(row: Row) -> date:
+    """A candidate row's birth date; a RecordError naming the row if the table holds something that is not a date
+    (the service never writes one: the table was edited outside it)."""
+    try:
+        return date.fromisoformat(row["birth_date"])
+    except (TypeError, ValueError):
+        raise RecordError(f"candidate {row['seq']} ({row['id_masked']}): its birth_date {row['birth_date']!r} in the "
+                          "candidates table is not a date: the database was edited outside the service; run "
+                          "`eligibility audit check-store`") from None
+
+
 def candidate_of(row: Row) -> StoredCandidate:
     return StoredCandidate(
         round_id=row["round_id"], seq=row["seq"], person_key=row["person_key"], id_masked=row["id_masked"],
         id_sealed=bytes(row["id_sealed"]),
         name=row["name"], village=row["village"], township=row["township"],
         positions=tuple(row["positions"].split("+")) if row["positions"] else (),
-        party_member=bool(row["party_member"]), birth_date=date.fromisoformat(row["birth_date"]),
+        party_member=bool(row["party_member"]), birth_date=birth_date_of(row),
     )

@@ -40,6 +40,7 @@ from eligibility.store.rows import (
     FLAG_COLS,
     INSERT_FLAG,
     VERSION_COLS,
+    birth_date_of,
     candidate_of,
     flag_of,
     flag_row,
@@ -105,7 +106,7 @@ def _resolution_of(row: Row) -> StoredResolution:
 def _screen_row(r: Row) -> ScreenRow:
     return ScreenRow(r["seq"], r["person_key"], r["id_masked"], r["name"], r["village"], r["township"],
                      tuple(r["positions"].split("+")) if r["positions"] else (), bool(r["party_member"]),
-                     date.fromisoformat(r["birth_date"]))
+                     birth_date_of(r))
 
 
 class SqlStore(LogTables):
