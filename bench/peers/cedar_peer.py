@@ -18,9 +18,9 @@ import cedarpy
 
 from eligibility.engine.model import EvalInput
 from eligibility.engine.windows import Match
-from eligibility.rules.schema import Rule, Ruleset, Window
+from eligibility.rules.schema import Ruleset, Window
 
-from .common import Answer, Clock, Measured, aggregate, name_key, timed
+from .common import Answer, Clock, Measured, aggregate, name_key, timed, variants
 
 BATCH = 1000  # candidates a call (their profile requests and a request per flag)
 PROFILE_ACTION = {"type": "Action", "id": "profile"}  # entity ids as JSON (parsing Cedar syntax costs more per request)
@@ -52,29 +52,21 @@ def _window(w: Window, term: int | None) -> str:
     return f"{_elapsed('dec')} < {w.months + (term or 0)}"
 
 
-def _variants(r: Rule) -> list[tuple[str | None, Window, int | None]]:
-    if r.levels is None:
-        assert r.window is not None
-        return [(None, r.window, None)]
-    return [(level, w, term) for level, w in r.levels.items()
-            for term in ((w.terms or ()) if w.type == "term_plus_months" else (None,))]
-
-
 def policies(ruleset: Ruleset) -> str:
     """The Cedar policy text of a ruleset (every number, kind, level and date comes from the Ruleset): for each rule
     and verdict of its firing one policy, its variants (level, term) joined by ||."""
     out: list[str] = []
     for r in ruleset.rules:
-        variants = []
-        for level, w, term in _variants(r):
+        cases = []
+        for level, w, term in variants(r):
             cond = [f"context.level == {_q(level)}"] if level is not None else []
             if term is not None:
                 cond.append(f"(if context.term_months > 0 then context.term_months else {w.default_term}) == {term}")
             cond.append(_window(w, term))
-            variants.append(" && ".join(cond))
+            cases.append(" && ".join(cond))
         cond = [f"context.kind == {_q(r.kind)}", f"context.agency == {_q(r.agency)}", 'context.status == "active"',
                 "context.decided_on <= context.as_of", _effective(r.effective_from, r.effective_to),
-                variants[0] if len(variants) == 1 else "(\n    (" + ") ||\n    (".join(variants) + ")\n  )"]
+                cases[0] if len(cases) == 1 else "(\n    (" + ") ||\n    (".join(cases) + ")\n  )"]
         verdicts = [("FAIL", "context.same_name"), ("REVIEW", "!context.same_name")] \
             if r.effect == "disqualify" else [("REVIEW", "true")]
         for verdict, name_cond in verdicts:

@@ -12,7 +12,7 @@ from typing import TypeVar, cast
 
 from eligibility.engine.model import PROFILE, EvalInput, Result, Verdict, _name_key, overall_of
 from eligibility.engine.windows import Match
-from eligibility.rules.schema import ProfileRule, Ruleset
+from eligibility.rules.schema import ProfileRule, Rule, Ruleset, Window
 
 T = TypeVar("T")
 
@@ -158,3 +158,13 @@ def batches(items: list[T], size: int) -> Iterable[list[T]]:
     """Consecutive slices of at most size items."""
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def variants(r: Rule) -> list[tuple[str | None, Window, int | None]]:
+    """The (level, window, term) cases a rule decides by: one per level (None: a rule without levels), and per term for
+    a window of term plus months."""
+    if r.levels is None:
+        assert r.window is not None
+        return [(None, r.window, None)]
+    return [(level, w, term) for level, w in r.levels.items()
+            for term in ((w.terms or ()) if w.type == "term_plus_months" else (None,))]

@@ -23,9 +23,9 @@ from durable.lang import assert_fact, m, retract_fact, ruleset, when_all
 from eligibility.engine.calendar import months_elapsed
 from eligibility.engine.model import EvalInput
 from eligibility.engine.windows import Match
-from eligibility.rules.schema import Rule, Ruleset, Window
+from eligibility.rules.schema import Ruleset, Window
 
-from .common import Clock, Measured, answer_from_firings, timed
+from .common import Clock, Measured, answer_from_firings, timed, variants
 
 _NO_END = 10**9
 _names = itertools.count(1)
@@ -51,14 +51,6 @@ def _effective(cond: Any, start: int, end: int | None) -> Any:
     return cond & (m.as_of_day < end) if end is not None else cond
 
 
-def _variants(r: Rule) -> list[tuple[str | None, Window, int | None]]:
-    if r.levels is None:
-        assert r.window is not None
-        return [(None, r.window, None)]
-    return [(level, w, term) for level, w in r.levels.items()
-            for term in ((w.terms or ()) if w.type == "term_plus_months" else (None,))]
-
-
 def declare(rs: Ruleset, fired: list[tuple[int, str, int]]) -> str:
     """Declare the ruleset with durable's DSL; its name."""
     name = f"peers_{rs.hash[:12]}_{next(_names)}"
@@ -76,7 +68,7 @@ def declare(rs: Ruleset, fired: list[tuple[int, str, int]]) -> str:
             when_all(_effective(cond, p.effective_from.toordinal(),
                                 p.effective_to.toordinal() if p.effective_to else None))(_recorder(fired, p.id))
         for r in rs.rules:
-            for level, w, term in _variants(r):
+            for level, w, term in variants(r):
                 cond = (m.type == "flag") & (m.status == "active") & (m.agency == r.agency) & (m.kind == r.kind)
                 if level is not None:
                     cond = cond & (m.level == level)

@@ -15,9 +15,9 @@ from typing import Any
 import zen
 
 from eligibility.engine.model import PROFILE, EvalInput
-from eligibility.rules.schema import Rule, Ruleset, Window
+from eligibility.rules.schema import Ruleset, Window
 
-from .common import Answer, Clock, Measured, batches, iso, name_key, timed
+from .common import Answer, Clock, Measured, batches, iso, name_key, timed, variants
 
 KEY = "eligibility.json"
 BATCH = 1000
@@ -46,22 +46,11 @@ def _effective(start: Any, end: Any) -> str:
     return cond + (f" and d(as_of) < d({_q(end.isoformat())})" if end else "")
 
 
-def _variants(r: Rule) -> list[tuple[str, Window, int | None]]:
-    if r.levels is None:
-        assert r.window is not None
-        return [("", r.window, None)]
-    out: list[tuple[str, Window, int | None]] = []
-    for level, w in r.levels.items():
-        for term in (w.terms or ()) if w.type == "term_plus_months" else (None,):
-            out.append((level, w, term))
-    return out
-
-
 def graph(ruleset: Ruleset) -> dict[str, Any]:
     """The JDM decision graph of a ruleset (every number, kind, level and date comes from the Ruleset)."""
     rows: list[dict[str, str]] = []
     for r in ruleset.rules:
-        for level, w, term in _variants(r):
+        for level, w, term in variants(r):
             rows.append({
                 "_id": f"{r.id}/{level}/{term}", "status": '"active"', "agency": _q(r.agency), "kind": _q(r.kind),
                 "level": _q(level) if level else "", "term": f"{_term(w)} == {term}" if term is not None else "",
