@@ -6,8 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from pydantic import BaseModel, ConfigDict
+from typing import NamedTuple
 
 from eligibility.intake import idnumbers
 from eligibility.intake.outcomes import FieldProblem, RowOutcome
@@ -73,10 +72,10 @@ def party_member(raw: str, positions: Sequence[str], needs: frozenset[str], voca
     return False
 
 
-class CandidateFields(BaseModel):
-    """A validated candidate row, without its ID number."""
+class CandidateFields(NamedTuple):
+    """A validated candidate row, without its ID number (checked field by field by validate_candidate: a plain
+    value, as every row of a province's round makes one)."""
 
-    model_config = ConfigDict(frozen=True)
     name: str
     village: str
     township: str

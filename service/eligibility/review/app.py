@@ -460,7 +460,7 @@ class App:
         id_number, fields = checked
         day = check_plausible(parse_iso(as_of.strip(), field="as_of"), "as_of")
         person_key = self.ids.person_key(id_number)
-        facts = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields.model_dump())
+        facts = CandidateFacts(person_key=person_key, id_masked=idnumbers.mask(id_number), **fields._asdict())
         self._check_tallies()
         with self.store.snapshot():
             ctx = round_context(self.store, None, rs, self.store.log_size())

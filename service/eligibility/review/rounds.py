@@ -89,7 +89,7 @@ def _add(store: Store, ids: IdProtector, round_id: str, rows: Sequence[Candidate
             continue
         seq = added.next_seq
         new.append(StoredCandidate(round_id=round_id, seq=seq, person_key=pk, id_masked=masked,
-                                   id_sealed=ids.seal(id_number), **fields.model_dump()))
+                                   id_sealed=ids.seal(id_number), **fields._asdict()))
         outcomes[i] = RowOutcome(row=rows[i].row, key=masked, status="CREATED", version=seq)
         added.rows.append(rows[i].row)
     store.add_candidates(new, [candidate_body(c) for c in new])
