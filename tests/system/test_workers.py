@@ -253,3 +253,60 @@ def test_workers_start_while_a_large_round_is_filled(tmp_path: Path) -> None:
         assert len(_workers(s.proc.pid)) == 2
     finally:
         stop_server(s)
+
+
+def _candidate_outcomes(results: object) -> list[tuple[int, str, int, int, list[tuple[str, str, str]]]]:
+    return [(r.row, r.key, r.status, r.version, [(e.field, e.message, e.code) for e in r.errors])
+            for r in results]  # type: ignore[attr-defined]
+
+
+def test_large_candidate_requests_are_checked_by_workers_and_added_in_file_order(tmp_path: Path) -> None:
+    """A request of 2,600 candidates is checked by the workers a part (1,000 rows) at a time and added in row order:
+    the same outcomes, sequence numbers and log as in the server process; a retried request is applied once."""
+    people = [p for _, p in _people(2600)]
+    people[7] = pb.CandidateInput(row=9, id_number="110101199001011234", name="坏号", position="vc_member",
+                                  party_member="no")  # an invalid ID number (check digit)
+    people[1500] = pb.CandidateInput(row=1502, id_number=people[1500].id_number, name="", position="vc_member",
+                                     party_member="no")  # no name
+    people[2100] = pb.CandidateInput(row=2102, id_number=people[150].id_number, name="人150", position="vc_member",
+                                     party_member="no")  # the person of row 152 again, two parts later
+    people[2200] = pb.CandidateInput(row=2202, id_number=people[60].id_number, name="人60", position="vc_member",
+                                     party_member="no")  # a person the round already has (row 62, the first request)
+    people[2101] = pb.CandidateInput(row=2103, id_number=people[2099].id_number, name="人2099", position="vc_member",
+                                     party_member="no")  # the person of the row before it again
+    par, one = start_server(_home(tmp_path, "par", 2)), start_server(_home(tmp_path, "one", 0))
+    try:
+        outcomes, listed = {}, {}
+        for s in (par, one):
+            with connect(s.config, "district", s.address) as c:
+                rnd = c.call(c.rounds.CreateRound, pb.CreateRoundRequest(name="r", as_of="2026-12-01",
+                                                                         candidates=people[:100])).round
+                md = (*c.metadata, ("idempotency-key", "one-key-for-all-three"))
+                req = pb.AddCandidatesRequest(round_id=rnd.round_id, candidates=people[100:])
+                with ThreadPoolExecutor(3) as pool:
+                    answers = list(pool.map(lambda _, r=req, m=md: c.rounds.AddCandidates(r, metadata=m, timeout=120),
+                                            range(3)))
+                assert len({a.SerializeToString(deterministic=True) for a in answers}) == 1  # applied once
+                outcomes[s.home.name] = _candidate_outcomes(answers[0].results)
+                listed[s.home.name] = [(x.seq, x.name) for ch in c.stream(
+                    c.rounds.ListCandidates, pb.ListCandidatesRequest(round_id=rnd.round_id)) for x in ch.candidates]
+        assert outcomes["par"] == outcomes["one"]
+        rejected = {row: errors for row, _, status, _, errors in outcomes["par"] if status == pb.ROW_STATUS_REJECTED}
+        assert set(rejected) == {1502, 2102, 2103, 2202}  # (row 9 is in the first request)
+        assert "same person as row 152" in rejected[2102][0][1] and "same person as row 2101" in rejected[2103][0][1]
+        assert "already a candidate of this round" in rejected[2202][0][1] and rejected[1502][0][0] == "name"
+        assert listed["par"] == listed["one"]
+        assert [seq for seq, _ in listed["par"]] == list(range(1, 2600 - 5 + 1))  # in file order, no gap (5 rejected)
+        assert [name for _, name in listed["par"]][:8] == [f"人{i}" for i in range(7)] + ["人8"]
+        assert _workers(par.proc.pid)  # the rows were checked by the workers (started before the write lock was taken)
+        assert "candidates checked in the server" not in (par.home / "server.log").read_text()
+        with connect(par.config, "auditor", par.address) as c:
+            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
+    finally:
+        stop_server(par)
+        stop_server(one)
+    store = SqliteStore(par.home / "eligibility.db")
+    try:
+        assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
+    finally:
+        store.close()

@@ -10,7 +10,7 @@ from eligibility._gen.v1 import eligibility_pb2 as pb
 from eligibility._gen.v1 import eligibility_pb2_grpc as pbg
 from eligibility.api import convert
 from eligibility.api.auth import current_role
-from eligibility.api.idempotency import idempotency_key, idempotent, request_digest
+from eligibility.api.idempotency import idempotency_key, idempotent, once, request_digest
 from eligibility.api.status import mapped, mapped_stream
 from eligibility.review.app import App
 
@@ -61,9 +61,13 @@ class RoundServicer(pbg.RoundServiceServicer):
         self.app = app
 
     @mapped
-    @idempotent
     def CreateRound(self, request: pb.CreateRoundRequest, context: grpc.ServicerContext) -> pb.CreateRoundResponse:
         """Create a round."""
+        if not request.dry_run:  # (before the write transaction of an idempotent request)
+            self.app.expect_candidates(len(request.candidates))
+        return once(self.app.store, "CreateRound", request, context, lambda: self._create_round(request))
+
+    def _create_round(self, request: pb.CreateRoundRequest) -> pb.CreateRoundResponse:
         response = pb.CreateRoundResponse()
         info, _ = self.app.create_round(current_role(), request.name, request.as_of, request.ruleset,
                                         convert.Rows(request.candidates, convert.candidate_row),
@@ -73,9 +77,13 @@ class RoundServicer(pbg.RoundServiceServicer):
         return response
 
     @mapped
-    @idempotent
     def AddCandidates(self, request: pb.AddCandidatesRequest, context: grpc.ServicerContext) -> pb.AddCandidatesResponse:
         """Add candidates."""
+        if not request.dry_run:
+            self.app.expect_candidates(len(request.candidates))
+        return once(self.app.store, "AddCandidates", request, context, lambda: self._add_candidates(request))
+
+    def _add_candidates(self, request: pb.AddCandidatesRequest) -> pb.AddCandidatesResponse:
         response = pb.AddCandidatesResponse()
         self.app.add_candidates(request.round_id, convert.Rows(request.candidates, convert.candidate_row),
                                 lambda outcomes: convert.row_results(outcomes, response.results), request.dry_run)

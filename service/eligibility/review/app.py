@@ -70,11 +70,11 @@ from eligibility.review.observability import DISAGREEMENTS, FLAGS, SCREENED
 from eligibility.review.registry import Registry
 from eligibility.review.replay import ReplayOutcome, replay, replay_entry
 from eligibility.review.resolutions import ReviewItem, resolution_for, review_item
-from eligibility.review.rounds import CHUNK, Emit, add_candidates, check_candidate_rows
+from eligibility.review.rounds import CHUNK, CheckChunks, Emit, add_candidates, check_candidate_rows, check_chunk
 from eligibility.review.screening import Decided, bound_decision, screen_round
 from eligibility.review.signer import Signer
 from eligibility.review.whatif import Comparison, known_at_stamp, reevaluate
-from eligibility.review.workers import SLICE, WorkerPool
+from eligibility.review.workers import CANDIDATE_PART, SLICE, WorkerPool
 from eligibility.rules.schema import Rule, Ruleset
 from eligibility.store import open_store
 
@@ -256,7 +256,8 @@ class App:
             check_candidate_rows(None, rs, self.vocabulary, self.ids, "", rows, emit or kept.extend)
             return info, kept
         self.store.create_round(info, round_body(info))
-        add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows, emit or kept.extend)
+        add_candidates(self.store, rs, self.vocabulary, self.ids, info.round_id, rows, emit or kept.extend,
+                       *self._candidate_checks(rs, len(rows)))
         self._expect_screening(info.round_id)
         return self.get_round(info.round_id), kept
 
@@ -270,10 +271,25 @@ class App:
             check_candidate_rows(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id,
                                  rows, emit or kept.extend)
             return kept
-        add_candidates(self.store, self.registry.by_name(info.ruleset), self.vocabulary, self.ids, round_id, rows,
-                       emit or kept.extend)
+        rs = self.registry.by_name(info.ruleset)
+        add_candidates(self.store, rs, self.vocabulary, self.ids, round_id, rows, emit or kept.extend,
+                       *self._candidate_checks(rs, len(rows)))
         self._expect_screening(round_id)
         return kept
+
+    def expect_candidates(self, rows: int) -> None:
+        """A request adding this many candidates is coming: start the workers that will check them, if they will
+        (call it before any write transaction: review/workers.WorkerPool.start)."""
+        if self.pool is not None and rows >= self.config.intake_parallel_from:
+            self.pool.start(timeout=60)
+
+    def _candidate_checks(self, ruleset: Ruleset, rows: int) -> tuple[CheckChunks | None, int]:
+        """How a request's candidate rows are checked, and how many at a time: by the workers, in parts checked in
+        parallel, for a large request; else here (None), a chunk at a time."""
+        if self.pool is None or rows < self.config.intake_parallel_from:
+            return None, CHUNK
+        here = functools.partial(check_chunk, ruleset, self.vocabulary, self.ids)
+        return functools.partial(self.pool.check_candidates, ruleset.hash, here=here), CANDIDATE_PART
 
     def _expect_screening(self, round_id: str) -> None:
         """A round large enough for the workers will be screened soon: start them while it is being filled."""

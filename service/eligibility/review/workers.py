@@ -9,6 +9,10 @@ Flags: a submission of at least `intake_parallel_from` rows is checked and store
 (one transaction, with its idempotency key and response when it has one), so the chunks an
 agency's client sends together are checked in parallel.
 
+Candidates: a request adding at least `intake_parallel_from` candidates to a round has its rows checked (and ID
+numbers sealed) by the workers in parallel, a part at a time; the server adds the parts in row order, in the
+request's one transaction (review/rounds.py).
+
 Screening: a round of at least `screen_parallel_from` candidates is cut into slices of
 consecutive candidates; a worker screens and records each slice (screening.screen_round, one
 transaction per slice) under the ruleset version the server chose (by hash), and the server
@@ -28,11 +32,13 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from eligibility.engine.evaluator import Evaluator
 from eligibility.home.config import Config
+from eligibility.intake.candidates import CandidateRow
 from eligibility.intake.flags import FlagRow, prepare_submission
 from eligibility.intake.outcomes import RowOutcome, decode_outcomes, encode_outcomes
 from eligibility.intake.protect import IdProtector
@@ -41,6 +47,7 @@ from eligibility.review.flags import Idempotency, Tally, store_submission_once, 
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.observability import DISAGREEMENTS, configure_logging
 from eligibility.review.registry import Registry
+from eligibility.review.rounds import CheckedChunk, Checking, check_chunk
 from eligibility.review.screening import Decided, screen_round
 from eligibility.store import Store, open_store
 
@@ -53,6 +60,9 @@ SLICE = 1000
 """Candidates per slice (one transaction): small enough that the slices in flight stay well inside the memory
 budget (each decision record is ~5 KB, held by a worker, the pipe and the server), large enough to commit rarely."""
 
+CANDIDATE_PART = 1000
+"""Candidate rows a worker checks at a time: the server adds one part while the workers check the next ones."""
+
 _worker: tuple[Store, Registry, Evaluator, IdProtector] | None = None
 
 
@@ -63,7 +73,7 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _init_worker(config: Config, parent: int) -> None:
+def _init_worker(config: Config, parent: int, started: Any) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -73,6 +83,8 @@ def _init_worker(config: Config, parent: int) -> None:
     _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset, config.vocabulary()), Evaluator(),
                config.id_protector())
     tune_for_throughput()
+    with started.get_lock():  # this worker holds no lock of the store and will take none to check candidates
+        started.value += 1
 
 
 def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[StoredDecision], int]:
@@ -89,6 +101,13 @@ def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[S
     for batch in screen_round(store, evaluator, registry.by_hash(ruleset_hash), info, after=part[0], upto=part[1]):
         out.extend(d.stored for d in batch)
     return out, evaluator.disagreements - before
+
+
+def _check_candidates(ruleset_hash: str, rows: Sequence[CandidateRow]) -> CheckedChunk:
+    """In a worker: check a part of a request's candidate rows (nothing stored)."""
+    assert _worker is not None, "worker not initialised"
+    _, registry, _, ids = _worker
+    return check_chunk(registry.by_hash(ruleset_hash), registry.vocabulary, ids, rows)
 
 
 def _ready() -> None:
@@ -118,13 +137,16 @@ class WorkerPool:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._warmed = False
+        self._context = multiprocessing.get_context("spawn")
+        self._started = self._context.Value("i", 0)
+        """How many workers have finished starting (opening the store takes its write lock for a moment)."""
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker, initargs=(self.config, os.getpid()))
+                    max_workers=self.workers, mp_context=self._context,
+                    initializer=_init_worker, initargs=(self.config, os.getpid(), self._started))
             return self._pool
 
     def warm(self) -> None:
@@ -166,6 +188,46 @@ class WorkerPool:
                         f.result()
                     except Exception:  # noqa: BLE001 - reported by the slice that was collected, if any
                         log.exception("a screening slice failed after its caller went away")
+
+    def start(self, timeout: float) -> bool:
+        """Start the workers if need be and wait until every one has started (opened its store), up to timeout
+        seconds: whether they have. (Call it holding no write transaction: a worker opening its store takes the
+        write lock for a moment.)"""
+        self.warm()
+        deadline = time.monotonic() + timeout
+        while self._started.value < self.workers:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def check_candidates(self, ruleset_hash: str, parts: Iterable[Sequence[CandidateRow]],
+                         here: Callable[[Sequence[CandidateRow]], CheckedChunk]) -> Checking:
+        """Check parts of a request's candidate rows in the workers, two per worker in flight; each part with its
+        checks, in the order given (review/rounds.CheckChunks).
+
+        The caller adds the parts under the store's write lock as they come, so the workers must have started
+        before (start()): if one has not, the parts are checked here (here(part)), one after the other, rather
+        than wait for a worker that waits for the lock.
+        """
+        if self._started.value < self.workers:
+            log.warning("candidates checked in the server: the workers had not started")
+            yield from ((part, here(part)) for part in parts)
+            return
+        pool = self._executor()
+        pending: deque[tuple[Sequence[CandidateRow], Future[CheckedChunk]]] = deque()
+        try:
+            for part in parts:
+                pending.append((part, pool.submit(_check_candidates, ruleset_hash, part)))
+                if len(pending) >= 2 * self.workers:
+                    rows, done = pending.popleft()
+                    yield rows, done.result()
+            while pending:
+                rows, done = pending.popleft()
+                yield rows, done.result()
+        finally:
+            for _, f in pending:
+                f.cancel()
 
     def submit_flags(self, agency: str, rows: list[FlagRow], correction: bool, reason: str,
                      idempotency: Idempotency | None) -> tuple[list[RowOutcome], Tally | None]:
