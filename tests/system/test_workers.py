@@ -86,6 +86,21 @@ def _home(tmp_path: Path, name: str, workers: int, parallel_from: int = 100) -> 
     return home
 
 
+def _stop_and_verify(par: Server, one: Server) -> None:
+    """Sign the parallel server's log, stop both servers, and verify the parallel one's store from outside."""
+    try:
+        with connect(par.config, "auditor", par.address) as c:
+            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
+    finally:
+        stop_server(par)
+        stop_server(one)
+    store = SqliteStore(par.home / "eligibility.db")
+    try:
+        assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
+    finally:
+        store.close()
+
+
 def test_workers_decide_exactly_as_the_server_process(tmp_path: Path) -> None:
     people = _people(1500)
     par, one = start_server(_home(tmp_path, "par", 2)), start_server(_home(tmp_path, "one", 0))
@@ -225,16 +240,8 @@ def test_large_submissions_are_stored_by_workers_idempotently(tmp_path: Path) ->
             versions = [f for ch in c.stream(c.flags.ListFlags, pb.ListFlagsRequest(all_versions=True)) for f in ch.flags]
             assert len(versions) == 596 and {f.version for f in versions} == {1}
         assert _workers(par.proc.pid)  # the submissions were stored by the workers
-        with connect(par.config, "auditor", par.address) as c:
-            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
     finally:
-        stop_server(par)
-        stop_server(one)
-    store = SqliteStore(par.home / "eligibility.db")
-    try:
-        assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
-    finally:
-        store.close()
+        _stop_and_verify(par, one)
 
 
 def test_workers_start_while_a_large_round_is_filled(tmp_path: Path) -> None:
@@ -300,13 +307,5 @@ def test_large_candidate_requests_are_checked_by_workers_and_added_in_file_order
         assert [name for _, name in listed["par"]][:8] == [f"人{i}" for i in range(7)] + ["人8"]
         assert _workers(par.proc.pid)  # the rows were checked by the workers (started before the write lock was taken)
         assert "candidates checked in the server" not in (par.home / "server.log").read_text()
-        with connect(par.config, "auditor", par.address) as c:
-            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
     finally:
-        stop_server(par)
-        stop_server(one)
-    store = SqliteStore(par.home / "eligibility.db")
-    try:
-        assert verify_store(store, public_key_text(par.config.signing_key().public_key()))[0] == []
-    finally:
-        store.close()
+        _stop_and_verify(par, one)

@@ -248,3 +248,5 @@ class WorkerPool:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+                self._warmed = False  # workers started after this are new ones
+                self._started.value = 0
