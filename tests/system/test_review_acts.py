@@ -19,6 +19,7 @@ import pytest
 from eligibility.console.main import main as cli_main
 from eligibility.console.reports.content import local_time
 from eligibility.home.setup import init_home
+from eligibility.ledger.logreplay import replay_log
 from tests.conftest import Run, Server, start_server, stop_server, write_csv
 from tests.helpers import candidate, flag, make_id
 
@@ -306,6 +307,14 @@ def test_late_records_are_caught_and_a_round_concludes_when_nothing_blocks_it(ru
     verify = run("auditor", "audit", "verify", str(tmp_path / "export"), "--public-key",
                  str(acts.home / "keys" / "log.pub"), "--replay")
     assert verify.code == 0 and "everything verifies" in verify.out, verify
+    # the replay checks the conclusion against the decisions' leaf hashes (its first pass saw which round it concludes)
+    entries = (tmp_path / "export" / "leaves.jsonl").read_bytes().splitlines()
+    at = next(i for i, e in enumerate(entries) if e.endswith(b'"type":"conclusion"}'))
+    digest = orjson.loads(entries[at])["body"]["decisions_sha256"]
+    edited = [*entries[:at], entries[at].replace(digest.encode(), b"0" * 64), *entries[at + 1:]]
+    assert replay_log(lambda: entries)[0] == []
+    assert [p for p in replay_log(lambda: edited)[0] if "digest of its decisions' leaf hashes" in p], \
+        replay_log(lambda: edited)[0]
 
 
 def _read_line(proc: subprocess.Popen[str], seconds: float) -> dict[str, Any]:

@@ -74,6 +74,8 @@ class _State:
         self.results: dict[str, bytes] = {}
         self.in_round: dict[str, list[str]] = {}  # round -> its candidates (persons), in order
         self.decided: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (round, person) -> latest (entry, leaf, overall)
+        # the rounds a conclusion or an appeal names (None: any round): only their decisions' leaf hashes are needed
+        self.concluded: set[str] | None = set()
         self._overall: dict[str, str] = {}  # shared result -> its overall
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
         self.appeals: dict[str, int] = {}  # appeal id -> its entry
@@ -137,7 +139,20 @@ class _State:
                 self._overall[name] = orjson.loads(self.results[name])["overall"] if name in self.results else "?"
             overall = self._overall[name]
         person = body["inputs"]["candidate"]["person_key"]
-        self.decided[(body["round_id"], person)] = (position, leaf_hash(data), overall)
+        needed = self.concluded is None or body["round_id"] in self.concluded  # (by a conclusion or an appeal)
+        self.decided[(body["round_id"], person)] = (position, leaf_hash(data) if needed else b"", overall)
+
+    def note_concluding(self, data: bytes) -> None:
+        """Take in (the first pass) an entry that may be a conclusion or an appeal: the round whose decisions it names
+        (any round, if it does not say which)."""
+        try:
+            round_id = orjson.loads(data)["body"]["round_id"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            round_id = None
+        if not isinstance(round_id, str):
+            self.concluded = None
+        elif self.concluded is not None:
+            self.concluded.add(round_id)
 
     def conclusion(self, position: int, body: dict[str, Any]) -> list[str]:
         """Problems of a round's conclusion (or amendment): it must name, in candidate order, every candidate's latest
@@ -517,6 +532,64 @@ _DEFER_BATCH = 500
 _DEFER_IN_FLIGHT = 8
 """Batches handed over and not yet answered, at most (their entries are held until they are)."""
 
+_AGREED_AT_MOST = 1_000_000
+"""Decisions whose evaluation elsewhere agreed, remembered (by a 32-byte digest each) at most; then forgotten."""
+
+
+def _evaluation_key(body: dict[str, Any]) -> bytes:
+    """What a decision's evaluation check depends on: its ruleset version, its inputs and the result it records (the
+    engine is a pure function of the first two; the resolutions and holds it applies are in the third)."""
+    return hashlib.sha256(b"\0".join((body["ruleset_hash"].encode(), canonical(body["inputs"]),
+                                      canonical(body["result"])))).digest()
+
+
+class _Deferred:
+    """Decisions with flags on record evaluated elsewhere, in batches; one that reads exactly what a decision already
+    found to agree read, and records exactly its result (a round screened again with nothing changed), is not
+    evaluated again: its evaluation would be the same."""
+
+    def __init__(self, submit: Deferred) -> None:
+        self._submit = submit
+        self._batch: list[tuple[int, str, bytes]] = []
+        self._keys: list[tuple[int, bytes]] = []
+        self._waiting: deque[tuple[Callable[[], list[tuple[int, str]]], list[tuple[int, bytes]]]] = deque()
+        self._agreed: set[bytes] = set()
+        self.skipped = 0
+
+    def add(self, position: int, what: str, data: bytes, body: dict[str, Any]) -> list[tuple[int, str]]:
+        """Hand a decision over (or not, if its evaluation would be one that agreed); the problems of batches
+        answered meanwhile."""
+        key = _evaluation_key(body)
+        if key in self._agreed:
+            self.skipped += 1
+            return []
+        self._batch.append((position, what, data))
+        self._keys.append((position, key))
+        if len(self._batch) < _DEFER_BATCH:
+            return []
+        self._waiting.append((self._submit(self._batch), self._keys))
+        self._batch, self._keys = [], []
+        return self._answer() if len(self._waiting) > _DEFER_IN_FLIGHT else []
+
+    def _answer(self) -> list[tuple[int, str]]:
+        wait, keys = self._waiting.popleft()
+        found = wait()
+        wrong = {position for position, _ in found}
+        if len(self._agreed) > _AGREED_AT_MOST:
+            self._agreed.clear()
+        self._agreed.update(key for position, key in keys if position not in wrong)
+        return found
+
+    def finish(self) -> list[tuple[int, str]]:
+        """The problems of every batch not answered yet."""
+        if self._batch:
+            self._waiting.append((self._submit(self._batch), self._keys))
+            self._batch, self._keys = [], []
+        found: list[tuple[int, str]] = []
+        while self._waiting:
+            found += self._answer()
+        return found
+
 
 def _evaluated_problem(results: _Results, ruleset: Ruleset, what: str, body: dict[str, Any], data: bytes,
                        again: Result | None = None) -> str | None:
@@ -572,7 +645,12 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
     them, logged again with their content by a newer server).
 
     defer: evaluate decisions with flags on record (the costly ones; none that applies a resolution) elsewhere, in
-    batches, while this pass goes on; the problems are the same, in the same order.
+    batches, while this pass goes on; the problems are the same, in the same order. (One that reads and records exactly
+    what an earlier one found to agree read and recorded, a round screened again with nothing changed, is not
+    evaluated again: the engine is a pure function of its inputs.)
+
+    The first pass also notes the rounds that a conclusion or an appeal names: only their decisions' leaf hashes are
+    kept for those checks.
 
     Figures: decisions, replayed, bound (to the log size they read at), held (holding a verdict for a store
     mismatch: the server found a table row that differs from the log, and said so). Notes: what those decisions
@@ -585,11 +663,11 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
         if data.endswith(b'"type":"ruleset"}'):
             found += [(position, p) for p in state.add_ruleset(position, orjson.loads(data)["body"], data)]
             rulesets.append(data)
-    submit = defer(rulesets) if defer is not None else None
+        elif b'"type":"conclusion"' in data or b'"type":"appeal"' in data:
+            state.note_concluding(data)
+    deferred = _Deferred(defer(rulesets)) if defer is not None else None
     figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0, "appeals": 0}
     held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it
-    batch: list[tuple[int, str, bytes]] = []
-    waiting: deque[Callable[[], list[tuple[int, str]]]] = deque()
     for position, data in enumerate(entries()):
         try:
             entry = orjson.loads(data)
@@ -624,14 +702,9 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
             figures["held"] += bool(holds)
             for h in dict.fromkeys(h.detail for h in holds):
                 held.setdefault(h, []).append(str(body.get("decision_id")))
-        if submit is not None and "result" in body and body["inputs"]["flags"] and not _resolves(state, body):
+        if deferred is not None and "result" in body and body["inputs"]["flags"] and not _resolves(state, body):
             found += [(position, p) for p in checker.check(what, position, body)]  # (evaluated only for resolutions)
-            batch.append((position, what, data))
-            if len(batch) >= _DEFER_BATCH:
-                waiting.append(submit(batch))
-                batch = []
-                if len(waiting) > _DEFER_IN_FLIGHT:
-                    found += waiting.popleft()()
+            found += deferred.add(position, what, data, body)
             continue
         again = results.again(ruleset, body["inputs"])
         found += [(position, p) for p in checker.check(what, position, body, again)]
@@ -642,10 +715,8 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
         problem = _evaluated_problem(results, ruleset, what, body, data, again)
         if problem:
             found.append((position, problem))
-    if batch and submit is not None:
-        waiting.append(submit(batch))
-    for wait in waiting:
-        found += wait()
+    if deferred is not None:
+        found += deferred.finish()
     found.sort(key=lambda f: f[0])  # stable: a decision's own problems in the order they were found
     notes = [f"{len(ids)} decision(s) ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}) held verdicts at REVIEW "
              f"because the server found: {finding}" for finding, ids in held.items()]

@@ -17,7 +17,7 @@ from eligibility.console.common import Add, UsageError, as_json, config, session
 from eligibility.console.i18n import t
 from eligibility.console.proofs import prove
 from eligibility.ledger.logreplay import Deferral, Deferred, evaluate_batch, replay_log
-from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, read_checkpoints, verify_export
+from eligibility.ledger.verify import CHECKPOINTS, LEAVES, PUBLIC_KEY, READ_BUFFER, read_checkpoints, verify_export
 from eligibility.review.gctuning import tune_for_throughput
 from eligibility.review.storecheck import check_store
 from eligibility.store import open_store
@@ -171,7 +171,7 @@ def _verify_and_replay(directory: Path, key: str | None, trusted: list[dict[str,
     """(problems, notes, figures) of verifying an export and, if asked, replaying it: side by side in two processes
     for a large export (the two passes are independent and each is CPU-bound)."""
     def entries() -> Iterator[bytes]:
-        with (directory / LEAVES).open("rb") as f:
+        with (directory / LEAVES).open("rb", buffering=READ_BUFFER) as f:
             yield from (line.rstrip(b"\n") for line in f)
     tune_for_throughput()  # millions of short-lived objects, few that live: collect rarely
     if not replay:
