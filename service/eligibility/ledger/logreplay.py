@@ -75,7 +75,7 @@ class _State:
         self.in_round: dict[str, list[str]] = {}  # round -> its candidates (persons), in order
         self.decided: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (round, person) -> latest (entry, leaf, overall)
         # the rounds a conclusion or an appeal names (None: any round): only their decisions' leaf hashes are needed
-        self.concluded: set[str] | None = set()
+        self.leaves_of: set[str] | None = set()
         self._overall: dict[str, str] = {}  # shared result -> its overall
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
         self.appeals: dict[str, int] = {}  # appeal id -> its entry
@@ -139,7 +139,7 @@ class _State:
                 self._overall[name] = orjson.loads(self.results[name])["overall"] if name in self.results else "?"
             overall = self._overall[name]
         person = body["inputs"]["candidate"]["person_key"]
-        needed = self.concluded is None or body["round_id"] in self.concluded  # (by a conclusion or an appeal)
+        needed = self.leaves_of is None or body["round_id"] in self.leaves_of  # (by a conclusion or an appeal)
         self.decided[(body["round_id"], person)] = (position, leaf_hash(data) if needed else b"", overall)
 
     def note_concluding(self, data: bytes) -> None:
@@ -150,9 +150,9 @@ class _State:
         except (orjson.JSONDecodeError, KeyError, TypeError):
             round_id = None
         if not isinstance(round_id, str):
-            self.concluded = None
-        elif self.concluded is not None:
-            self.concluded.add(round_id)
+            self.leaves_of = None
+        elif self.leaves_of is not None:
+            self.leaves_of.add(round_id)
 
     def conclusion(self, position: int, body: dict[str, Any]) -> list[str]:
         """Problems of a round's conclusion (or amendment): it must name, in candidate order, every candidate's latest
@@ -554,14 +554,12 @@ class _Deferred:
         self._keys: list[tuple[int, bytes]] = []
         self._waiting: deque[tuple[Callable[[], list[tuple[int, str]]], list[tuple[int, bytes]]]] = deque()
         self._agreed: set[bytes] = set()
-        self.skipped = 0
 
     def add(self, position: int, what: str, data: bytes, body: dict[str, Any]) -> list[tuple[int, str]]:
         """Hand a decision over (or not, if its evaluation would be one that agreed); the problems of batches
         answered meanwhile."""
         key = _evaluation_key(body)
         if key in self._agreed:
-            self.skipped += 1
             return []
         self._batch.append((position, what, data))
         self._keys.append((position, key))
