@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -84,6 +85,13 @@ def _home(tmp_path: Path, name: str, workers: int, parallel_from: int = 100) -> 
     init_home(home)
     configure(home, workers=workers, screen_parallel_from=parallel_from, intake_parallel_from=parallel_from)
     return home
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within 30 s"
+        time.sleep(0.05)
 
 
 def _stop_and_verify(par: Server, one: Server) -> None:
@@ -288,6 +296,8 @@ def test_large_candidate_requests_are_checked_by_workers_and_added_in_file_order
             with connect(s.config, "district", s.address) as c:
                 rnd = c.call(c.rounds.CreateRound, pb.CreateRoundRequest(name="r", as_of="2026-12-01",
                                                                          candidates=people[:100])).round
+                if s is par:  # a request of 100 rows (intake_parallel_from) starts the workers, for the next ones
+                    _wait_for(lambda: (par.home / "server.log").read_text().count('"worker ') >= 2)
                 md = (*c.metadata, ("idempotency-key", "one-key-for-all-three"))
                 req = pb.AddCandidatesRequest(round_id=rnd.round_id, candidates=people[100:])
                 with ThreadPoolExecutor(3) as pool:
@@ -307,5 +317,20 @@ def test_large_candidate_requests_are_checked_by_workers_and_added_in_file_order
         assert [name for _, name in listed["par"]][:8] == [f"人{i}" for i in range(7)] + ["人8"]
         assert _workers(par.proc.pid)  # the rows were checked by the workers (started before the write lock was taken)
         assert "candidates checked in the server" not in (par.home / "server.log").read_text()
+    finally:
+        _stop_and_verify(par, one)
+
+
+def test_a_fresh_servers_candidate_requests_are_checked_while_its_workers_start(tmp_path: Path) -> None:
+    """A fresh server's first large request starts the workers (about a second) without waiting for them: it is
+    checked in the server, and so is any request before they are ready; every row is added, in order, either way."""
+    people = [p for _, p in _people(600)]
+    par, one = start_server(_home(tmp_path, "par", 2)), start_server(_home(tmp_path, "one", 0))
+    try:
+        with connect(par.config, "district", par.address) as c:
+            rnd, results = c.create_round("r", "2026-12-01", people, chunk=300)
+            assert rnd.candidates == 600 and {r.status for r in results} == {pb.ROW_STATUS_CREATED}
+            assert [r.version for r in results] == list(range(1, 601))  # numbered in file order
+        _wait_for(lambda: len(_workers(par.proc.pid)) == 2)  # started by the first request, not waited for
     finally:
         _stop_and_verify(par, one)

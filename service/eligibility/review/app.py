@@ -278,15 +278,16 @@ class App:
         return kept
 
     def expect_candidates(self, rows: int) -> None:
-        """A request adding this many candidates is coming: start the workers that will check them, if they will
-        (call it before any write transaction: review/workers.WorkerPool.start)."""
+        """A request adding this many candidates is coming: start the workers, if they are not, for the requests
+        after it (not waited for: they take about a second to start, what checking some 70,000 rows in parallel
+        saves; call it before the write transaction, which a worker opening its store waits for)."""
         if self.pool is not None and rows >= self.config.intake_parallel_from:
-            self.pool.start(timeout=60)
+            self.pool.warm()
 
     def _candidate_checks(self, ruleset: Ruleset, rows: int) -> tuple[CheckChunks | None, int]:
-        """How a request's candidate rows are checked, and how many at a time: by the workers, in parts checked in
-        parallel, for a large request; else here (None), a chunk at a time."""
-        if self.pool is None or rows < self.config.intake_parallel_from:
+        """How a request's candidate rows are checked, and how many at a time: by the workers (once started), in parts
+        checked in parallel, for a large request; else here (None), a chunk at a time."""
+        if self.pool is None or rows < self.config.intake_parallel_from or not self.pool.ready():
             return None, CHUNK
         here = functools.partial(check_chunk, ruleset, self.vocabulary, self.ids)
         return functools.partial(self.pool.check_candidates, ruleset.hash, here=here), CANDIDATE_PART

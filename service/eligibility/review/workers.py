@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from eligibility.engine.evaluator import Evaluator
@@ -50,6 +51,7 @@ from eligibility.review.registry import Registry
 from eligibility.review.rounds import CheckedChunk, Checking, check_chunk
 from eligibility.review.screening import Decided, screen_round
 from eligibility.store import Store, open_store
+from eligibility.store.errors import storage_errors
 
 log = logging.getLogger("eligibility.parallel")
 
@@ -73,18 +75,33 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
+def _open_waiting(database: str | Path, patience: float = 600) -> Store:
+    """The store, opened once the write lock is free (opening takes it for a moment): a worker starting while the
+    server writes a long transaction (a large request) waits for it, up to ten minutes, where the driver alone gives
+    up after 30 seconds and the whole pool would break."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return open_store(database)
+        except storage_errors() as e:
+            if "locked" not in str(e).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _init_worker(config: Config, parent: int, started: Any) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-server").start()
     configure_logging()
-    store = open_store(config.database)
+    store = _open_waiting(config.database)
     _worker = (store, Registry(store, list(config.rules_dirs), config.default_ruleset, config.vocabulary()), Evaluator(),
                config.id_protector())
     tune_for_throughput()
     with started.get_lock():  # this worker holds no lock of the store and will take none to check candidates
         started.value += 1
+    log.info("worker %d ready", os.getpid())
 
 
 def _screen_slice(round_id: str, ruleset_hash: str, part: Slice) -> tuple[list[StoredDecision], int]:
@@ -189,17 +206,9 @@ class WorkerPool:
                     except Exception:  # noqa: BLE001 - reported by the slice that was collected, if any
                         log.exception("a screening slice failed after its caller went away")
 
-    def start(self, timeout: float) -> bool:
-        """Start the workers if need be and wait until every one has started (opened its store), up to timeout
-        seconds: whether they have. (Call it holding no write transaction: a worker opening its store takes the
-        write lock for a moment.)"""
-        self.warm()
-        deadline = time.monotonic() + timeout
-        while self._started.value < self.workers:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
+    def ready(self) -> bool:
+        """Whether every worker has started (opened its store)."""
+        return bool(self._started.value >= self.workers)
 
     def check_candidates(self, ruleset_hash: str, parts: Iterable[Sequence[CandidateRow]],
                          here: Callable[[Sequence[CandidateRow]], CheckedChunk]) -> Checking:
@@ -207,10 +216,10 @@ class WorkerPool:
         checks, in the order given (review/rounds.CheckChunks).
 
         The caller adds the parts under the store's write lock as they come, so the workers must have started
-        before (start()): if one has not, the parts are checked here (here(part)), one after the other, rather
+        before (ready()): if one has not, the parts are checked here (here(part)), one after the other, rather
         than wait for a worker that waits for the lock.
         """
-        if self._started.value < self.workers:
+        if not self.ready():
             log.warning("candidates checked in the server: the workers had not started")
             yield from ((part, here(part)) for part in parts)
             return
