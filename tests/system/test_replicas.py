@@ -4,6 +4,7 @@ produce one consistent log (one sequence, no gaps, no forks) and the verdicts of
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -122,3 +123,41 @@ def test_two_replicas_one_log_same_verdicts(pg_cluster, tmp_path: Path) -> None:
         assert _screen(solo, solo_round) == via_a
     finally:
         stop_server(solo)
+
+
+def test_large_candidate_requests_on_postgresql_are_checked_by_the_workers(pg_cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL too: a request's rows checked by the workers are added in file order in its one transaction (a
+    worker opening the store waits for the advisory lock the server's transaction holds)."""
+    url = pg_cluster.create_database(f"cand_{uuid.uuid4().hex[:8]}")
+    home = tmp_path / "home"
+    init_home(home)
+    use_database(home, url)
+    configure(home, workers=2, intake_parallel_from=100)
+    s = start_server(home)
+    try:
+        people = [make_id(born=date(1960 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(2600)]
+        cands = [pb.CandidateInput(row=i + 2, id_number=pid, name=f"人{i}", position="vc_member", party_member="no")
+                 for i, pid in enumerate(people)]
+        with connect(s.config, "district", s.address) as c:
+            round_id = c.call(c.rounds.CreateRound, pb.CreateRoundRequest(
+                name="r", as_of="2026-12-01", candidates=cands[:300])).round.round_id  # starts the workers
+            deadline = time.monotonic() + 30
+            while (home / "server.log").read_text().count('"worker ') < 2:
+                assert time.monotonic() < deadline, "the workers did not start within 30 s"
+                time.sleep(0.05)
+            results = c.call(c.rounds.AddCandidates, pb.AddCandidatesRequest(round_id=round_id,
+                                                                              candidates=cands[300:])).results
+            assert [r.version for r in results] == list(range(301, 2601))  # numbered in file order
+            listed = [x.name for ch in c.stream(c.rounds.ListCandidates, pb.ListCandidatesRequest(round_id=round_id))
+                      for x in ch.candidates]
+            assert listed == [f"人{i}" for i in range(2600)]
+        assert "candidates checked in the server" not in (home / "server.log").read_text()
+        with connect(s.config, "auditor", s.address) as c:
+            c.call(c.audit.CreateCheckpoint, pb.CreateCheckpointRequest())
+    finally:
+        stop_server(s)
+    store = PostgresStore(url)
+    try:
+        assert verify_store(store, public_key_text(s.config.signing_key().public_key()))[0] == []
+    finally:
+        store.close()
