@@ -74,8 +74,6 @@ class _State:
         self.results: dict[str, bytes] = {}
         self.in_round: dict[str, list[str]] = {}  # round -> its candidates (persons), in order
         self.decided: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (round, person) -> latest (entry, leaf, overall)
-        # the rounds a conclusion or an appeal names (None: any round): only their decisions' leaf hashes are needed
-        self.leaves_of: set[str] | None = set()
         self._overall: dict[str, str] = {}  # shared result -> its overall
         self.contexts: dict[str, tuple[int, dict[str, Any]]] = {}  # sha256 -> (position, body)
         self.appeals: dict[str, int] = {}  # appeal id -> its entry
@@ -139,20 +137,7 @@ class _State:
                 self._overall[name] = orjson.loads(self.results[name])["overall"] if name in self.results else "?"
             overall = self._overall[name]
         person = body["inputs"]["candidate"]["person_key"]
-        needed = self.leaves_of is None or body["round_id"] in self.leaves_of  # (by a conclusion or an appeal)
-        self.decided[(body["round_id"], person)] = (position, leaf_hash(data) if needed else b"", overall)
-
-    def note_concluding(self, data: bytes) -> None:
-        """Take in (the first pass) an entry that may be a conclusion or an appeal: the round whose decisions it names
-        (any round, if it does not say which)."""
-        try:
-            round_id = orjson.loads(data)["body"]["round_id"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            round_id = None
-        if not isinstance(round_id, str):
-            self.leaves_of = None
-        elif self.leaves_of is not None:
-            self.leaves_of.add(round_id)
+        self.decided[(body["round_id"], person)] = (position, leaf_hash(data), overall)
 
     def conclusion(self, position: int, body: dict[str, Any]) -> list[str]:
         """Problems of a round's conclusion (or amendment): it must name, in candidate order, every candidate's latest
@@ -647,9 +632,6 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
     what an earlier one found to agree read and recorded, a round screened again with nothing changed, is not
     evaluated again: the engine is a pure function of its inputs.)
 
-    The first pass also notes the rounds that a conclusion or an appeal names: only their decisions' leaf hashes are
-    kept for those checks.
-
     Figures: decisions, replayed, bound (to the log size they read at), held (holding a verdict for a store
     mismatch: the server found a table row that differs from the log, and said so). Notes: what those decisions
     held, once per finding."""
@@ -661,8 +643,6 @@ def replay_log(entries: Callable[[], Iterable[bytes]],
         if data.endswith(b'"type":"ruleset"}'):
             found += [(position, p) for p in state.add_ruleset(position, orjson.loads(data)["body"], data)]
             rulesets.append(data)
-        elif b'"type":"conclusion"' in data or b'"type":"appeal"' in data:
-            state.note_concluding(data)
     deferred = _Deferred(defer(rulesets)) if defer is not None else None
     figures = {"decisions": 0, "replayed": 0, "bound": 0, "held": 0, "conclusions": 0, "appeals": 0}
     held: dict[str, list[str]] = {}  # a finding -> the decisions that held a verdict for it

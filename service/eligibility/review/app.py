@@ -285,9 +285,10 @@ class App:
             self.pool.warm()
 
     def _candidate_checks(self, ruleset: Ruleset, rows: int) -> tuple[CheckChunks | None, int]:
-        """How a request's candidate rows are checked, and how many at a time: by the workers (once started), in parts
-        checked in parallel, for a large request; else here (None), a chunk at a time."""
-        if self.pool is None or rows < self.config.intake_parallel_from or not self.pool.ready():
+        """How a request's candidate rows are checked, and how many at a time: by the workers, in parts checked in
+        parallel, for a large request (here, while they start: WorkerPool.check_candidates); else here (None), a chunk
+        at a time."""
+        if self.pool is None or rows < self.config.intake_parallel_from:
             return None, CHUNK
         here = functools.partial(check_chunk, ruleset, self.vocabulary, self.ids)
         return functools.partial(self.pool.check_candidates, ruleset.hash, here=here), CANDIDATE_PART

@@ -219,8 +219,8 @@ class WorkerPool:
         before (ready()): if one has not, the parts are checked here (here(part)), one after the other, rather
         than wait for a worker that waits for the lock.
         """
-        if not self.ready():
-            log.warning("candidates checked in the server: the workers had not started")
+        if not self.ready():  # (a fresh server's first requests, while the workers start)
+            log.info("candidates checked in the server: the workers are starting")
             yield from ((part, here(part)) for part in parts)
             return
         pool = self._executor()
