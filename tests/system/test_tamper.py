@@ -17,6 +17,7 @@ import pytest
 
 from eligibility.console.main import main as cli_main
 from eligibility.engine.model import EvalInput
+from eligibility.errors import RecordError
 from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
 from eligibility.intake.flags import FlagRow
@@ -361,3 +362,36 @@ def test_a_deleted_flag_with_its_tally_fixed_up_is_still_caught(screened: Path, 
     assert code == 0, err
     code, out = _export_and_replay(home, tmp_path, capsys, screen_again=False)
     assert code == 1 and f"flag court {COURT} v1 on this person (entry {position}) was logged before" in out, out
+
+
+def test_a_ruleset_row_or_entry_edited_between_two_screenings_of_one_process_is_refused(
+        screened: Path, tmp_path: Path) -> None:
+    """The check of the ruleset's entry is kept between screenings (review.inputs._is_ruleset_entry) for the same
+    entry, version and bytes only: a row made to name another version's entry, or that entry's bytes edited, is
+    refused by the next screening in the same process; put back, the round screens again."""
+    home = tmp_path / "home"
+    shutil.copytree(screened, home)
+    db = sqlite3.connect(home / "eligibility.db")
+    round_id = db.execute("SELECT round_id FROM rounds").fetchone()[0]
+    app = App(load_config(home))
+    try:
+        rs = app.registry.by_name(app.get_round(round_id).ruleset)
+        assert sum(len(b) for b in app.screen_round(round_id)) == 5
+        (mine,) = db.execute("SELECT leaf_index FROM rulesets WHERE hash = ?", (rs.hash,)).fetchone()
+        (other,) = db.execute("SELECT leaf_index FROM rulesets WHERE hash != ? LIMIT 1", (rs.hash,)).fetchone()
+        db.execute("UPDATE rulesets SET leaf_index = ? WHERE hash = ?", (other, rs.hash))
+        db.commit()
+        with pytest.raises(RecordError, match="its row names no log entry of this version"):
+            list(app.screen_round(round_id))
+        db.execute("UPDATE rulesets SET leaf_index = ? WHERE hash = ?", (mine, rs.hash))
+        db.commit()
+        assert sum(len(b) for b in app.screen_round(round_id)) == 5
+        (data,) = db.execute("SELECT data FROM log WHERE idx = ?", (mine,)).fetchone()
+        db.execute("DROP TRIGGER log_append_only_u")  # what an insider with the file can do
+        db.execute("UPDATE log SET data = ? WHERE idx = ?", (bytes(data).replace(rs.hash.encode(), b"0" * 64), mine))
+        db.commit()
+        with pytest.raises(RecordError, match="its row names no log entry of this version"):
+            list(app.screen_round(round_id))
+    finally:
+        app.close()
+        db.close()

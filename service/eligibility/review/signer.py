@@ -14,7 +14,13 @@ from eligibility.store import Store
 
 
 class Signer:
-    """Makes signed checkpoints of a store's log."""
+    """Makes signed checkpoints of a store's log.
+
+    Every method takes the store (a snapshot or a write transaction) before the signer's own lock, never the other way
+    round: a request that signs inside its write transaction (a conclusion, an appeal decided) holds the store when it
+    asks for the signer, and a screening catching the signer up between its batches on another thread must not hold
+    the signer while it waits for the store (the two waited for each other for ever).
+    """
 
     def __init__(self, store: Store, key: Ed25519PrivateKey, origin: str,
                  on_signed: Callable[[Checkpoint], None] = lambda cp: None) -> None:
@@ -33,7 +39,7 @@ class Signer:
         the log (appends are serialised), so a long screening can call this as it goes and the
         checkpoint at its end has only the last entries left to read.
         """
-        with self._lock:
+        with self.store.snapshot(), self._lock:
             size = self.store.log_size()
             for h in self.store.iter_leaf_hashes(size, start=self._range.size):
                 self._range.append(h)
@@ -45,7 +51,7 @@ class Signer:
         the order of their sizes and times. Only the entries appended since the kept tree was last
         extended are read: the tree of the earlier ones is kept as a compact range.
         """
-        with self._lock, self.store.transaction():
+        with self.store.transaction(), self._lock:
             now = clock.utc_now()
             size = self.store.log_size()
             tree = self._range.copy()
@@ -63,7 +69,7 @@ class Signer:
 
     def root_at(self, size: int) -> bytes | None:
         """The root of the log's first size entries (reading them into the kept tree), or None if it has fewer."""
-        with self._lock:
+        with self.store.snapshot(), self._lock:
             if self._range.size > size:
                 raise ValueError("the kept tree is already past that size")
             for h in self.store.iter_leaf_hashes(min(size, self.store.log_size()), start=self._range.size):
