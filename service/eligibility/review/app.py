@@ -95,10 +95,14 @@ _Act = TypeVar("_Act", bound=Callable[..., Any])
 def one_at_a_time(act: _Act) -> _Act:
     """The joint review's acts (resolve, appeal open / answer / decide, conclude) run one at a time: each checks
     the state it changes (already answered, already decided, still REVIEW) and then records, so two at once (a
-    double-clicked button, two clerks) could both pass the check."""
+    double-clicked button, two clerks) could both pass the check.
+
+    In one write transaction taken before the acts' lock, as a request with an idempotency key runs it anyway (its
+    write around the act): a request without a key took the lock first and then waited for the store, which a keyed
+    one on another thread held while it waited for the lock."""
     @functools.wraps(act)
     def run(self: App, *args: Any, **kwargs: Any) -> Any:
-        with self._acts:
+        with self.store.transaction(), self._acts:
             return act(self, *args, **kwargs)
     return run  # type: ignore[return-value]
 
