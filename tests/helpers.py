@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -45,3 +47,14 @@ def child_pids(pid: int) -> list[int]:
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
     return out
+
+
+def stuck_together(*work: Callable[[], None], patience: float = 20) -> bool:
+    """Run each on its own (daemon) thread at once; whether any is still running after patience seconds, i.e. waits
+    for what another holds (a stuck store must then not be closed: closing waits for it too)."""
+    threads = [threading.Thread(target=w, daemon=True) for w in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(patience)
+    return any(t.is_alive() for t in threads)

@@ -13,6 +13,7 @@ from eligibility.errors import NotFoundError
 from eligibility.home.config import load_config
 from eligibility.home.setup import init_home
 from eligibility.review.app import App
+from tests.helpers import stuck_together
 
 
 def test_an_act_inside_a_write_and_a_keyless_act_on_another_thread_do_not_wait_for_each_other(tmp_path: Path) -> None:
@@ -40,12 +41,7 @@ def test_an_act_inside_a_write_and_a_keyless_act_on_another_thread_do_not_wait_f
             app.conclude_round("district", "R-other", "")
         answered.append("keyless")
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (keyed, keyless)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    stuck = any(t.is_alive() for t in threads)
+    stuck = stuck_together(keyed, keyless)
     if not stuck:  # (closing takes the store, which a stuck thread holds)
         app.close()
     assert not stuck, "the two requests wait for each other"

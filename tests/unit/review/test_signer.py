@@ -44,6 +44,7 @@ def test_a_checkpoint_inside_a_write_and_a_catch_up_on_another_thread_do_not_wai
 
     from eligibility.review.signer import Signer
     from eligibility.store import SqliteStore
+    from tests.helpers import stuck_together
     store = SqliteStore(tmp_path / "s.db")
     stuck = False
     try:
@@ -64,12 +65,7 @@ def test_a_checkpoint_inside_a_write_and_a_catch_up_on_another_thread_do_not_wai
             asked.set()
             signer.catch_up()
 
-        threads = [threading.Thread(target=f, daemon=True) for f in (conclude, screening)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(20)
-        stuck = any(t.is_alive() for t in threads)
+        stuck = stuck_together(conclude, screening)
         assert not stuck, "the two threads wait for each other"
         assert signed == [1] and signer.checkpoint().size == 1
     finally:
