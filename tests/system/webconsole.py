@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +21,27 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 """Where the pages' screenshots go (the README's copies are under docs/console)."""
 
+_RUNNING: dict[int, Path] = {}
+"""The console processes running now: pid -> the file their stderr goes to."""
+
 
 @contextlib.contextmanager
 def console(server: Server, role: str) -> Iterator[str]:
-    """A role's console process for the test's length: its launch URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server", server.address,
-                             "--as", role, "--format", "json", "console", "--no-browser", "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """A role's console process for the test's length: its launch URL (its stderr goes to console-ROLE-PID.log in
+    the server's home)."""
+    errors = server.home / f"console-{role}-{os.getpid()}-{time.monotonic_ns()}.log"
+    with open(errors, "wb") as err:  # the child keeps its own handle
+        proc = subprocess.Popen([sys.executable, "-m", "eligibility", "--home", str(server.home), "--server",
+                                 server.address, "--as", role, "--format", "json", "console", "--no-browser", "--listen",
+                                 "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=err, text=True)
+    _RUNNING[proc.pid] = errors
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else ""
+        assert line, errors.read_text(errors="replace")
         yield str(orjson.loads(line)["url"])
     finally:
+        _RUNNING.pop(proc.pid, None)
         proc.terminate()
         proc.communicate(timeout=10)
 
@@ -55,5 +66,16 @@ def wait_for_round(page: Any, round_url: str, server: Server) -> None:
     try:
         page.wait_for_url(round_url, timeout=60_000)
     except PlaywrightTimeout:
-        log = (server.home / "server.log").read_text(errors="replace")[-3000:]
-        raise AssertionError(f"still at {page.url}: {page.locator('main').inner_text()}\nserver log:\n{log}") from None
+        raise AssertionError(f"still at {page.url}: {page.locator('main').inner_text()}\n{stacks(server)}") from None
+
+
+def stacks(server: Server) -> str:
+    """Every thread's stack in the server and in each console running (`kill -USR1`), with the end of their logs:
+    what a test that waited in vain was waiting for."""
+    logs = {server.proc.pid: server.home / "server.log", **_RUNNING}
+    for pid in logs:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(2)  # (faulthandler writes from its signal handler)
+    return "\n".join(f"--- process {pid}, {path.name}:\n{path.read_text(errors='replace')[-12_000:]}"
+                     for pid, path in logs.items())
