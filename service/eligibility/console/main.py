@@ -8,6 +8,7 @@ failed the call otherwise (unreachable, permission, state).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import importlib.metadata
 import os
@@ -120,7 +121,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console command."""
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack to stderr (the server's log), nothing stops
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        with contextlib.suppress(ValueError, OSError, AttributeError):  # (a stderr that is no file: called in process)
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
     raw = list(sys.argv[1:] if argv is None else argv)
     chosen, given = language(_prescan(raw))
     i18n.use(chosen)  # (before the parser is built: its help is in the language too)

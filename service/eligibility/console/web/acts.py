@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -258,9 +258,12 @@ class Acts:
         """The live progress of a screening (the page refreshes itself until it is done)."""
         round_id = request.path_params["round_id"]
         job = self.screenings.get(round_id)
-        if job is None or (job.finished and not job.error):
+        # one copy, taken once: the screening's thread goes on meanwhile, and a page rendered from the live job could
+        # see it unfinished here and finished in the template, and so show "3 of 3" without refreshing, for ever
+        seen = replace(job) if job is not None else None  # (error is set before finished: a finished copy has it)
+        if seen is None or (seen.finished and not seen.error):
             return RedirectResponse(f"/rounds/{round_id}", status_code=303)
-        return self.c.page(request, "screening.html", job=job)
+        return self.c.page(request, "screening.html", job=seen)
 
     def report(self, request: Request) -> Response:
         """The round's report as XLSX, PDF or CSV (Chinese unless the page is in English)."""
