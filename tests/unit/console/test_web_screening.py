@@ -1,9 +1,13 @@
 """The console's screening progress page: decided and drawn from one moment of the screening, whose thread goes on
 meanwhile. (Seen in the browser test once in a few runs: a screening that ended while its page was being drawn left
-"3 of 3 candidates screened" on the screen, with no refresh, for ever.)"""
+"3 of 3 candidates screened" on the screen, with no refresh, for ever.) And one screening of a round at a time: a
+double click posts twice, at once."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,4 +73,55 @@ def test_a_screening_that_failed_stays_on_its_page_with_the_reason_and_no_refres
         html = bytes(response.body).decode()
         assert response.status_code == 200 and REFRESH not in html and "gone" in html
     finally:
+        acts.close()
+
+
+class _Screens:
+    """The console's session for a screening that takes its time: how many screenings were started."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.release = threading.Event()
+
+    def iter_round_decisions(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("not called here")
+
+    def iter_screen_round(self, round_id: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        self.started += 1
+        self.release.wait(10)
+        yield from ()
+
+
+class _SlowForm(dict[str, str]):
+    """A posted form that takes a moment to read: long enough for every press to be inside the page's act at once."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        time.sleep(0.02)
+        return super().get(key, default)
+
+
+def test_a_screen_button_pressed_many_times_at_once_starts_one_screening() -> None:
+    session = _Screens()
+    console = Console(session, "district", load_vocabulary([RULES]), Guard("127.0.0.1", 1),  # type: ignore[arg-type]
+                      ZoneInfo("Asia/Shanghai"))
+    acts = Acts(console, console.zone)
+    try:
+        gate = threading.Barrier(4)
+
+        def press() -> None:
+            gate.wait()
+            acts.screen(_get("/rounds/R-3/screen", "R-3"), _SlowForm())
+        pressing = [threading.Thread(target=press) for _ in range(4)]
+        for t in pressing:
+            t.start()
+        for t in pressing:
+            t.join()
+        deadline = time.monotonic() + 10
+        while session.started < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # (a second screening of the round would have started by now)
+        assert session.started == 1  # one screening, however many presses
+        assert acts.screening(_get("/rounds/R-3/screening", "R-3")).status_code == 200  # and its page follows it
+    finally:
+        session.release.set()
         acts.close()

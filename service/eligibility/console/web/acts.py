@@ -80,6 +80,7 @@ class Acts:
         self.c = console
         self.zone = zone
         self.screenings: dict[str, Screening] = {}
+        self._starting = threading.Lock()  # one screening of a round at a time, however often its button is pressed
         _remove_stale_work()
         self.work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
 
@@ -231,10 +232,11 @@ class Acts:
     def screen(self, request: Request, form: Any) -> Response:
         """Start screening the round in the background; the progress page follows it."""
         round_id = request.path_params["round_id"]
-        job = self.screenings.get(round_id)
-        if job is None or job.finished:
-            job = self.screenings[round_id] = Screening(round_id, changed_only=form.get("changed") == "1")
-            threading.Thread(target=self._run, args=(job,), daemon=True).start()
+        with self._starting:  # (a double click posts twice, at once: the second finds the first under way)
+            job = self.screenings.get(round_id)
+            if job is None or job.finished:
+                job = self.screenings[round_id] = Screening(round_id, changed_only=form.get("changed") == "1")
+                threading.Thread(target=self._run, args=(job,), daemon=True).start()
         return RedirectResponse(f"/rounds/{round_id}/screening", status_code=303)
 
     def _run(self, job: Screening) -> None:
