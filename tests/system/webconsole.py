@@ -27,7 +27,7 @@ _RUNNING: dict[int, Path] = {}
 
 @contextlib.contextmanager
 def console(server: Server, role: str) -> Iterator[str]:
-    """A role's console process for the test's length: its launch URL (its stderr goes to console-ROLE-PID.log in
+    """A role's console process for the test's length: its launch URL (its stderr goes to console-ROLE-....log in
     the server's home)."""
     errors = server.home / f"console-{role}-{os.getpid()}-{time.monotonic_ns()}.log"
     with open(errors, "wb") as err:  # the child keeps its own handle
